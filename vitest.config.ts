@@ -1,0 +1,20 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of sibling packages, so a change is
+    // tested without a rebuild. Spawned CLIs still use dist (built by `pretest`).
+    alias: {
+      "@soundgate/emulator": src("emulator"),
+      soundgate: src("soundgate"),
+    },
+  },
+  test: {
+    include: ["packages/*/src/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
