@@ -1,0 +1,24 @@
+// Encoding and randomness on Web Crypto only, so the core runs unchanged in Node,
+// browsers, Deno, Bun and workers.
+
+export function base64UrlEncode(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function randomBytes(length: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(length));
+}
+
+export async function sha256(input: string): Promise<Uint8Array> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input));
+  return new Uint8Array(digest);
+}
+
+/** Standard base64 of a UTF-8 string (for HTTP Basic credentials). */
+export function base64Utf8(input: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(input)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,104 @@
+import { SoundgateError } from "./errors.js";
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface TransportOptions {
+  fetch?: FetchLike | undefined;
+  /** Whole-request budget, including reading the body. Default 10 s. */
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface BufferedResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * One HTTP round trip with a deadline that also covers reading the body, so a server
+ * that sends headers and then stalls cannot hang the caller. Transport failures become
+ * SoundgateErrors; HTTP error statuses are returned for the caller to interpret.
+ */
+export async function sendBuffered(
+  url: string,
+  init: RequestInit,
+  options: TransportOptions,
+): Promise<BufferedResponse> {
+  const { signal, cleanup, timedOut } = deadline(
+    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.signal,
+  );
+  const doFetch = options.fetch ?? globalThis.fetch;
+  try {
+    const response = await doFetch(url, { ...init, signal, redirect: init.redirect ?? "manual" });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text };
+  } catch (error) {
+    throw transportError(error, timedOut(), options.signal);
+  } finally {
+    cleanup();
+  }
+}
+
+/**
+ * Like sendBuffered but hands back the live Response (for streaming). The deadline
+ * covers only the time to response headers; the caller owns the body.
+ */
+export async function sendStreaming(
+  url: string,
+  init: RequestInit,
+  options: TransportOptions,
+): Promise<Response> {
+  const { signal, cleanup, timedOut } = deadline(
+    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.signal,
+  );
+  const doFetch = options.fetch ?? globalThis.fetch;
+  try {
+    return await doFetch(url, { ...init, signal, redirect: init.redirect ?? "manual" });
+  } catch (error) {
+    throw transportError(error, timedOut(), options.signal);
+  } finally {
+    cleanup();
+  }
+}
+
+function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener("abort", onOuterAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => expired,
+    cleanup: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuterAbort);
+    },
+  };
+}
+
+function transportError(
+  error: unknown,
+  timedOut: boolean,
+  outer: AbortSignal | undefined,
+): SoundgateError {
+  if (error instanceof SoundgateError) return error;
+  if (timedOut) {
+    return new SoundgateError("timeout", "SoundCloud did not answer in time", { cause: error });
+  }
+  if (outer?.aborted) {
+    return new SoundgateError("aborted", "The request was aborted", { cause: outer.reason });
+  }
+  // fetch reports refused, reset and dropped connections as a TypeError; the cause
+  // names the system error (ECONNREFUSED, UND_ERR_SOCKET, ...) without any secret.
+  return new SoundgateError("upstream_unavailable", "Could not reach SoundCloud", { cause: error });
+}
