@@ -10,6 +10,7 @@ export default defineConfig({
     // tested without a rebuild. Spawned CLIs still use dist (built by `pretest`).
     alias: {
       "@soundgate/emulator": src("emulator"),
+      "@soundgate/server": src("server"),
       soundgate: src("soundgate"),
     },
   },

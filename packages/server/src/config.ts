@@ -1,0 +1,173 @@
+import { z } from "zod";
+
+/** Everything the gateway reads from its environment, validated once at start. */
+export interface GatewayConfig {
+  /** Undefined when no credentials are set: `npm start` then runs the built-in emulator. */
+  soundcloud: SoundCloudAppConfig | undefined;
+  publicUrl: string;
+  host: string;
+  port: number;
+  /** Where SoundCloud sends the browser back; decides the flow (see flowMode). */
+  redirectUri: string;
+  flowMode: "backend-redirect" | "direct";
+  allowedReturnTo: ReadonlySet<string>;
+  allowedOrigins: ReadonlySet<string>;
+  databaseUrl: string;
+  allowUnboundResult: boolean;
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  encryptionKeys: string | undefined;
+  production: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+}
+
+export interface SoundCloudAppConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Origin serving /authorize, /oauth/token and /sign-out. */
+  authUrl: string;
+  apiUrl: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export const REDIRECT_PATH = "/auth/soundcloud/redirect";
+export const DONE_PATH = "/auth/soundcloud/done";
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), "must be an http(s) URL");
+const boolean = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+const port = z.coerce.number().int().min(0).max(65_535);
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Read the gateway's configuration. Every problem is a ConfigError naming the variable,
+ * so `soundgate serve` can print one clear line and exit non-zero.
+ */
+export function loadConfig(env: Env = process.env, overrides: { port?: number } = {}): GatewayConfig {
+  const read = <T>(name: string, schema: z.ZodType<T>, fallback?: string): T => {
+    const raw = env[name] === undefined || env[name] === "" ? fallback : env[name];
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ConfigError(name, raw === undefined ? "is required" : (issue?.message ?? "is invalid"));
+    }
+    return result.data;
+  };
+  const optional = (name: string, ...aliases: string[]): string | undefined => {
+    for (const key of [name, ...aliases]) {
+      const value = env[key]?.trim();
+      if (value) return value;
+    }
+    return undefined;
+  };
+
+  const production = env.NODE_ENV === "production";
+  const listenPort = overrides.port ?? read("SOUNDGATE_PORT", port, "8787");
+  const host = read("SOUNDGATE_HOST", z.string().trim().min(1), "127.0.0.1");
+  const publicUrl = trimSlash(
+    read("SOUNDGATE_PUBLIC_URL", httpUrl, `http://localhost:${listenPort === 0 ? 8787 : listenPort}`),
+  );
+
+  const clientId = optional("SOUNDCLOUD_CLIENT_ID", "CLIENT_ID");
+  const clientSecret = optional("SOUNDCLOUD_CLIENT_SECRET", "CLIENT_SECRET");
+  if (Boolean(clientId) !== Boolean(clientSecret)) {
+    throw new ConfigError(
+      clientId ? "SOUNDCLOUD_CLIENT_SECRET" : "SOUNDCLOUD_CLIENT_ID",
+      "is required when the other SoundCloud credential is set",
+    );
+  }
+  const authUrl = trimSlash(read("SOUNDCLOUD_AUTH_URL", httpUrl, "https://secure.soundcloud.com"));
+  const apiUrl = trimSlash(read("SOUNDCLOUD_API_URL", httpUrl, "https://api.soundcloud.com"));
+  if (!clientId && production) {
+    throw new ConfigError("SOUNDCLOUD_CLIENT_ID", "is required in production (the built-in emulator is for development)");
+  }
+
+  const redirectUri = read("SOUNDCLOUD_REDIRECT_URI", httpUrl, `${publicUrl}${REDIRECT_PATH}`);
+  const redirect = new URL(redirectUri);
+  const flowMode =
+    redirect.origin === new URL(publicUrl).origin && redirect.pathname === REDIRECT_PATH ? "backend-redirect" : "direct";
+
+  const returnToList = read(
+    "SOUNDGATE_ALLOWED_RETURN_TO",
+    z.string(),
+    `${publicUrl}/`,
+  )
+    .split(",")
+    .map((value) => value.trim())
+    .filter(Boolean);
+  const allowedReturnTo = new Set<string>([`${publicUrl}${DONE_PATH}`]);
+  for (const value of returnToList) {
+    const normalized = normalizeReturnTo(value);
+    if (!normalized) throw new ConfigError("SOUNDGATE_ALLOWED_RETURN_TO", `"${value}" is not an absolute http(s) URL`);
+    allowedReturnTo.add(normalized);
+  }
+
+  const originList = optional("SOUNDGATE_ALLOWED_ORIGINS");
+  const allowedOrigins = new Set<string>();
+  if (originList) {
+    for (const value of originList.split(",").map((v) => v.trim()).filter(Boolean)) {
+      if (!httpUrl.safeParse(value).success) {
+        throw new ConfigError("SOUNDGATE_ALLOWED_ORIGINS", `"${value}" is not an http(s) origin`);
+      }
+      allowedOrigins.add(new URL(value).origin);
+    }
+  } else {
+    // By default the pages we may return to are the pages that may call us.
+    for (const value of allowedReturnTo) allowedOrigins.add(new URL(value).origin);
+  }
+
+  const databaseUrl = read(
+    "SOUNDGATE_DATABASE_URL",
+    z.string().trim().refine((v) => v.startsWith("sqlite:"), "must start with sqlite: (e.g. sqlite:./data/soundgate.db)"),
+    "sqlite:./data/soundgate.db",
+  );
+
+  return {
+    soundcloud: clientId && clientSecret ? { clientId, clientSecret, authUrl, apiUrl } : undefined,
+    publicUrl,
+    host,
+    port: listenPort,
+    redirectUri,
+    flowMode,
+    allowedReturnTo,
+    allowedOrigins,
+    databaseUrl,
+    allowUnboundResult: read("SOUNDGATE_ALLOW_UNBOUND_RESULT", boolean, "false"),
+    rateLimitPerMinute: read("SOUNDGATE_RATE_LIMIT_PER_MINUTE", z.coerce.number().int().min(0), "120"),
+    trustProxy: read("SOUNDGATE_TRUST_PROXY", boolean, "false"),
+    encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
+    production,
+    logLevel: read(
+      "SOUNDGATE_LOG_LEVEL",
+      z.enum(["fatal", "error", "warn", "info", "debug", "silent"]),
+      env.NODE_ENV === "test" ? "silent" : "info",
+    ),
+  };
+}
+
+/** The one spelling of a return_to URL used both in the allowlist and for lookups. */
+export function normalizeReturnTo(value: string): string | undefined {
+  if (!URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  if (url.username || url.password) return undefined;
+  return url.href;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}

@@ -1,0 +1,106 @@
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { FetchLike } from "soundgate";
+import type { GatewayContext } from "./auth/context.js";
+import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./config.js";
+import { Cipher } from "./crypto/cipher.js";
+import { createApp } from "./http/app.js";
+import { createLogger, type Logger } from "./logger.js";
+import { openStore } from "./store/open.js";
+import type { GatewayStore } from "./store/store.js";
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Overrides config.soundcloud (the dev emulator fills it in). */
+  soundcloud?: SoundCloudAppConfig | undefined;
+  store?: GatewayStore | undefined;
+  cipher?: Cipher | undefined;
+  logger?: Logger | undefined;
+  now?: (() => number) | undefined;
+  fetch?: FetchLike | undefined;
+}
+
+export interface Gateway {
+  app: Hono;
+  context: GatewayContext;
+  close(): Promise<void>;
+}
+
+export interface RunningGateway extends Gateway {
+  /** Where it listens (the bound address, e.g. http://127.0.0.1:8787). */
+  url: string;
+  port: number;
+}
+
+const CLEANUP_INTERVAL_MS = 60_000;
+
+/** Build the gateway without listening: for tests, or to mount its fetch handler elsewhere. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const soundcloud = options.soundcloud ?? config.soundcloud;
+  if (!soundcloud) throw new ConfigError("SOUNDCLOUD_CLIENT_ID", "is required (or run `npm start` for the emulator)");
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cipher = options.cipher ?? resolveCipher(config, logger);
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  const now = options.now ?? Date.now;
+  const context: GatewayContext = { config, soundcloud, store, cipher, logger, now, fetch: options.fetch };
+
+  // Expired flows and grace entries are refused on read anyway; this only keeps tables small.
+  const cleanup = setInterval(() => {
+    store.deleteExpired(now()).catch(() => logger.warn("cleanup of expired rows failed"));
+  }, CLEANUP_INTERVAL_MS);
+  cleanup.unref();
+
+  return {
+    app: createApp(context),
+    context,
+    close: async () => {
+      clearInterval(cleanup);
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const gateway = await createGateway(options);
+  const { config } = options;
+  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    ...gateway,
+    url: `http://${host}:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets would otherwise hold close() open.
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      });
+      await gateway.close();
+    },
+  };
+}
+
+/** Keys from SOUNDGATE_ENCRYPTION_KEYS; in development only, an ephemeral key and a loud warning. */
+export function resolveCipher(config: GatewayConfig, logger: Logger): Cipher {
+  if (config.encryptionKeys) {
+    try {
+      return Cipher.fromEnv(config.encryptionKeys);
+    } catch (error) {
+      throw new ConfigError("SOUNDGATE_ENCRYPTION_KEYS", (error as Error).message);
+    }
+  }
+  if (config.production) {
+    throw new ConfigError("SOUNDGATE_ENCRYPTION_KEYS", "is required when NODE_ENV=production");
+  }
+  logger.warn(
+    "SOUNDGATE_ENCRYPTION_KEYS is not set: using an ephemeral key. Stored logins and tokens become unreadable on restart. Generate one with `soundgate keys generate`.",
+  );
+  return Cipher.ephemeral();
+}

@@ -1,0 +1,171 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import {
+  APP_CALLBACK,
+  approveAtEmulator,
+  deliverToGateway,
+  getResult,
+  resultSecret,
+  startLogin,
+  startTestGateway,
+} from "../../../../test-support/gateway.js";
+import type { RunningGateway } from "../gateway.js";
+import { createLogger } from "../logger.js";
+
+let emulator: TestEmulator;
+const started: RunningGateway[] = [];
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+});
+afterAll(() => emulator.close());
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((g) => g.close()));
+});
+
+async function gatewayWith(env: Record<string, string> = {}, logger?: ReturnType<typeof createLogger>) {
+  const gateway = await startTestGateway(emulator, { env, logger });
+  started.push(gateway);
+  return gateway;
+}
+
+function expectJsonError(response: Response, status: number) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+}
+
+describe("bad input gets a 4xx JSON answer", () => {
+  it("on every endpoint", async () => {
+    const gateway = await gatewayWith();
+    const base = `${gateway.url}/auth/soundcloud`;
+    const post = (path: string, body: BodyInit, type = "application/json") =>
+      fetch(`${base}/${path}`, { method: "POST", headers: { "Content-Type": type }, body });
+    const cases: Array<[Promise<Response>, number, string]> = [
+      [post("refresh", "{not json"), 400, "invalid_json"],
+      [post("refresh", "[]"), 400, "invalid_request"],
+      [post("refresh", JSON.stringify({ refresh_token: 42 })), 400, "invalid_request"],
+      [post("refresh", JSON.stringify({ refresh_token: "" })), 400, "invalid_request"],
+      [post("refresh", JSON.stringify({})), 400, "invalid_request"],
+      [post("refresh", "refresh_token=x", "application/x-www-form-urlencoded"), 415, "unsupported_media_type"],
+      [post("refresh", JSON.stringify({ refresh_token: "x".repeat(40_000) })), 413, "payload_too_large"],
+      [post("refresh", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400, "invalid_json"],
+      [post("callback", JSON.stringify({ code: ["a"], state: "s" })), 400, "invalid_request"],
+      [post("callback", JSON.stringify({ code: "a", state: "s" })), 400, "invalid_state"],
+      [post("callback", "null"), 400, "invalid_request"],
+      [fetch(`${base}/result`), 400, "invalid_request"],
+      [fetch(`${base}/result?state=${"x".repeat(600)}`), 400, "invalid_request"],
+      [fetch(`${base}/result?state=%E0%A4%A`), 404, "result_not_found"],
+      [fetch(`${base}/redirect?code=x`), 400, "invalid_request"],
+      [fetch(`${base}/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}&result_challenge=short`), 400, "invalid_request"],
+      [fetch(`${base}/refresh`), 405, "method_not_allowed"],
+      [fetch(`${base}/authorize`, { method: "DELETE" }), 405, "method_not_allowed"],
+      [fetch(`${base}/nope`), 404, "not_found"],
+      [fetch(`${gateway.url}/nope`), 404, "not_found"],
+    ];
+    for (const [pending, status, error] of cases) {
+      const response = await pending;
+      expectJsonError(response, status);
+      const body = (await response.json()) as { error: string; message: string };
+      expect(body.error).toBe(error);
+      expect(body.message).toEqual(expect.any(String));
+    }
+    // Still healthy afterwards.
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("headers", () => {
+  it("marks auth responses no-store and no-referrer, and answers CORS only for allowed origins", async () => {
+    const gateway = await gatewayWith();
+    const { challenge } = resultSecret();
+    const url = `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}&result_challenge=${challenge}`;
+    const allowed = await fetch(url, { headers: { Origin: "http://app.test" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.test");
+    expect(allowed.headers.get("cache-control")).toBe("no-store");
+    expect(allowed.headers.get("referrer-policy")).toBe("no-referrer");
+    const other = await fetch(url, { headers: { Origin: "http://evil.test" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await fetch(`${gateway.url}/auth/soundcloud/callback`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "http://app.test",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-soundgate-result-verifier",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-soundgate-result-verifier");
+  });
+
+  it("rate limits the auth endpoints per IP with Retry-After", async () => {
+    const gateway = await gatewayWith({ SOUNDGATE_RATE_LIMIT_PER_MINUTE: "5" });
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 7; i++) {
+      last = await fetch(`${gateway.url}/auth/soundcloud/result?state=x`);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429]);
+    expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await last?.json()).toMatchObject({ error: "rate_limited" });
+    // Health checks are not limited.
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("secrets stay secret", () => {
+  it("never writes tokens, codes, states or verifiers to the log or to the database in plain text", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "soundgate-"));
+    try {
+      const dbFile = join(dir, "gateway.db");
+      const gateway = await gatewayWith({ SOUNDGATE_DATABASE_URL: `sqlite:${dbFile}` }, createLogger("debug", sink));
+      const login = await startLogin(gateway);
+      const redirect = await approveAtEmulator(emulator, login.url);
+      const code = redirect.searchParams.get("code") ?? "";
+      // Leave one flow completed but unread, so the result is in the database.
+      await deliverToGateway(gateway, redirect);
+      const second = await startLogin(gateway);
+      const dump = readFileSync(dbFile).toString("latin1") + readWalIfAny(dbFile);
+      const log = lines.join("");
+      expect(log).toContain('"path":"/auth/soundcloud/redirect"');
+      for (const secret of [login.state, second.state, code, login.verifier]) {
+        expect(log).not.toContain(secret);
+        expect(dump).not.toContain(secret);
+      }
+      // The completed result sits in the database sealed: not even its JSON keys show.
+      expect(dump).toContain("auth_flows");
+      expect(dump).not.toContain("accessToken");
+      const result = (await (await getResult(gateway, login.state, login.verifier)).json()) as Record<string, string>;
+      expect(dump).not.toContain(result.access_token);
+      expect(dump).not.toContain(result.refresh_token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function readWalIfAny(dbFile: string): string {
+  try {
+    return readFileSync(`${dbFile}-wal`).toString("latin1");
+  } catch {
+    return "";
+  }
+}
+
+describe("health", () => {
+  it("reports the store", async () => {
+    const gateway = await gatewayWith();
+    const response = await fetch(`${gateway.url}/healthz`);
+    expect(await response.json()).toEqual({ status: "ok", store: "ok" });
+  });
+});

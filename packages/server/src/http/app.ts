@@ -1,0 +1,100 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { GatewayContext } from "../auth/context.js";
+import { homePage } from "../pages/home.js";
+import { authRoutes } from "../routes/auth.js";
+import { HttpError } from "./errors.js";
+import { rateLimit } from "./rate-limit.js";
+import { authResponseHeaders, pageHeaders } from "./security-headers.js";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const AUTH_PATHS = ["authorize", "redirect", "result", "callback", "refresh", "done"];
+
+/** The gateway as a web-standard fetch handler (Hono), ready for node, tests or another host. */
+export function createApp(ctx: GatewayContext): Hono {
+  const app = new Hono();
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Path only: the query carries codes and states.
+    ctx.logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      "request",
+    );
+  });
+
+  app.use(
+    "/auth/*",
+    cors({
+      origin: (origin) => (ctx.config.allowedOrigins.has(origin) ? origin : null),
+      allowMethods: ["GET", "POST"],
+      allowHeaders: ["Content-Type", "X-Soundgate-Result-Verifier"],
+      maxAge: 600,
+    }),
+  );
+  app.use("/auth/*", authResponseHeaders());
+  app.use(
+    "/auth/*",
+    rateLimit({ perMinute: ctx.config.rateLimitPerMinute, clientIp: (c) => clientIp(c, ctx.config.trustProxy), now: ctx.now }),
+  );
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route("/auth/soundcloud", authRoutes(ctx));
+  for (const path of AUTH_PATHS) {
+    app.all(`/auth/soundcloud/${path}`, () => {
+      throw new HttpError(405, "method_not_allowed", "This endpoint does not support that method");
+    });
+  }
+
+  app.get("/healthz", async (c) => {
+    try {
+      await ctx.store.ping();
+      return c.json({ status: "ok", store: "ok" });
+    } catch {
+      return c.json({ status: "degraded", store: "unavailable" }, 503);
+    }
+  });
+
+  app.use("/", pageHeaders());
+  app.get("/", (c) => c.html(homePage()));
+
+  app.notFound(() => {
+    throw new HttpError(404, "not_found", "No such endpoint");
+  });
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return errorResponse(c, error);
+    // Only names and codes reach the log: an unexpected error could carry anything.
+    ctx.logger.error({ err_name: error.name, path: c.req.path }, "unhandled error");
+    return errorResponse(c, new HttpError(500, "internal_error", "Something went wrong on the gateway"));
+  });
+  return app;
+}
+
+function errorResponse(c: Context, error: HttpError): Response {
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  return c.json(error.toJSON(), error.status as 400);
+}
+
+function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from "hono";
+
+/** Auth responses carry tokens or lead to them: never cache them, never leak the URL onward. */
+export function authResponseHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+    c.header("Pragma", "no-cache");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Content-Type-Options", "nosniff");
+  };
+}
+
+/** For the small HTML pages the gateway serves. */
+export function pageHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("X-Frame-Options", "DENY");
+    c.header(
+      "Content-Security-Policy",
+      "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    );
+  };
+}

@@ -1,0 +1,381 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import {
+  APP_CALLBACK,
+  approveAtEmulator,
+  deliverToGateway,
+  getResult,
+  loginViaRedirect,
+  resultSecret,
+  startLogin,
+  startTestGateway,
+} from "../../../../test-support/gateway.js";
+import type { RunningGateway } from "../gateway.js";
+
+let emulator: TestEmulator;
+let gateway: RunningGateway;
+const started: RunningGateway[] = [];
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  await emulator.reset();
+  gateway = await startTestGateway(emulator);
+  started.push(gateway);
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((g) => g.close()));
+});
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  return (await response.json()) as Record<string, unknown>;
+}
+
+describe("backend-redirect flow", () => {
+  it("authorize → SoundCloud → redirect → result, once", async () => {
+    const login = await startLogin(gateway);
+    const authorizeUrl = new URL(login.url);
+    expect(authorizeUrl.origin).toBe(emulator.url);
+    expect(authorizeUrl.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorizeUrl.searchParams.get("state")).toBe(login.state);
+    expect(authorizeUrl.searchParams.get("redirect_uri")).toBe("http://gateway.test/auth/soundcloud/redirect");
+
+    // Pending until SoundCloud sends the browser back.
+    const pending = await getResult(gateway, login.state, login.verifier);
+    expect(pending.status).toBe(202);
+    expect(await pending.json()).toEqual({ status: "pending" });
+
+    const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
+    expect(back.status).toBe(303);
+    const location = new URL(back.headers.get("location") ?? "");
+    expect(`${location.origin}${location.pathname}`).toBe(APP_CALLBACK);
+    expect([...location.searchParams.keys()]).toEqual(["state"]);
+    expect(location.searchParams.get("state")).toBe(login.state);
+
+    const result = await getResult(gateway, login.state, login.verifier);
+    expect(result.status).toBe(200);
+    expect(result.headers.get("cache-control")).toBe("no-store");
+    expect(result.headers.get("referrer-policy")).toBe("no-referrer");
+    const body = await json(result);
+    expect(body.access_token).toEqual(expect.any(String));
+    expect(body.refresh_token).toEqual(expect.any(String));
+    expect(body.expires_in).toBeGreaterThan(3500);
+    expect(body.user).toEqual({
+      id: expect.any(Number),
+      urn: expect.stringMatching(/^soundcloud:users:\d+$/),
+      username: expect.any(String),
+      permalink: expect.any(String),
+      avatar_url: expect.any(String),
+    });
+    // The token works at the API.
+    const me = await fetch(`${emulator.url}/me`, { headers: { Authorization: `OAuth ${body.access_token}` } });
+    expect(me.status).toBe(200);
+
+    // One read only.
+    const again = await getResult(gateway, login.state, login.verifier);
+    expect(again.status).toBe(404);
+    expect(await json(again)).toMatchObject({ error: "result_not_found" });
+  });
+
+  it("gives the authorization_url alias", async () => {
+    const { challenge } = resultSecret();
+    const response = await fetch(
+      `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}&result_challenge=${challenge}`,
+    );
+    const body = await json(response);
+    expect(body.authorization_url).toBe(body.url);
+    expect(Object.keys(body).sort()).toEqual(["authorization_url", "state", "url"]);
+  });
+
+  it("refuses a replayed state at /redirect", async () => {
+    const login = await startLogin(gateway);
+    const redirect = await approveAtEmulator(emulator, login.url);
+    expect((await deliverToGateway(gateway, redirect)).status).toBe(303);
+    const replay = await deliverToGateway(gateway, redirect);
+    expect(replay.status).toBe(400);
+    expect(await json(replay)).toMatchObject({ error: "invalid_state" });
+    expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
+  });
+
+  it("refuses the result without the verifier, or with a wrong one, without consuming it", async () => {
+    const login = await startLogin(gateway);
+    await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
+    const missing = await getResult(gateway, login.state);
+    expect(missing.status).toBe(401);
+    expect(await json(missing)).toMatchObject({ error: "result_verifier_required" });
+    const wrong = await getResult(gateway, login.state, resultSecret().verifier);
+    expect(wrong.status).toBe(403);
+    expect(await json(wrong)).toMatchObject({ error: "invalid_result_verifier" });
+    expect((await getResult(gateway, login.state, login.verifier)).status).toBe(200);
+  });
+
+  it("sends SoundCloud's access_denied back to the app, and /result reports it once", async () => {
+    const login = await startLogin(gateway);
+    const page = await fetch(login.url);
+    expect(page.status).toBe(200);
+    const redirect = new URL("http://gateway.test/auth/soundcloud/redirect");
+    redirect.searchParams.set("error", "access_denied");
+    redirect.searchParams.set("state", login.state);
+    const back = await deliverToGateway(gateway, redirect);
+    expect(back.status).toBe(303);
+    const location = new URL(back.headers.get("location") ?? "");
+    expect(location.searchParams.get("error")).toBe("access_denied");
+    expect(location.searchParams.get("state")).toBe(login.state);
+    const result = await getResult(gateway, login.state, login.verifier);
+    expect(result.status).toBe(403);
+    expect(await json(result)).toMatchObject({ error: "access_denied" });
+    expect((await getResult(gateway, login.state, login.verifier)).status).toBe(404);
+  });
+
+  it("sends a failed exchange back as an error, not a broken page", async () => {
+    const login = await startLogin(gateway);
+    const redirect = await approveAtEmulator(emulator, login.url);
+    redirect.searchParams.set("code", "not-a-real-code");
+    const back = await deliverToGateway(gateway, redirect);
+    expect(back.status).toBe(303);
+    expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe("invalid_grant");
+    const result = await getResult(gateway, login.state, login.verifier);
+    expect(result.status).toBe(400);
+    expect(await json(result)).toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("reports SoundCloud being down during the exchange as upstream_unavailable", async () => {
+    const login = await startLogin(gateway);
+    const redirect = await approveAtEmulator(emulator, login.url);
+    await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
+    const back = await deliverToGateway(gateway, redirect);
+    expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe("upstream_unavailable");
+    // The exchange was not retried: a code must never be presented twice.
+    expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
+  });
+
+  it("answers an unknown state at /redirect with 400 JSON and no redirect", async () => {
+    const response = await fetch(`${gateway.url}/auth/soundcloud/redirect?code=x&state=nope`, { redirect: "manual" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+    expect(await json(response)).toMatchObject({ error: "invalid_state" });
+  });
+
+  it("defaults return_to to the gateway's done page for desktop apps", async () => {
+    const { challenge, verifier } = resultSecret();
+    const response = await fetch(`${gateway.url}/auth/soundcloud/authorize?result_challenge=${challenge}`);
+    const { url, state } = (await response.json()) as { url: string; state: string };
+    const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, url));
+    expect(back.headers.get("location")).toBe(`http://gateway.test/auth/soundcloud/done?state=${state}`);
+    const done = await fetch(`${gateway.url}/auth/soundcloud/done?state=${state}`);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("close this tab");
+    expect((await getResult(gateway, state, verifier)).status).toBe(200);
+  });
+});
+
+describe("return_to allowlist", () => {
+  const refused = [
+    "http://evil.test/callback",
+    "http://app.test/callback2",
+    "http://app.test/other",
+    "https://app.test/callback",
+    "http://app.test:8080/callback",
+    "http://user:pass@app.test/callback",
+    "javascript:alert(1)",
+    "//evil.test/callback",
+    "/callback",
+    "app.test/callback",
+    "http://app.test/callback?next=http://evil.test",
+    "",
+  ];
+  for (const value of refused) {
+    it(`refuses ${JSON.stringify(value)} with 400 and stores nothing`, async () => {
+      const { challenge } = resultSecret();
+      const response = await fetch(
+        `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(value)}&result_challenge=${challenge}`,
+        { redirect: "manual" },
+      );
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+      expect((await json(response)).error).toMatch(/return_to_not_allowed|invalid_request/);
+    });
+  }
+});
+
+describe("direct callback flow", () => {
+  let direct: RunningGateway;
+  beforeEach(async () => {
+    direct = await startTestGateway(emulator, { env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK } });
+    started.push(direct);
+  });
+
+  async function codeAtFrontEnd() {
+    const login = await startLogin(direct);
+    expect(new URL(login.url).searchParams.get("redirect_uri")).toBe(APP_CALLBACK);
+    const redirect = await approveAtEmulator(emulator, login.url);
+    expect(`${redirect.origin}${redirect.pathname}`).toBe(APP_CALLBACK);
+    return { ...login, code: redirect.searchParams.get("code") ?? "" };
+  }
+
+  function callback(body: unknown, verifier?: string) {
+    return fetch(`${direct.url}/auth/soundcloud/callback`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        ...(verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier }),
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it("exchanges the code posted by the front end", async () => {
+    const login = await codeAtFrontEnd();
+    const response = await callback({ code: login.code, state: login.state }, login.verifier);
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    expect(body.access_token).toEqual(expect.any(String));
+    expect(body.user).toMatchObject({ username: expect.any(String) });
+  });
+
+  it("refuses a callback without the verifier, so an intercepted code is useless, and keeps the flow", async () => {
+    const login = await codeAtFrontEnd();
+    const stolen = await callback({ code: login.code, state: login.state });
+    expect(stolen.status).toBe(401);
+    const wrong = await callback({ code: login.code, state: login.state }, resultSecret().verifier);
+    expect(wrong.status).toBe(403);
+    expect((await emulator.stats()).token_requests.authorization_code).toBe(0);
+    expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(200);
+  });
+
+  it("refuses a replayed callback", async () => {
+    const login = await codeAtFrontEnd();
+    expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(200);
+    const replay = await callback({ code: login.code, state: login.state }, login.verifier);
+    expect(replay.status).toBe(400);
+    expect(await json(replay)).toMatchObject({ error: "invalid_state" });
+    expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
+  });
+
+  it("maps a rejected code to 400 invalid_grant", async () => {
+    const login = await codeAtFrontEnd();
+    const response = await callback({ code: "forged", state: login.state }, login.verifier);
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({ error: "invalid_grant" });
+  });
+});
+
+describe("unbound (Starlib-style) results", () => {
+  it("are refused by default", async () => {
+    const response = await fetch(`${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}`);
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({ error: "result_challenge_required" });
+  });
+
+  it("work when SOUNDGATE_ALLOW_UNBOUND_RESULT=true", async () => {
+    const open = await startTestGateway(emulator, { env: { SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" } });
+    started.push(open);
+    const login = await startLogin(open, { result_challenge: null });
+    await deliverToGateway(open, await approveAtEmulator(emulator, login.url));
+    expect((await getResult(open, login.state)).status).toBe(200);
+  });
+});
+
+describe("expiry (injected clock)", () => {
+  it("refuses a flow finished after 10 minutes, and a result read after 5", async () => {
+    let now = Date.now();
+    const clocked = await startTestGateway(emulator, { now: () => now });
+    started.push(clocked);
+
+    const late = await startLogin(clocked);
+    const redirect = await approveAtEmulator(emulator, late.url);
+    now += 10 * 60_000 + 1;
+    const back = await deliverToGateway(clocked, redirect);
+    expect(back.status).toBe(400);
+    expect((await getResult(clocked, late.state, late.verifier)).status).toBe(404);
+
+    const slow = await startLogin(clocked);
+    await deliverToGateway(clocked, await approveAtEmulator(emulator, slow.url));
+    now += 5 * 60_000 + 1;
+    expect((await getResult(clocked, slow.state, slow.verifier)).status).toBe(404);
+  });
+});
+
+describe("refresh", () => {
+  function refresh(target: RunningGateway, refreshToken: string) {
+    return fetch(`${target.url}/auth/soundcloud/refresh`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+  }
+
+  it("turns 50 concurrent refreshes of one token into 1 upstream refresh and 50 identical answers", async () => {
+    const login = await loginViaRedirect(emulator, gateway);
+    const responses = await Promise.all(Array.from({ length: 50 }, () => refresh(gateway, login.refresh_token)));
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<Record<string, unknown>>));
+    const first = bodies[0] as Record<string, unknown>;
+    expect(Object.keys(first).sort()).toEqual(["access_token", "expires_in", "refresh_token"]);
+    for (const body of bodies) {
+      expect(body.access_token).toBe(first.access_token);
+      expect(body.refresh_token).toBe(first.refresh_token);
+    }
+    expect(first.refresh_token).not.toBe(login.refresh_token);
+    const stats = await emulator.stats();
+    expect(stats.token_requests.refresh_token).toBe(1);
+    expect(stats.refresh_reuse).toBe(0);
+    const me = await fetch(`${emulator.url}/me`, { headers: { Authorization: `OAuth ${first.access_token}` } });
+    expect(me.status).toBe(200);
+  });
+
+  it("answers a repeat within 30 s with the same new set instead of burning the grant", async () => {
+    const login = await loginViaRedirect(emulator, gateway);
+    const first = await json(await refresh(gateway, login.refresh_token));
+    const repeat = await json(await refresh(gateway, login.refresh_token));
+    expect(repeat.access_token).toBe(first.access_token);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+    // The new refresh token still works: the grant is alive.
+    expect((await refresh(gateway, String(first.refresh_token))).status).toBe(200);
+  });
+
+  it("after the grace window, a spent token is 401 reauth_required", async () => {
+    let now = Date.now();
+    const clocked = await startTestGateway(emulator, { now: () => now });
+    started.push(clocked);
+    const login = await loginViaRedirect(emulator, clocked);
+    expect((await refresh(clocked, login.refresh_token)).status).toBe(200);
+    now += 31_000;
+    const late = await refresh(clocked, login.refresh_token);
+    expect(late.status).toBe(401);
+    expect(await json(late)).toMatchObject({ error: "reauth_required" });
+  });
+
+  it("reports SoundCloud down as upstream_unavailable", async () => {
+    const login = await loginViaRedirect(emulator, gateway);
+    await emulator.configure({ fail_next: { target: "token", count: 10, status: 503 } });
+    const response = await refresh(gateway, login.refresh_token);
+    expect([502, 503]).toContain(response.status);
+    expect(await json(response)).toMatchObject({ error: "upstream_unavailable" });
+  });
+});
+
+describe("persistence", () => {
+  it("a flow started before a restart completes after it (SQLite file)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "soundgate-"));
+    try {
+      const env = { SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "gateway.db")}` };
+      const before = await startTestGateway(emulator, { env });
+      const login = await startLogin(before);
+      await before.close();
+
+      const after = await startTestGateway(emulator, { env });
+      started.push(after);
+      const back = await deliverToGateway(after, await approveAtEmulator(emulator, login.url));
+      expect(back.status).toBe(303);
+      expect((await getResult(after, login.state, login.verifier)).status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { Flows } from "../auth/flows.js";
+import { Refresher } from "../auth/refresh.js";
+import type { GatewayContext } from "../auth/context.js";
+import { parseJsonBody, parseQuery } from "../http/validation.js";
+import { donePage } from "../pages/done.js";
+
+const RESULT_VERIFIER_HEADER = "x-soundgate-result-verifier";
+
+// Generous bounds: real values are far shorter; anything longer is not ours.
+const token = (max: number) => z.string().min(1).max(max);
+
+const authorizeQuery = z.object({
+  return_to: token(2048).optional(),
+  result_challenge: token(128).optional(),
+});
+const redirectQuery = z.object({
+  state: token(512),
+  code: token(1024).optional(),
+  error: token(256).optional(),
+  error_description: z.string().max(2048).optional(),
+});
+const resultQuery = z.object({ state: token(512) });
+const callbackBody = z.object({ code: token(1024), state: token(512) });
+const refreshBody = z.object({ refresh_token: token(2048) });
+
+/** The Starlib-compatible endpoints under /auth/soundcloud. */
+export function authRoutes(ctx: GatewayContext): Hono {
+  const flows = new Flows(ctx);
+  const refresher = new Refresher(ctx);
+  const app = new Hono();
+
+  app.get("/authorize", async (c) => {
+    const query = parseQuery(c, authorizeQuery);
+    return c.json(await flows.start({ returnTo: query.return_to, resultChallenge: query.result_challenge }));
+  });
+
+  app.get("/redirect", async (c) => {
+    const query = parseQuery(c, redirectQuery);
+    const location = await flows.finishRedirect({ code: query.code, state: query.state, error: query.error });
+    return c.redirect(location, 303);
+  });
+
+  app.get("/result", async (c) => {
+    const query = parseQuery(c, resultQuery);
+    const outcome = await flows.takeResult({ state: query.state, verifier: c.req.header(RESULT_VERIFIER_HEADER) });
+    return outcome.status === "pending" ? c.json({ status: "pending" }, 202) : c.json(outcome.body);
+  });
+
+  app.post("/callback", async (c) => {
+    const body = await parseJsonBody(c, callbackBody);
+    return c.json(
+      await flows.finishCallback({ code: body.code, state: body.state, verifier: c.req.header(RESULT_VERIFIER_HEADER) }),
+    );
+  });
+
+  app.post("/refresh", async (c) => {
+    const body = await parseJsonBody(c, refreshBody);
+    return c.json(await refresher.refresh(body.refresh_token));
+  });
+
+  app.get("/done", (c) => c.html(donePage()));
+
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Kysely, Migration } from "kysely";
+
+// Migrations are code, named so they sort in the order they must run. Never edit one
+// that has shipped; add the next.
+export const sqliteMigrations: Record<string, Migration> = {
+  "0001_auth_flows": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("auth_flows")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("status", "text", (col) => col.notNull())
+        .addColumn("verifier", "text", (col) => col.notNull())
+        .addColumn("redirect_uri", "text", (col) => col.notNull())
+        .addColumn("return_to", "text", (col) => col.notNull())
+        .addColumn("result_challenge", "text")
+        .addColumn("result", "text")
+        .addColumn("error", "text")
+        .addColumn("created_at", "integer", (col) => col.notNull())
+        .addColumn("expires_at", "integer", (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex("auth_flows_expires_at").on("auth_flows").column("expires_at").execute();
+      await db.schema
+        .createTable("refresh_grace")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("tokens", "text", (col) => col.notNull())
+        .addColumn("expires_at", "integer", (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex("refresh_grace_expires_at").on("refresh_grace").column("expires_at").execute();
+    },
+  },
+};

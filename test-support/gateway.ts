@@ -1,0 +1,102 @@
+// A real gateway on a free port, wired to a real emulator, plus a browser-like login driver.
+import { createHash, randomBytes } from "node:crypto";
+import { loadConfig, type RunningGateway, startGateway } from "@soundgate/server";
+import type { TestEmulator } from "./emulator.js";
+
+/** A fixed key so a "restart" can read what the previous process stored. */
+export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`;
+export const APP_CALLBACK = "http://app.test/callback";
+export const GATEWAY_CLIENT = { client_id: "gateway-client", client_secret: "gateway-client-secret" };
+
+export interface TestGatewayOptions {
+  env?: Record<string, string>;
+  now?: () => number;
+  logger?: Parameters<typeof startGateway>[0]["logger"];
+}
+
+export async function startTestGateway(
+  emulator: TestEmulator,
+  options: TestGatewayOptions = {},
+): Promise<RunningGateway> {
+  const config = loadConfig({
+    SOUNDCLOUD_CLIENT_ID: GATEWAY_CLIENT.client_id,
+    SOUNDCLOUD_CLIENT_SECRET: GATEWAY_CLIENT.client_secret,
+    SOUNDCLOUD_AUTH_URL: emulator.url,
+    SOUNDCLOUD_API_URL: emulator.url,
+    SOUNDGATE_HOST: "127.0.0.1",
+    SOUNDGATE_PORT: "0",
+    SOUNDGATE_PUBLIC_URL: "http://gateway.test",
+    SOUNDGATE_ALLOWED_RETURN_TO: APP_CALLBACK,
+    SOUNDGATE_DATABASE_URL: "sqlite::memory:",
+    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    SOUNDGATE_LOG_LEVEL: "silent",
+    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+    ...options.env,
+  });
+  await fetch(`${emulator.url}/_emulator/clients`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ...GATEWAY_CLIENT, redirect_uris: [config.redirectUri] }),
+  }).then((r) => {
+    if (r.status >= 300) throw new Error(`registering the gateway client failed: ${r.status}`);
+  });
+  return startGateway({ config, now: options.now, logger: options.logger });
+}
+
+/** What a front end keeps to prove it started a flow. */
+export function resultSecret(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
+
+export interface StartedLogin {
+  state: string;
+  url: string;
+  verifier: string;
+}
+
+export async function startLogin(
+  gateway: RunningGateway,
+  query: { return_to?: string; result_challenge?: string | null } = {},
+): Promise<StartedLogin> {
+  const secret = resultSecret();
+  const params = new URLSearchParams({ return_to: query.return_to ?? APP_CALLBACK });
+  if (query.result_challenge !== null) params.set("result_challenge", query.result_challenge ?? secret.challenge);
+  const response = await fetch(`${gateway.url}/auth/soundcloud/authorize?${params}`);
+  const body = (await response.json()) as { url: string; state: string; authorization_url: string };
+  if (response.status !== 200) throw new Error(`authorize: ${response.status} ${JSON.stringify(body)}`);
+  return { state: body.state, url: body.url, verifier: secret.verifier };
+}
+
+/** Follow the authorize URL with auto-approve on; returns SoundCloud's redirect back. */
+export async function approveAtEmulator(emulator: TestEmulator, authorizeUrl: string): Promise<URL> {
+  await emulator.configure({ auto_approve: true });
+  const response = await fetch(authorizeUrl, { redirect: "manual" });
+  const location = response.headers.get("location");
+  if (response.status !== 302 || !location) throw new Error(`emulator authorize: ${response.status}`);
+  return new URL(location);
+}
+
+/** Deliver SoundCloud's redirect to the gateway (the browser's hop). Returns the gateway's answer. */
+export function deliverToGateway(gateway: RunningGateway, redirect: URL): Promise<Response> {
+  return fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, { redirect: "manual" });
+}
+
+export function getResult(gateway: RunningGateway, state: string, verifier?: string): Promise<Response> {
+  return fetch(`${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(state)}`, {
+    headers: verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier },
+  });
+}
+
+/** The backend-redirect flow end to end; returns the /result JSON. */
+export async function loginViaRedirect(
+  emulator: TestEmulator,
+  gateway: RunningGateway,
+): Promise<{ access_token: string; refresh_token: string; expires_in: number; user: Record<string, unknown> }> {
+  const login = await startLogin(gateway);
+  const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
+  if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
+  const result = await getResult(gateway, login.state, login.verifier);
+  if (result.status !== 200) throw new Error(`result: ${result.status} ${await result.text()}`);
+  return result.json() as never;
+}
