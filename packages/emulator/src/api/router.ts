@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { type AppEnv, isApiPath } from "../http.js";
+import type { EmulatorState } from "../state.js";
+import { likeRoutes } from "./likes.js";
+import { meRoutes } from "./me.js";
+import { playlistRoutes } from "./playlists.js";
+import { resolveRoutes } from "./resolve.js";
+import { trackRoutes } from "./tracks.js";
+import { userRoutes } from "./users.js";
+
+/**
+ * The api.soundcloud.com side. Each resource lives in its own file and exports
+ * a function that builds its routes; adding an endpoint means adding a route
+ * there (or a new file mounted here) behind `anyToken` or `userToken`.
+ */
+export function apiRoutes(state: EmulatorState): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  // api.soundcloud.com answers browsers too (the token travels in a header, never a cookie).
+  const allowBrowsers = cors({
+    origin: "*",
+    allowMethods: ["GET", "POST", "PUT", "DELETE"],
+    allowHeaders: ["Authorization", "Content-Type"],
+    exposeHeaders: ["Location", "Retry-After"],
+    maxAge: 600,
+  });
+  app.use("*", (c, next) => (isApiPath(c.req.path) ? allowBrowsers(c, next) : next()));
+  for (const routes of [
+    meRoutes,
+    trackRoutes,
+    userRoutes,
+    playlistRoutes,
+    likeRoutes,
+    resolveRoutes,
+  ]) {
+    app.route("/", routes(state));
+  }
+  return app;
+}

@@ -1,0 +1,81 @@
+import { Hono } from "hono";
+import type { TrackRecord } from "../catalog.js";
+import { type AppEnv, json, soundcloudError } from "../http.js";
+import type { EmulatorState } from "../state.js";
+import { apiGuards } from "./auth.js";
+import { respondTracks, respondUsers } from "./lists.js";
+import { findTrack, recordsOf, renderContextOf } from "./lookup.js";
+import { readPageRequest, respondWithPage } from "./pagination.js";
+import { DEFAULT_ACCESS, parseList } from "./query.js";
+import { renderComment, renderStreams, renderTrack } from "./representations.js";
+import { parseIdParam } from "./urn.js";
+
+/** `/tracks`: search, single tracks and what hangs off them. Any token works. */
+export function trackRoutes(state: EmulatorState): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { anyToken } = apiGuards(state);
+
+  app.get("/tracks", anyToken, (c) => {
+    const query = new URL(c.req.url).searchParams;
+    const q = (query.get("q") ?? "").trim().toLowerCase();
+    const urns = parseList(query, "urns") ?? parseList(query, "ids");
+    const wanted = urns ? new Set(urns.map((u) => parseIdParam("tracks", u))) : null;
+    const genres = parseList(query, "genres")?.map((g) => g.toLowerCase()) ?? null;
+    const tags = parseList(query, "tags")?.map((t) => t.toLowerCase()) ?? null;
+    const tracks = state.catalog
+      .allTrackList()
+      .filter((t) => wanted === null || wanted.has(t.id))
+      .filter((t) => genres === null || genres.includes(t.genre.toLowerCase()))
+      .filter((t) => tags === null || tags.some((tag) => t.tag_list.toLowerCase().includes(tag)))
+      .filter((t) => q === "" || trackMatches(t, q));
+    return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS, showUserFavorite: true });
+  });
+
+  app.get("/tracks/:track_urn", anyToken, (c) => {
+    const track = findTrack(state, c.req.param("track_urn"));
+    if (track instanceof Response) return track;
+    return json(renderTrack(renderContextOf(c, state), track, { showUserFavorite: true }));
+  });
+
+  app.get("/tracks/:track_urn/streams", anyToken, (c) => {
+    const track = findTrack(state, c.req.param("track_urn"));
+    if (track instanceof Response) return track;
+    if (track.access === "blocked") return soundcloudError(404, "no streams for this track");
+    return json(renderStreams(track));
+  });
+
+  app.get("/tracks/:track_urn/comments", anyToken, (c) => {
+    const track = findTrack(state, c.req.param("track_urn"));
+    if (track instanceof Response) return track;
+    const page = readPageRequest(c, state);
+    if (!page.ok) return page.response;
+    const ctx = renderContextOf(c, state);
+    return respondWithPage(c, state, page.page, state.catalog.commentsOn(track.id), (comment) =>
+      renderComment(ctx, comment),
+    );
+  });
+
+  app.get("/tracks/:track_urn/favoriters", anyToken, (c) => {
+    const track = findTrack(state, c.req.param("track_urn"));
+    if (track instanceof Response) return track;
+    const ids = state.catalog.trackLikerIds(track.id);
+    return respondUsers(c, state, recordsOf(state.catalog.users, ids));
+  });
+
+  app.get("/tracks/:track_urn/related", anyToken, (c) => {
+    const track = findTrack(state, c.req.param("track_urn"));
+    if (track instanceof Response) return track;
+    const related = state.catalog
+      .allTrackList()
+      .filter((t) => t.id !== track.id && t.genre === track.genre)
+      .sort((a, b) => b.playback_count - a.playback_count);
+    return respondTracks(c, state, related, { access: DEFAULT_ACCESS });
+  });
+
+  return app;
+}
+
+/** Search looks at title, genre and tags, case-insensitively. */
+function trackMatches(track: TrackRecord, q: string): boolean {
+  return [track.title, track.genre, track.tag_list].some((f) => f.toLowerCase().includes(q));
+}

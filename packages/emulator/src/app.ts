@@ -1,0 +1,95 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { apiRoutes } from "./api/router.js";
+import { controlRoutes } from "./control.js";
+import { type AppEnv, errorForPath, formDecode, MAX_BODY_BYTES, sleep } from "./http.js";
+import { authorizeRoutes } from "./oauth/authorize.js";
+import { signOutRoutes } from "./oauth/sign-out.js";
+import { tokenRoutes } from "./oauth/token.js";
+import type { EmulatorOptions } from "./options.js";
+import { EmulatorState } from "./state.js";
+
+export interface Emulator {
+  app: Hono<AppEnv>;
+  state: EmulatorState;
+}
+
+/** The emulator as a Hono app, for in-process use (`app.fetch(request)`). */
+export function createEmulatorApp(options: EmulatorOptions = {}): Hono<AppEnv> {
+  return buildEmulator(options).app;
+}
+
+/** Builds the app and keeps its state reachable (the server needs it to release hung requests). */
+export function buildEmulator(options: EmulatorOptions = {}): Emulator {
+  const state = new EmulatorState(options);
+  const app = new Hono<AppEnv>();
+
+  app.onError((_error, c) =>
+    // Never the error itself: it could carry request data.
+    errorForPath(c.req.path, 500, "server_error", "the emulator failed to handle this request"),
+  );
+  app.notFound((c) => errorForPath(c.req.path, 404, "not_found", "no such endpoint"));
+
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const res = errorForPath(
+          c.req.path,
+          405,
+          "method_not_allowed",
+          `use ${methods.join(", ")} for this path`,
+        );
+        res.headers.set("allow", methods.join(", "));
+        return res;
+      },
+    }),
+  );
+
+  // Malformed percent-encoding (or encoded bytes that are not UTF-8) is the
+  // client's mistake: answer 400 before any route tries to read it.
+  app.use("*", async (c, next) => {
+    const url = new URL(c.req.url);
+    const components = [url.pathname, ...url.search.slice(1).split(/[&=]/)];
+    if (components.some((part) => formDecode(part) === null)) {
+      return errorForPath(
+        url.pathname,
+        400,
+        "invalid_request",
+        "malformed percent-encoding in the URL",
+      );
+    }
+    await next();
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorForPath(
+          c.req.path,
+          413,
+          "payload_too_large",
+          `bodies are limited to ${MAX_BODY_BYTES} bytes`,
+        ),
+    }),
+  );
+
+  // Latency applies to what SoundCloud would serve, never to the control surface.
+  app.use("*", async (c, next) => {
+    const delay = state.settings.latency_ms;
+    if (delay > 0 && !c.req.path.startsWith("/_emulator")) await sleep(delay);
+    await next();
+  });
+
+  app.route("/", controlRoutes(state));
+  app.route("/", authorizeRoutes(state));
+  app.route("/", tokenRoutes(state));
+  app.route("/", signOutRoutes(state));
+  app.route("/", apiRoutes(state));
+
+  return { app, state };
+}

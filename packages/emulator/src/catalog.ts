@@ -1,0 +1,284 @@
+/**
+ * The emulator's world: users, tracks, playlists, comments and the relations
+ * between them. Records hold facts; anything that can be counted (followers,
+ * likes, comments) is derived from the relations so counts and lists never
+ * disagree, even after likes are added or removed.
+ */
+
+export type TrackAccess = "playable" | "preview" | "blocked";
+export type UserPlan = "Free" | "Pro Unlimited" | "Next Pro";
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  permalink: string;
+  first_name: string;
+  last_name: string;
+  city: string;
+  country: string;
+  description: string | null;
+  avatar_url: string;
+  website: string | null;
+  website_title: string | null;
+  discogs_name: string | null;
+  plan: UserPlan;
+  reposts_count: number;
+  created_at: number;
+  last_modified: number;
+  /** Accounts offered on the consent page (the "people" who can sign in). */
+  can_sign_in: boolean;
+}
+
+export interface TrackRecord {
+  id: number;
+  user_id: number;
+  title: string;
+  permalink: string;
+  description: string | null;
+  genre: string;
+  tag_list: string;
+  duration: number;
+  bpm: number | null;
+  key_signature: string | null;
+  label_name: string | null;
+  license: string;
+  artwork_url: string | null;
+  waveform_url: string;
+  access: TrackAccess;
+  downloadable: boolean;
+  commentable: boolean;
+  playback_count: number;
+  download_count: number;
+  reposts_count: number;
+  /** Likes from outside the seeded world; seeded users' likes are added on top. */
+  outside_favoritings_count: number;
+  created_at: number;
+  last_modified: number;
+  release_date: { year: number; month: number; day: number } | null;
+}
+
+export interface PlaylistRecord {
+  id: number;
+  user_id: number;
+  title: string;
+  permalink: string;
+  description: string | null;
+  genre: string;
+  tag_list: string;
+  set_type: "playlist" | "album";
+  artwork_url: string | null;
+  track_ids: number[];
+  outside_likes_count: number;
+  created_at: number;
+  last_modified: number;
+}
+
+export interface CommentRecord {
+  id: number;
+  track_id: number;
+  user_id: number;
+  body: string;
+  /** Position in the track, in ms. */
+  timestamp: number;
+  created_at: number;
+}
+
+export interface CatalogData {
+  users: UserRecord[];
+  tracks: TrackRecord[];
+  playlists: PlaylistRecord[];
+  comments: CommentRecord[];
+  /** user id → liked track ids, most recent like first. */
+  trackLikes: Map<number, number[]>;
+  /** user id → liked playlist ids, most recent like first. */
+  playlistLikes: Map<number, number[]>;
+  /** user id → followed user ids, most recent first. */
+  followings: Map<number, number[]>;
+}
+
+export class Catalog {
+  readonly users = new Map<number, UserRecord>();
+  readonly tracks = new Map<number, TrackRecord>();
+  readonly playlists = new Map<number, PlaylistRecord>();
+  /** Accounts offered on the consent page, in seed order (the first is the default). */
+  readonly signInUsers: readonly UserRecord[];
+
+  private readonly allUsers: readonly UserRecord[];
+  private readonly allTracks: readonly TrackRecord[];
+  private readonly allPlaylists: readonly PlaylistRecord[];
+  private readonly usersByPermalink = new Map<string, UserRecord>();
+  private readonly tracksByUser = new Map<number, number[]>();
+  private readonly playlistsByUser = new Map<number, number[]>();
+  private readonly commentsByTrack = new Map<number, CommentRecord[]>();
+  private readonly trackLikes: Map<number, number[]>;
+  private readonly playlistLikes: Map<number, number[]>;
+  private readonly followingsOf: Map<number, number[]>;
+  private readonly followersOf = new Map<number, number[]>();
+  // Reverse indexes so a like count is a lookup, not a scan of every user.
+  private readonly trackLikers = new Map<number, Set<number>>();
+  private readonly playlistLikers = new Map<number, Set<number>>();
+
+  constructor(data: CatalogData) {
+    this.allUsers = data.users;
+    this.allTracks = data.tracks;
+    this.allPlaylists = data.playlists;
+    this.signInUsers = data.users.filter((u) => u.can_sign_in);
+    for (const user of data.users) {
+      this.users.set(user.id, user);
+      this.usersByPermalink.set(user.permalink.toLowerCase(), user);
+    }
+    // Newest first, like SoundCloud's profile pages.
+    const byNewest = [...data.tracks].sort((a, b) => b.created_at - a.created_at || b.id - a.id);
+    for (const track of byNewest) {
+      this.tracks.set(track.id, track);
+      pushTo(this.tracksByUser, track.user_id, track.id);
+    }
+    const playlistsByNewest = [...data.playlists].sort(
+      (a, b) => b.created_at - a.created_at || b.id - a.id,
+    );
+    for (const playlist of playlistsByNewest) {
+      this.playlists.set(playlist.id, playlist);
+      pushTo(this.playlistsByUser, playlist.user_id, playlist.id);
+    }
+    for (const comment of [...data.comments].sort((a, b) => b.created_at - a.created_at)) {
+      pushTo(this.commentsByTrack, comment.track_id, comment);
+    }
+    this.trackLikes = data.trackLikes;
+    this.playlistLikes = data.playlistLikes;
+    this.followingsOf = data.followings;
+    for (const [userId, ids] of data.trackLikes) {
+      for (const id of ids) addTo(this.trackLikers, id, userId);
+    }
+    for (const [userId, ids] of data.playlistLikes) {
+      for (const id of ids) addTo(this.playlistLikers, id, userId);
+    }
+    for (const [userId, ids] of data.followings) {
+      for (const id of ids) pushTo(this.followersOf, id, userId);
+    }
+  }
+
+  userByPermalink(permalink: string): UserRecord | undefined {
+    return this.usersByPermalink.get(permalink.toLowerCase());
+  }
+
+  /** Sign-in accounts are addressed by username (consent page, auto-approve). */
+  signInUser(username: string): UserRecord | undefined {
+    return this.signInUsers.find((u) => u.username === username);
+  }
+
+  allUserList(): readonly UserRecord[] {
+    return this.allUsers;
+  }
+
+  allTrackList(): readonly TrackRecord[] {
+    return this.allTracks;
+  }
+
+  allPlaylistList(): readonly PlaylistRecord[] {
+    return this.allPlaylists;
+  }
+
+  trackIdsOf(userId: number): readonly number[] {
+    return this.tracksByUser.get(userId) ?? [];
+  }
+
+  playlistIdsOf(userId: number): readonly number[] {
+    return this.playlistsByUser.get(userId) ?? [];
+  }
+
+  commentsOn(trackId: number): readonly CommentRecord[] {
+    return this.commentsByTrack.get(trackId) ?? [];
+  }
+
+  likedTrackIdsOf(userId: number): readonly number[] {
+    return this.trackLikes.get(userId) ?? [];
+  }
+
+  likedPlaylistIdsOf(userId: number): readonly number[] {
+    return this.playlistLikes.get(userId) ?? [];
+  }
+
+  followingIdsOf(userId: number): readonly number[] {
+    return this.followingsOf.get(userId) ?? [];
+  }
+
+  followerIdsOf(userId: number): readonly number[] {
+    return this.followersOf.get(userId) ?? [];
+  }
+
+  trackLikerIds(trackId: number): readonly number[] {
+    return [...(this.trackLikers.get(trackId) ?? [])];
+  }
+
+  hasLikedTrack(userId: number, trackId: number): boolean {
+    return this.trackLikers.get(trackId)?.has(userId) ?? false;
+  }
+
+  favoritingsCount(track: TrackRecord): number {
+    return track.outside_favoritings_count + (this.trackLikers.get(track.id)?.size ?? 0);
+  }
+
+  playlistLikesCount(playlist: PlaylistRecord): number {
+    return playlist.outside_likes_count + (this.playlistLikers.get(playlist.id)?.size ?? 0);
+  }
+
+  /** Adds a like (most recent first). Returns false when it already existed. */
+  likeTrack(userId: number, trackId: number): boolean {
+    return like(this.trackLikes, this.trackLikers, userId, trackId);
+  }
+
+  /** Removes a like. Returns false when there was none. */
+  unlikeTrack(userId: number, trackId: number): boolean {
+    return unlike(this.trackLikes, this.trackLikers, userId, trackId);
+  }
+
+  likePlaylist(userId: number, playlistId: number): boolean {
+    return like(this.playlistLikes, this.playlistLikers, userId, playlistId);
+  }
+
+  unlikePlaylist(userId: number, playlistId: number): boolean {
+    return unlike(this.playlistLikes, this.playlistLikers, userId, playlistId);
+  }
+}
+
+function like(
+  lists: Map<number, number[]>,
+  likers: Map<number, Set<number>>,
+  userId: number,
+  itemId: number,
+): boolean {
+  const set = likers.get(itemId);
+  if (set?.has(userId)) return false;
+  addTo(likers, itemId, userId);
+  const list = lists.get(userId);
+  if (list) list.unshift(itemId);
+  else lists.set(userId, [itemId]);
+  return true;
+}
+
+function unlike(
+  lists: Map<number, number[]>,
+  likers: Map<number, Set<number>>,
+  userId: number,
+  itemId: number,
+): boolean {
+  const set = likers.get(itemId);
+  if (!set?.has(userId)) return false;
+  set.delete(userId);
+  const list = lists.get(userId);
+  const index = list?.indexOf(itemId) ?? -1;
+  if (list && index >= 0) list.splice(index, 1);
+  return true;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}

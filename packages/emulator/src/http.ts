@@ -1,0 +1,185 @@
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import type { HttpBindings } from "@hono/node-server";
+import type { Context } from "hono";
+import type { TokenErrorCode } from "./stats.js";
+
+/** Hono environment of every emulator route. `incoming` is absent when used in-process. */
+export interface AppEnv {
+  Bindings: Partial<HttpBindings>;
+}
+
+/** Largest request body the emulator reads; bigger ones get 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const API_DOCS_LINK = "https://developers.soundcloud.com/docs/api/explorer/open-api";
+const RATE_LIMIT_LINK = "https://developers.soundcloud.com/docs/api/rate-limits#errors";
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": JSON_TYPE, ...headers },
+  });
+}
+
+/** `{error, message}`: the answer of control and OAuth-side paths to bad input. */
+export function plainError(status: number, error: string, message: string): Response {
+  return json({ error, message }, status);
+}
+
+/**
+ * An OAuth token-endpoint error (RFC 6749 §5.2). The description is fixed text
+ * chosen by the caller; it never echoes a token, code, verifier or secret.
+ */
+export function oauthError(
+  error: TokenErrorCode,
+  description?: string,
+  headers: Record<string, string> = {},
+): Response {
+  const status = error === "invalid_client" ? 401 : error === "rate_limit_exceeded" ? 429 : 400;
+  const body = description ? { error, error_description: description } : { error };
+  return json(body, status, { "cache-control": "no-store", pragma: "no-cache", ...headers });
+}
+
+/** SoundCloud's Error schema: `{code, message, link, status, errors, error}`. */
+export interface SoundCloudError {
+  code: number;
+  message: string;
+  link: string;
+  status: string;
+  errors: { error_message: string }[];
+  /** Deprecated in SoundCloud's schema; here a short machine code, handy for `{error, message}` checks. */
+  error: string;
+}
+
+export function soundcloudErrorBody(status: number, message: string): SoundCloudError {
+  const reason = STATUS_CODES[status] ?? "Error";
+  return {
+    code: status,
+    message,
+    link: status === 429 ? RATE_LIMIT_LINK : API_DOCS_LINK,
+    status: `${status} - ${reason}`,
+    errors: [{ error_message: message }],
+    error: reason.toLowerCase().replace(/[^a-z]+/g, "_"),
+  };
+}
+
+export function soundcloudError(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return json(soundcloudErrorBody(status, message), status, headers);
+}
+
+/**
+ * Paths served by the "secure.soundcloud.com" side or the control surface answer
+ * errors as `{error, message}`; everything else is the API and answers in
+ * SoundCloud's Error shape.
+ */
+export function isApiPath(path: string): boolean {
+  return !(
+    path.startsWith("/_emulator/") ||
+    path === "/_emulator" ||
+    path === "/authorize" ||
+    path === "/oauth/token" ||
+    path === "/sign-out"
+  );
+}
+
+/** An error in the shape that fits the path it answers. */
+export function errorForPath(path: string, status: number, error: string, message: string) {
+  return isApiPath(path) ? soundcloudError(status, message) : plainError(status, error, message);
+}
+
+export type BodyResult = { ok: true; text: string } | { ok: false; message: string };
+
+/** Reads the body as strict UTF-8 (invalid bytes are a client error, not replacement characters). */
+export async function readBodyText(c: Context): Promise<BodyResult> {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await c.req.arrayBuffer();
+  } catch {
+    return { ok: false, message: "could not read the request body" };
+  }
+  if (bytes.byteLength > MAX_BODY_BYTES) return { ok: false, message: "request body too large" };
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false, message: "request body is not valid UTF-8" };
+  }
+}
+
+export type FormResult = { ok: true; params: Map<string, string> } | { ok: false; message: string };
+
+/**
+ * Parses `application/x-www-form-urlencoded` strictly: malformed percent-encoding
+ * and repeated parameters are errors (RFC 6749 §3.1: parameters MUST NOT be
+ * included more than once).
+ */
+export function parseForm(text: string): FormResult {
+  const params = new Map<string, string>();
+  if (text === "") return { ok: true, params };
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    const rawValue = eq === -1 ? "" : pair.slice(eq + 1);
+    const name = formDecode(rawName);
+    const value = formDecode(rawValue);
+    if (name === null || value === null) {
+      return { ok: false, message: "malformed percent-encoding in the form body" };
+    }
+    if (params.has(name)) return { ok: false, message: `parameter ${name} is repeated` };
+    params.set(name, value);
+  }
+  return { ok: true, params };
+}
+
+/** Form-decodes one component; null when its percent-encoding is malformed. */
+export function formDecode(component: string): string | null {
+  try {
+    return decodeURIComponent(component.replace(/\+/g, " "));
+  } catch {
+    return null;
+  }
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+export type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+export async function readJson(c: Context): Promise<JsonResult> {
+  const body = await readBodyText(c);
+  if (!body.ok) return body;
+  if (body.text.trim() === "") return { ok: false, message: "a JSON body is required" };
+  try {
+    return { ok: true, value: JSON.parse(body.text) };
+  } catch {
+    return { ok: false, message: "the body is not valid JSON" };
+  }
+}
+
+/** A timer that never keeps the process alive on its own. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Origin for absolute URLs: the configured public URL, else the request's own origin. */
+export function originOf(c: Context, publicUrl: string | undefined): string {
+  return publicUrl ?? new URL(c.req.url).origin;
+}
+
+/** The peer address, for per-IP limits. In-process requests share one bucket. */
+export function clientIp(c: Context): string {
+  return socketOf(c)?.remoteAddress ?? "in-process";
+}
+
+/** The TCP socket under a request; undefined in-process (`app.fetch` without the Node server). */
+export function socketOf(c: Context): Socket | undefined {
+  const env = c.env as Partial<HttpBindings> | undefined;
+  return env?.incoming?.socket;
+}

@@ -1,0 +1,198 @@
+import { randomSecret } from "../random.js";
+import { verifierMatches } from "./pkce.js";
+
+/**
+ * The authorization server's memory: pending consent transactions, codes,
+ * grants and the tokens issued under them. A grant is one authorization (one
+ * code exchange, or one client-credentials request); every access and refresh
+ * token belongs to exactly one grant, so revoking a grant revokes all of them.
+ */
+
+export interface Grant {
+  readonly id: number;
+  readonly client_id: string;
+  /** null for client-credentials grants: their tokens carry no user. */
+  readonly user_id: number | null;
+  revoked: boolean;
+}
+
+/** What /token answers on success (before serialization). */
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+/** A consent screen waiting for a decision; the browser only holds its id. */
+export interface PendingAuthorization {
+  readonly client_id: string;
+  readonly redirect_uri: string;
+  readonly code_challenge: string;
+  readonly state: string | null;
+  readonly expires_at: number;
+}
+
+interface CodeRecord {
+  readonly client_id: string;
+  readonly redirect_uri: string;
+  readonly code_challenge: string;
+  readonly user_id: number;
+  readonly expires_at: number;
+  /** Set on the first successful exchange; a second exchange revokes it. */
+  grant: Grant | null;
+}
+
+interface AccessTokenRecord {
+  readonly grant: Grant;
+  expires_at: number;
+}
+
+interface RefreshTokenRecord {
+  readonly grant: Grant;
+  spent: boolean;
+}
+
+export type CodeExchange =
+  | { ok: true; tokens: IssuedTokens }
+  | {
+      ok: false;
+      reason: "unknown" | "other_client" | "expired" | "redirect_uri" | "verifier" | "reused";
+    };
+
+export type RefreshResult =
+  | { ok: true; tokens: IssuedTokens }
+  | { ok: false; reason: "unknown" | "other_client" | "revoked" }
+  | { ok: false; reason: "reused"; revoked: boolean };
+
+/** Who an access token speaks for, when it is valid. */
+export type AccessTokenCheck =
+  | { status: "valid"; client_id: string; user_id: number | null }
+  | { status: "unknown" | "revoked" | "expired" };
+
+/** Consent transactions live longer than codes: a person reads the page first. */
+export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+
+export class GrantStore {
+  private readonly pending = new Map<string, PendingAuthorization>();
+  private readonly codes = new Map<string, CodeRecord>();
+  private readonly accessTokens = new Map<string, AccessTokenRecord>();
+  private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  private nextGrantId = 1;
+
+  constructor(private readonly now: () => number) {}
+
+  createPending(request: Omit<PendingAuthorization, "expires_at">): string {
+    const id = randomSecret("txn");
+    this.pending.set(id, { ...request, expires_at: this.now() + PENDING_AUTHORIZATION_TTL_MS });
+    return id;
+  }
+
+  /** Consumes a pending authorization: each consent page can be answered once. */
+  takePending(id: string): PendingAuthorization | null {
+    const pending = this.pending.get(id);
+    if (!pending) return null;
+    this.pending.delete(id);
+    return pending.expires_at > this.now() ? pending : null;
+  }
+
+  issueCode(
+    request: { client_id: string; redirect_uri: string; code_challenge: string; user_id: number },
+    ttlS: number,
+  ): string {
+    const code = randomSecret("code");
+    this.codes.set(code, { ...request, expires_at: this.now() + ttlS * 1000, grant: null });
+    return code;
+  }
+
+  /**
+   * Exchanges a code (RFC 6749 §4.1.3 + RFC 7636 §4.6). Codes are single-use;
+   * presenting a used code again revokes every token issued from it (§4.1.2).
+   * A failed check does not burn the code: only its rightful owner (client id,
+   * redirect URI and verifier) can use it, and only once.
+   */
+  exchangeCode(
+    request: { code: string; client_id: string; redirect_uri: string; code_verifier: string },
+    accessTtlS: number,
+  ): CodeExchange {
+    const record = this.codes.get(request.code);
+    if (!record) return { ok: false, reason: "unknown" };
+    if (record.client_id !== request.client_id) return { ok: false, reason: "other_client" };
+    if (record.grant) {
+      record.grant.revoked = true;
+      return { ok: false, reason: "reused" };
+    }
+    if (record.expires_at <= this.now()) return { ok: false, reason: "expired" };
+    if (record.redirect_uri !== request.redirect_uri) return { ok: false, reason: "redirect_uri" };
+    if (!verifierMatches(request.code_verifier, record.code_challenge)) {
+      return { ok: false, reason: "verifier" };
+    }
+    const grant = this.newGrant(record.client_id, record.user_id);
+    record.grant = grant;
+    return { ok: true, tokens: this.issueTokens(grant, accessTtlS) };
+  }
+
+  /**
+   * Rotates a refresh token: the presented one is spent, a new pair is issued
+   * under the same grant. Earlier access tokens stay valid until they expire.
+   */
+  refresh(
+    request: { refresh_token: string; client_id: string },
+    accessTtlS: number,
+    revokeOnReuse: boolean,
+  ): RefreshResult {
+    const record = this.refreshTokens.get(request.refresh_token);
+    if (!record) return { ok: false, reason: "unknown" };
+    // Another client must not learn anything about, or revoke, someone else's grant.
+    if (record.grant.client_id !== request.client_id) return { ok: false, reason: "other_client" };
+    if (record.spent) {
+      if (revokeOnReuse) record.grant.revoked = true;
+      return { ok: false, reason: "reused", revoked: revokeOnReuse };
+    }
+    if (record.grant.revoked) return { ok: false, reason: "revoked" };
+    record.spent = true;
+    return { ok: true, tokens: this.issueTokens(record.grant, accessTtlS) };
+  }
+
+  issueClientCredentials(clientId: string, accessTtlS: number): IssuedTokens {
+    return this.issueTokens(this.newGrant(clientId, null), accessTtlS);
+  }
+
+  checkAccessToken(token: string): AccessTokenCheck {
+    const record = this.accessTokens.get(token);
+    if (!record) return { status: "unknown" };
+    if (record.grant.revoked) return { status: "revoked" };
+    if (record.expires_at <= this.now()) return { status: "expired" };
+    return { status: "valid", client_id: record.grant.client_id, user_id: record.grant.user_id };
+  }
+
+  /** Revokes the grant behind an access token (expired ones too). False when unknown. */
+  revokeByAccessToken(token: string): boolean {
+    const record = this.accessTokens.get(token);
+    if (!record) return false;
+    record.grant.revoked = true;
+    return true;
+  }
+
+  /** Marks one access token (or all, when none is named) expired now; returns how many. */
+  expireAccessTokens(token?: string): number {
+    const now = this.now();
+    const targets =
+      token === undefined
+        ? [...this.accessTokens.values()]
+        : [this.accessTokens.get(token)].filter((r) => r !== undefined);
+    for (const record of targets) record.expires_at = Math.min(record.expires_at, now);
+    return targets.length;
+  }
+
+  private newGrant(clientId: string, userId: number | null): Grant {
+    return { id: this.nextGrantId++, client_id: clientId, user_id: userId, revoked: false };
+  }
+
+  private issueTokens(grant: Grant, accessTtlS: number): IssuedTokens {
+    const access_token = randomSecret("at");
+    const refresh_token = randomSecret("rt");
+    this.accessTokens.set(access_token, { grant, expires_at: this.now() + accessTtlS * 1000 });
+    this.refreshTokens.set(refresh_token, { grant, spent: false });
+    return { access_token, refresh_token, expires_in: accessTtlS };
+  }
+}

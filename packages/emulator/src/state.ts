@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import type { Catalog, UserRecord } from "./catalog.js";
+import {
+  autoApproveProblem,
+  type ConfigPatch,
+  type EmulatorConfig,
+  initialSettings,
+  rateLimitsProblem,
+  type Settings,
+} from "./config.js";
+import { FaultQueue, type FaultRuntime } from "./faults.js";
+import { GrantStore } from "./oauth/grants.js";
+import { SlidingWindowLimiter } from "./oauth/rate-limit.js";
+import { clientProblem, copyClient, type EmulatorClient, type EmulatorOptions } from "./options.js";
+import { seedCatalog } from "./seed.js";
+import { type EmulatorStats, emptyStats } from "./stats.js";
+
+/**
+ * Everything one emulator instance remembers. Each piece that /_emulator/reset
+ * restores is rebuilt from the start options; registered clients survive.
+ */
+export class EmulatorState implements FaultRuntime {
+  readonly now: () => number;
+  readonly publicUrl: string | undefined;
+  readonly clients = new Map<string, EmulatorClient>();
+  readonly faults = new FaultQueue();
+  readonly clientCredentialsLimiter = new SlidingWindowLimiter();
+  /** Signs pagination cursors, so a tampered cursor is detected instead of trusted. */
+  readonly cursorKey = randomBytes(32);
+
+  settings: Settings;
+  stats: EmulatorStats = emptyStats();
+  catalog: Catalog = seedCatalog();
+  grants: GrantStore;
+
+  private readonly startSettings: Settings;
+  private readonly closeCallbacks = new Set<() => void>();
+
+  constructor(options: EmulatorOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.publicUrl = normalizePublicUrl(options.publicUrl);
+    for (const client of options.clients ?? []) {
+      const problem = clientProblem(client);
+      if (problem) throw new TypeError(`invalid client in options: ${problem}`);
+      this.clients.set(client.client_id, copyClient(client));
+    }
+    this.startSettings = initialSettings(options);
+    const approve = autoApproveProblem(this.startSettings.auto_approve, (name) =>
+      Boolean(this.catalog.signInUser(name)),
+    );
+    if (approve) throw new TypeError(`invalid autoApprove option: ${approve}`);
+    const limits = rateLimitsProblem(this.startSettings.rate_limits);
+    if (limits) throw new TypeError(`invalid rateLimits option: ${limits}`);
+    for (const [name, value, min] of [
+      ["accessTokenTtlS", this.startSettings.access_token_ttl_s, 1],
+      ["codeTtlS", this.startSettings.code_ttl_s, 1],
+      ["latencyMs", this.startSettings.latency_ms, 0],
+    ] as const) {
+      if (!Number.isInteger(value) || value < min) {
+        throw new TypeError(`invalid ${name} option: must be an integer >= ${min}`);
+      }
+    }
+    this.settings = cloneSettings(this.startSettings);
+    this.grants = new GrantStore(this.now);
+  }
+
+  /** Back to the start options: tokens, codes, consents, stats, faults, config and seeded data. */
+  reset(): void {
+    this.settings = cloneSettings(this.startSettings);
+    this.stats = emptyStats();
+    this.catalog = seedCatalog();
+    this.grants = new GrantStore(this.now);
+    this.faults.clear();
+    this.clientCredentialsLimiter.clear();
+  }
+
+  config(): EmulatorConfig {
+    return { ...cloneSettings(this.settings), fail_next: this.faults.list() };
+  }
+
+  applyConfig(patch: ConfigPatch): void {
+    this.settings = patch.settings;
+    if (patch.faults !== null) {
+      // `fail_next: null` (an empty list) clears what is pending; anything else queues.
+      if (patch.faults.length === 0) this.faults.clear();
+      else this.faults.add(patch.faults);
+    }
+  }
+
+  /** The account auto-approve signs in as, or null when consent is shown. */
+  autoApproveUser(): UserRecord | null {
+    const setting = this.settings.auto_approve;
+    if (setting === false) return null;
+    if (setting === true) return this.catalog.signInUsers[0] ?? null;
+    return this.catalog.signInUser(setting) ?? null;
+  }
+
+  onClose(callback: () => void): () => void {
+    this.closeCallbacks.add(callback);
+    return () => this.closeCallbacks.delete(callback);
+  }
+
+  /** Releases requests held by `hang` faults so the server can close. */
+  close(): void {
+    for (const callback of [...this.closeCallbacks]) callback();
+    this.closeCallbacks.clear();
+  }
+}
+
+function cloneSettings(settings: Settings): Settings {
+  return { ...settings, rate_limits: { ...settings.rate_limits } };
+}
+
+function normalizePublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError("invalid publicUrl option: must be an absolute http(s) URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError("invalid publicUrl option: must be an absolute http(s) URL");
+  }
+  // An origin plus an optional path prefix, without a trailing slash.
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
