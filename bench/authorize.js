@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { alternate, startProcess } from "./lib.js";
+import { alternate, load, startProcess } from "./lib.js";
 
 const CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
@@ -25,8 +25,8 @@ export async function benchAuthorize({ rounds = 3, duration = 5 } = {}) {
   const bare = await startProcess(["bench/bare-server.js"], { BODY_BYTES: String(bytes) });
   try {
     const summary = await alternate(rounds, {
-      bare: () => import("./lib.js").then((m) => m.load({ url: bare.url + path, duration })),
-      gateway: () => import("./lib.js").then((m) => m.load({ url: gateway.url + path, duration })),
+      bare: () => load({ url: bare.url + path, duration }),
+      gateway: () => load({ url: gateway.url + path, duration }),
     });
     return {
       name: "authorize_vs_bare_http",
