@@ -1,0 +1,180 @@
+import { parseArgs } from "node:util";
+import { type EmulatorClient, type EmulatorOptions, redirectUriProblem } from "./options.js";
+import { startEmulator } from "./server.js";
+
+/** Where the CLI writes; injectable so it can be mounted inside another CLI or tested in-process. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const USAGE = `Usage: soundgate-emulator [options]
+
+A local SoundCloud: /authorize, /oauth/token, /sign-out and the public API on
+seeded data, plus a control surface under /_emulator.
+
+Options:
+  --port N                  port to listen on (default 8788; 0 picks a free port)
+  --host HOST               interface to listen on (default 127.0.0.1)
+  --client-id ID            register a client (needs --client-secret and --redirect-uri)
+  --client-secret SECRET    that client's secret
+  --redirect-uri URI        an allowed redirect URI of that client (repeatable)
+  --access-token-ttl S      access token lifetime in seconds (default 3599)
+  --code-ttl S              authorization code lifetime in seconds (default 60)
+  --auto-approve [USER]     skip the consent page: approve as the first seeded user,
+                            or as USER (a seeded username)
+  --latency-ms N            delay every non-control response by N ms (default 0)
+  --public-url URL          origin to put in next_href, uri and Location (default: request origin)
+  -h, --help                show this help
+`;
+
+const DEFAULT_PORT = 8788;
+
+class UsageError extends Error {}
+
+/**
+ * Runs the emulator CLI until SIGINT/SIGTERM. Bad flags print one line to
+ * stderr and set a non-zero exit code; nothing secret is ever printed.
+ */
+export async function runEmulatorCli(
+  argv: string[],
+  io: CliIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  },
+): Promise<void> {
+  let parsed: ReturnType<typeof parseCliArgs>;
+  try {
+    parsed = parseCliArgs(argv);
+  } catch (error) {
+    const message = usageMessage(error);
+    io.err(`soundgate-emulator: ${message} (see --help)`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed === "help") {
+    io.out(USAGE.trimEnd());
+    return;
+  }
+
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator(parsed);
+  } catch (error) {
+    // TypeError: options the flags produced were refused (e.g. an unknown --auto-approve user).
+    const message = error instanceof Error ? error.message : String(error);
+    const usage = error instanceof TypeError;
+    io.err(`soundgate-emulator: ${usage ? message : `could not start: ${message}`}`);
+    process.exitCode = usage ? 2 : 1;
+    return;
+  }
+  io.out(`listening on ${emulator.url}`);
+  for (const client of parsed.clients ?? []) {
+    io.out(
+      `registered client ${client.client_id} (${client.redirect_uris.length} redirect URI(s))`,
+    );
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void emulator.close().then(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+/** parseArgs explains unknown options at length; one short line is what a user needs. */
+function usageMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as Error & { code?: string }).code;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'([^']+)'/.exec(error.message)?.[1];
+    return option ? `unknown option ${option}` : "unknown option";
+  }
+  return error.message;
+}
+
+function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
+  const { values, positionals } = parseArgs({
+    args: withAutoApproveValue(argv),
+    strict: true,
+    allowPositionals: true,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "client-id": { type: "string" },
+      "client-secret": { type: "string" },
+      "redirect-uri": { type: "string", multiple: true },
+      "access-token-ttl": { type: "string" },
+      "code-ttl": { type: "string" },
+      "auto-approve": { type: "string" },
+      "latency-ms": { type: "string" },
+      "public-url": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+
+  const options: EmulatorOptions = {
+    port: integer("--port", values.port ?? String(DEFAULT_PORT), 0, 65_535),
+    host: values.host ?? "127.0.0.1",
+  };
+  if (values["access-token-ttl"] !== undefined) {
+    options.accessTokenTtlS = integer("--access-token-ttl", values["access-token-ttl"], 1);
+  }
+  if (values["code-ttl"] !== undefined) {
+    options.codeTtlS = integer("--code-ttl", values["code-ttl"], 1);
+  }
+  if (values["latency-ms"] !== undefined) {
+    options.latencyMs = integer("--latency-ms", values["latency-ms"], 0, 60_000);
+  }
+  if (values["auto-approve"] !== undefined) {
+    const value = values["auto-approve"];
+    options.autoApprove = value === "true" ? true : value === "false" ? false : value;
+  }
+  if (values["public-url"] !== undefined) options.publicUrl = values["public-url"];
+
+  const client = clientFrom(values["client-id"], values["client-secret"], values["redirect-uri"]);
+  if (client) options.clients = [client];
+  return options;
+}
+
+/** `--auto-approve` may stand alone; parseArgs needs a value, so supply "true". */
+function withAutoApproveValue(argv: string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((arg, i) => {
+    out.push(arg);
+    const next = argv[i + 1];
+    if (arg === "--auto-approve" && (next === undefined || next.startsWith("-"))) out.push("true");
+  });
+  return out;
+}
+
+function clientFrom(
+  id: string | undefined,
+  secret: string | undefined,
+  redirectUris: string[] | undefined,
+): EmulatorClient | null {
+  if (id === undefined && secret === undefined && redirectUris === undefined) return null;
+  if (id === undefined) throw new UsageError("--client-secret and --redirect-uri need --client-id");
+  if (secret === undefined) throw new UsageError("--client-id needs --client-secret");
+  if (!redirectUris || redirectUris.length === 0) {
+    throw new UsageError("--client-id needs at least one --redirect-uri");
+  }
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new UsageError(`--redirect-uri: ${problem}`);
+  }
+  return { client_id: id, client_secret: secret, redirect_uris: redirectUris };
+}
+
+function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
