@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { apiRoutes } from "./api/router.js";
 import { controlRoutes } from "./control.js";
+import { DROPPED_HEADER } from "./faults.js";
 import { type AppEnv, errorForPath, formDecode, MAX_BODY_BYTES, sleep } from "./http.js";
 import { authorizeRoutes } from "./oauth/authorize.js";
 import { signOutRoutes } from "./oauth/sign-out.js";
@@ -90,6 +91,17 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   app.route("/", tokenRoutes(state));
   app.route("/", signOutRoutes(state));
   app.route("/", apiRoutes(state));
+
+  // In-process, a `drop` fault cannot cut a socket; make app.fetch reject the way
+  // fetch() does when the server closes the connection.
+  const honoFetch = app.fetch;
+  app.fetch = async (request, env, executionCtx) => {
+    const response = await honoFetch(request, env, executionCtx);
+    if (response.headers.has(DROPPED_HEADER)) {
+      throw new TypeError("fetch failed: the emulator dropped the connection");
+    }
+    return response;
+  };
 
   return { app, state };
 }

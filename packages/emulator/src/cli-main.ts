@@ -90,11 +90,13 @@ export async function runEmulatorCli(
 function usageMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as Error & { code?: string }).code;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const option = /'([^']+)'/.exec(error.message)?.[1];
-    return option ? `unknown option ${option}` : "unknown option";
+  const option = /'(?:-\w, )?(-[^' ]+)/.exec(error.message)?.[1] ?? "option";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    if (/does not take/.test(error.message)) return `${option} takes no value`;
+    return `${option}: missing or ambiguous value (write ${option}=VALUE)`;
   }
-  return error.message;
+  return error.message.split("\n")[0] ?? error.message;
 }
 
 function parseCliArgs(argv: string[]): EmulatorOptions | "help" {

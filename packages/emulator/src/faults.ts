@@ -15,6 +15,9 @@ export const FAULT_TARGETS: readonly FaultTarget[] = ["token", "api", "authorize
 const FAULT_MODES: readonly FaultMode[] = ["status", "html", "malformed_json", "drop", "hang"];
 const FAULT_KEYS = ["target", "count", "status", "retry_after", "mode", "error"] as const;
 
+/** Marks an in-process answer that stands for a dropped connection (see app.ts). */
+export const DROPPED_HEADER = "x-emulator-dropped-connection";
+
 /** A pending fault as shown in the config; `count` is what is left. */
 export interface Fault {
   target: FaultTarget;
@@ -138,8 +141,9 @@ export async function serveFault(
         socket.destroy();
         return new Response(null, { status: 204 });
       }
-      // In-process there is no socket: a network-error Response is the closest thing.
-      return Response.error();
+      // In-process there is no socket to cut: mark the answer so the app's fetch
+      // rejects instead, which is what a client sees when a connection drops.
+      return new Response(null, { status: 502, headers: { [DROPPED_HEADER]: "1" } });
     }
     case "hang":
       await hangUntilGone(c.req.raw.signal, runtime);

@@ -42,9 +42,8 @@ export function createPrng(seed: number): Prng {
     next,
     int,
     pick<T>(items: readonly T[]): T {
-      const item = items[int(0, items.length - 1)];
-      if (item === undefined) throw new RangeError("pick() from an empty array");
-      return item;
+      if (items.length === 0) throw new RangeError("pick() from an empty array");
+      return items[int(0, items.length - 1)] as T;
     },
     chance: (p) => next() < p,
     sample<T>(items: readonly T[], count: number): T[] {
