@@ -1,10 +1,9 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { apiRoutes } from "./api/router.js";
 import { controlRoutes } from "./control.js";
 import { DROPPED_HEADER } from "./faults.js";
-import { type AppEnv, errorForPath, formDecode, MAX_BODY_BYTES, sleep } from "./http.js";
+import { type AppEnv, errorForPath, formDecode, limitBody, sleep } from "./http.js";
 import { authorizeRoutes } from "./oauth/authorize.js";
 import { signOutRoutes } from "./oauth/sign-out.js";
 import { tokenRoutes } from "./oauth/token.js";
@@ -65,19 +64,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     await next();
   });
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        errorForPath(
-          c.req.path,
-          413,
-          "payload_too_large",
-          `bodies are limited to ${MAX_BODY_BYTES} bytes`,
-        ),
-    }),
-  );
+  app.use("*", limitBody);
 
   // Latency applies to what SoundCloud would serve, never to the control surface.
   app.use("*", async (c, next) => {

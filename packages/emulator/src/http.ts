@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { HttpBindings } from "@hono/node-server";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { TokenErrorCode } from "./stats.js";
 
 /** Hono environment of every emulator route. `incoming` is absent when used in-process. */
@@ -93,17 +93,75 @@ export function errorForPath(path: string, status: number, error: string, messag
   return isApiPath(path) ? soundcloudError(status, message) : plainError(status, error, message);
 }
 
+/**
+ * Request bodies are read once, capped at MAX_BODY_BYTES, by `limitBody` (the
+ * first middleware to touch a body) and kept here for the route that parses it.
+ */
+const BODIES = new WeakMap<Request, Uint8Array>();
+
+type Capped = Uint8Array | "too_large" | "unreadable";
+
+async function readCapped(stream: ReadableStream<Uint8Array>): Promise<Capped> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        return "too_large";
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return "unreadable";
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Middleware: 413 for bodies over the limit (declared or streamed), 400 for
+ * bodies that cannot be read. Reads into memory instead of rebuilding the
+ * Request, so it works whichever Request class the server hands over.
+ */
+export const limitBody: MiddlewareHandler = async (c, next) => {
+  const declared = c.req.header("content-length");
+  const tooLarge = () =>
+    errorForPath(
+      c.req.path,
+      413,
+      "payload_too_large",
+      `bodies are limited to ${MAX_BODY_BYTES} bytes`,
+    );
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge();
+  const stream = c.req.raw.body;
+  if (stream) {
+    const bytes = await readCapped(stream);
+    if (bytes === "too_large") return tooLarge();
+    if (bytes === "unreadable") {
+      return errorForPath(c.req.path, 400, "invalid_request", "could not read the request body");
+    }
+    BODIES.set(c.req.raw, bytes);
+  }
+  await next();
+};
+
 export type BodyResult = { ok: true; text: string } | { ok: false; message: string };
 
-/** Reads the body as strict UTF-8 (invalid bytes are a client error, not replacement characters). */
+/** The body as strict UTF-8 (invalid bytes are a client error, not replacement characters). */
 export async function readBodyText(c: Context): Promise<BodyResult> {
-  let bytes: ArrayBuffer;
-  try {
-    bytes = await c.req.arrayBuffer();
-  } catch {
-    return { ok: false, message: "could not read the request body" };
+  let bytes = BODIES.get(c.req.raw);
+  if (bytes === undefined) {
+    // Not behind limitBody (a route used on its own): read with the same cap.
+    const stream = c.req.raw.body;
+    const read = stream ? await readCapped(stream) : new Uint8Array();
+    if (read === "too_large") return { ok: false, message: "request body too large" };
+    if (read === "unreadable") return { ok: false, message: "could not read the request body" };
+    bytes = read;
   }
-  if (bytes.byteLength > MAX_BODY_BYTES) return { ok: false, message: "request body too large" };
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {

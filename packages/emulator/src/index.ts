@@ -4,6 +4,7 @@
  * data, fault injection and counters, all on one HTTP origin.
  */
 export { createEmulatorApp } from "./app.js";
+export { type CliIo, runEmulatorCli } from "./cli-main.js";
 export type { EmulatorConfig } from "./config.js";
 export type { Fault, FaultMode } from "./faults.js";
 export type { EmulatorClient, EmulatorOptions, RateLimits } from "./options.js";

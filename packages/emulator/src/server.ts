@@ -15,7 +15,14 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const { app, state } = buildEmulator(options);
   const host = options.host ?? "127.0.0.1";
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host });
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port ?? 0,
+    hostname: host,
+    // The emulator usually shares a process with the code under test: leave the
+    // global Request/Response alone instead of swapping in node-server's own.
+    overrideGlobalObjects: false,
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once("error", onError);
