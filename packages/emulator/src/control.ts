@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { urnOf } from "./api/urn.js";
 import { validateConfigPatch } from "./config.js";
-import { type AppEnv, json, plainError, readBodyText, readJson } from "./http.js";
+import { type AppEnv, json, plainError, readJson } from "./http.js";
 import { clientProblem, copyClient, type EmulatorClient } from "./options.js";
 import type { EmulatorState } from "./state.js";
 import { isPlainObject, unknownKey } from "./validate.js";
@@ -47,16 +47,10 @@ export function controlRoutes(state: EmulatorState): Hono<AppEnv> {
   });
 
   app.post("/_emulator/tokens/expire", async (c) => {
-    const raw = await readBodyText(c);
-    if (!raw.ok) return plainError(400, "invalid_request", raw.message);
-    let value: unknown = {};
-    if (raw.text.trim() !== "") {
-      try {
-        value = JSON.parse(raw.text);
-      } catch {
-        return plainError(400, "invalid_json", "the body is not valid JSON");
-      }
-    }
+    // No body (or {}) expires every access token.
+    const body = await readJson(c, {});
+    if (!body.ok) return plainError(400, "invalid_json", body.message);
+    const value = body.value;
     if (!isPlainObject(value) || unknownKey(value, ["access_token"]) !== undefined) {
       return plainError(400, "invalid_request", 'send {} or {"access_token": "..."}');
     }

@@ -210,15 +210,24 @@ export function mediaType(contentType: string | undefined): string {
 
 export type JsonResult = { ok: true; value: unknown } | { ok: false; message: string };
 
-export async function readJson(c: Context): Promise<JsonResult> {
-  const body = await readBodyText(c);
-  if (!body.ok) return body;
-  if (body.text.trim() === "") return { ok: false, message: "a JSON body is required" };
+export function parseJson(text: string): JsonResult {
   try {
-    return { ok: true, value: JSON.parse(body.text) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, message: "the body is not valid JSON" };
   }
+}
+
+/** Reads a JSON body; an empty body is `empty` when given, else an error. */
+export async function readJson(c: Context, empty?: unknown): Promise<JsonResult> {
+  const body = await readBodyText(c);
+  if (!body.ok) return body;
+  if (body.text.trim() === "") {
+    return empty === undefined
+      ? { ok: false, message: "a JSON body is required" }
+      : { ok: true, value: empty };
+  }
+  return parseJson(body.text);
 }
 
 /** A timer that never keeps the process alive on its own. */

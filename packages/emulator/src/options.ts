@@ -1,3 +1,5 @@
+import { isPlainObject, unknownKey } from "./validate.js";
+
 /** A registered OAuth client (an "app" on SoundCloud's developer portal). */
 export interface EmulatorClient {
   client_id: string;
@@ -68,14 +70,12 @@ export function redirectUriProblem(uri: unknown): string | null {
 
 /** Validates a client registration (from options or the control surface). */
 export function clientProblem(value: unknown): string | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     return "a client must be an object with client_id, client_secret and redirect_uris";
   }
-  const allowed = new Set(["client_id", "client_secret", "redirect_uris", "name"]);
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key)) return `unknown client key: ${key}`;
-  }
-  const client = value as Record<string, unknown>;
+  const extra = unknownKey(value, ["client_id", "client_secret", "redirect_uris", "name"]);
+  if (extra !== undefined) return `unknown client key: ${extra}`;
+  const client = value;
   if (!isCredentialString(client.client_id)) {
     return "client_id must be 1-200 printable ASCII characters without ':'";
   }

@@ -1,6 +1,15 @@
 import { Hono } from "hono";
-import { type AppEnv, json, mediaType, parseForm, plainError, readBodyText } from "../http.js";
+import {
+  type AppEnv,
+  json,
+  mediaType,
+  parseForm,
+  parseJson,
+  plainError,
+  readBodyText,
+} from "../http.js";
 import type { EmulatorState } from "../state.js";
+import { isPlainObject } from "../validate.js";
 
 /**
  * secure.soundcloud.com/sign-out: `{"access_token": "..."}` (JSON, or a form)
@@ -32,17 +41,10 @@ function extractToken(type: string, text: string): string | { message: string } 
     return form.params.get("access_token") || missing;
   }
   if (type === "application/json" || type === "") {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return { message: "the body is not valid JSON" };
-    }
-    if (typeof value === "object" && value !== null && "access_token" in value) {
-      const token = value.access_token;
-      if (typeof token === "string" && token !== "") return token;
-    }
-    return missing;
+    const parsed = parseJson(text);
+    if (!parsed.ok) return { message: parsed.message };
+    const token = isPlainObject(parsed.value) ? parsed.value.access_token : undefined;
+    return typeof token === "string" && token !== "" ? token : missing;
   }
   return { message: "the body must be JSON or a form" };
 }
