@@ -71,6 +71,9 @@ export type AccessTokenCheck =
 
 /** Consent transactions live longer than codes: a person reads the page first. */
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+/** How long a code is remembered after it expires (for replay detection). */
+const CODE_MEMORY_MS = 60 * 60 * 1000;
+const SWEEP_THRESHOLD = 10_000;
 
 export class GrantStore {
   private readonly pending = new Map<string, PendingAuthorization>();
@@ -78,10 +81,12 @@ export class GrantStore {
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private nextGrantId = 1;
+  private sweepAt = SWEEP_THRESHOLD;
 
   constructor(private readonly now: () => number) {}
 
   createPending(request: Omit<PendingAuthorization, "expires_at">): string {
+    this.sweepIfLarge();
     const id = randomSecret("txn");
     this.pending.set(id, { ...request, expires_at: this.now() + PENDING_AUTHORIZATION_TTL_MS });
     return id;
@@ -99,6 +104,7 @@ export class GrantStore {
     request: { client_id: string; redirect_uri: string; code_challenge: string; user_id: number },
     ttlS: number,
   ): string {
+    this.sweepIfLarge();
     const code = randomSecret("code");
     this.codes.set(code, { ...request, expires_at: this.now() + ttlS * 1000, grant: null });
     return code;
@@ -182,6 +188,24 @@ export class GrantStore {
         : [this.accessTokens.get(token)].filter((r) => r !== undefined);
     for (const record of targets) record.expires_at = Math.min(record.expires_at, now);
     return targets.length;
+  }
+
+  /**
+   * Abandoned consent pages and old codes would pile up under load (a benchmark
+   * hammering /authorize); sweep them, amortized, once the maps grow. Used codes
+   * are kept for a while after expiry so a late replay still revokes its grant.
+   */
+  private sweepIfLarge(): void {
+    const size = this.pending.size + this.codes.size;
+    if (size < this.sweepAt) return;
+    const now = this.now();
+    for (const [id, pending] of this.pending) {
+      if (pending.expires_at <= now) this.pending.delete(id);
+    }
+    for (const [code, record] of this.codes) {
+      if (record.expires_at + CODE_MEMORY_MS <= now) this.codes.delete(code);
+    }
+    this.sweepAt = Math.max(SWEEP_THRESHOLD, 2 * (this.pending.size + this.codes.size));
   }
 
   private newGrant(clientId: string, userId: number | null): Grant {
