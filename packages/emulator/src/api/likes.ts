@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { type AppEnv, json } from "../http.js";
 import type { EmulatorState } from "../state.js";
-import { apiGuards } from "./auth.js";
-import { findPlaylist, findTrack } from "./lookup.js";
+import { apiGuards, type UserEnv } from "./auth.js";
+import { forPlaylist, forTrack } from "./lookup.js";
 
 /**
  * `/likes/{tracks|playlists}/{urn}`: POST likes, DELETE unlikes, for the
@@ -14,33 +14,41 @@ export function likeRoutes(state: EmulatorState): Hono<AppEnv> {
   const { userToken } = apiGuards(state);
   const ok = () => json({ status: "200 - OK" });
 
-  app.post("/likes/tracks/:track_urn", userToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    state.catalog.likeTrack(c.var.me.id, track.id);
-    return ok();
-  });
+  app.post(
+    "/likes/tracks/:track_urn",
+    userToken,
+    forTrack<UserEnv>(state, (c, track) => {
+      state.catalog.likeTrack(c.var.me.id, track.id);
+      return ok();
+    }),
+  );
 
-  app.delete("/likes/tracks/:track_urn", userToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    state.catalog.unlikeTrack(c.var.me.id, track.id);
-    return ok();
-  });
+  app.delete(
+    "/likes/tracks/:track_urn",
+    userToken,
+    forTrack<UserEnv>(state, (c, track) => {
+      state.catalog.unlikeTrack(c.var.me.id, track.id);
+      return ok();
+    }),
+  );
 
-  app.post("/likes/playlists/:playlist_urn", userToken, (c) => {
-    const playlist = findPlaylist(state, c.req.param("playlist_urn"));
-    if (playlist instanceof Response) return playlist;
-    state.catalog.likePlaylist(c.var.me.id, playlist.id);
-    return ok();
-  });
+  app.post(
+    "/likes/playlists/:playlist_urn",
+    userToken,
+    forPlaylist<UserEnv>(state, (c, playlist) => {
+      state.catalog.likePlaylist(c.var.me.id, playlist.id);
+      return ok();
+    }),
+  );
 
-  app.delete("/likes/playlists/:playlist_urn", userToken, (c) => {
-    const playlist = findPlaylist(state, c.req.param("playlist_urn"));
-    if (playlist instanceof Response) return playlist;
-    state.catalog.unlikePlaylist(c.var.me.id, playlist.id);
-    return ok();
-  });
+  app.delete(
+    "/likes/playlists/:playlist_urn",
+    userToken,
+    forPlaylist<UserEnv>(state, (c, playlist) => {
+      state.catalog.unlikePlaylist(c.var.me.id, playlist.id);
+      return ok();
+    }),
+  );
 
   return app;
 }

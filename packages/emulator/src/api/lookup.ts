@@ -34,6 +34,27 @@ export function findPlaylist(state: EmulatorState, raw: string): PlaylistRecord 
   return find("playlists", state.catalog.playlists, raw);
 }
 
+type Finder<T> = (state: EmulatorState, raw: string) => T | Response;
+
+/**
+ * Wraps a handler of a route under one resource (`/users/:user_urn/...`): the
+ * path parameter is resolved first, and a bad or unknown one answers 400/404.
+ */
+function under<T>(find: Finder<T>, param: string) {
+  return <E extends TokenEnv>(
+    state: EmulatorState,
+    respond: (c: Context<E>, record: T) => Response,
+  ) =>
+    (c: Context<E>): Response => {
+      const record = find(state, c.req.param(param) ?? "");
+      return record instanceof Response ? record : respond(c, record);
+    };
+}
+
+export const forUser = under(findUser, "user_urn");
+export const forTrack = under(findTrack, "track_urn");
+export const forPlaylist = under(findPlaylist, "playlist_urn");
+
 export function renderContextOf<E extends TokenEnv>(
   c: Context<E>,
   state: EmulatorState,

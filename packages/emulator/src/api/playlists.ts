@@ -3,7 +3,7 @@ import { type AppEnv, json, soundcloudError } from "../http.js";
 import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
 import { respondPlaylists, respondTracks } from "./lists.js";
-import { findPlaylist, recordsOf, renderContextOf } from "./lookup.js";
+import { forPlaylist, recordsOf, renderContextOf } from "./lookup.js";
 import { DEFAULT_ACCESS, parseBoolean } from "./query.js";
 import { renderPlaylist } from "./representations.js";
 
@@ -20,21 +20,25 @@ export function playlistRoutes(state: EmulatorState): Hono<AppEnv> {
     return respondPlaylists(c, state, playlists);
   });
 
-  app.get("/playlists/:playlist_urn", anyToken, (c) => {
-    const playlist = findPlaylist(state, c.req.param("playlist_urn"));
-    if (playlist instanceof Response) return playlist;
-    const showTracks = parseBoolean(new URL(c.req.url).searchParams, "show_tracks", true);
-    if (!showTracks.ok) return soundcloudError(400, showTracks.message);
-    const ctx = renderContextOf(c, state);
-    return json(renderPlaylist(ctx, playlist, { showTracks: showTracks.value }));
-  });
+  app.get(
+    "/playlists/:playlist_urn",
+    anyToken,
+    forPlaylist(state, (c, playlist) => {
+      const showTracks = parseBoolean(new URL(c.req.url).searchParams, "show_tracks", true);
+      if (!showTracks.ok) return soundcloudError(400, showTracks.message);
+      const ctx = renderContextOf(c, state);
+      return json(renderPlaylist(ctx, playlist, { showTracks: showTracks.value }));
+    }),
+  );
 
-  app.get("/playlists/:playlist_urn/tracks", anyToken, (c) => {
-    const playlist = findPlaylist(state, c.req.param("playlist_urn"));
-    if (playlist instanceof Response) return playlist;
-    const tracks = recordsOf(state.catalog.tracks, playlist.track_ids);
-    return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS });
-  });
+  app.get(
+    "/playlists/:playlist_urn/tracks",
+    anyToken,
+    forPlaylist(state, (c, playlist) => {
+      const tracks = recordsOf(state.catalog.tracks, playlist.track_ids);
+      return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS });
+    }),
+  );
 
   return app;
 }

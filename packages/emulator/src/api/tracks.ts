@@ -4,7 +4,7 @@ import { type AppEnv, json, soundcloudError } from "../http.js";
 import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
 import { respondTracks, respondUsers } from "./lists.js";
-import { findTrack, recordsOf, renderContextOf } from "./lookup.js";
+import { forTrack, recordsOf, renderContextOf } from "./lookup.js";
 import { readPageRequest, respondWithPage } from "./pagination.js";
 import { DEFAULT_ACCESS, parseList } from "./query.js";
 import { renderComment, renderStreams, renderTrack } from "./representations.js";
@@ -31,46 +31,56 @@ export function trackRoutes(state: EmulatorState): Hono<AppEnv> {
     return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS, showUserFavorite: true });
   });
 
-  app.get("/tracks/:track_urn", anyToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    return json(renderTrack(renderContextOf(c, state), track, { showUserFavorite: true }));
-  });
+  app.get(
+    "/tracks/:track_urn",
+    anyToken,
+    forTrack(state, (c, track) => {
+      return json(renderTrack(renderContextOf(c, state), track, { showUserFavorite: true }));
+    }),
+  );
 
-  app.get("/tracks/:track_urn/streams", anyToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    if (track.access === "blocked") return soundcloudError(404, "no streams for this track");
-    return json(renderStreams(track));
-  });
+  app.get(
+    "/tracks/:track_urn/streams",
+    anyToken,
+    forTrack(state, (_c, track) => {
+      if (track.access === "blocked") return soundcloudError(404, "no streams for this track");
+      return json(renderStreams(track));
+    }),
+  );
 
-  app.get("/tracks/:track_urn/comments", anyToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    const page = readPageRequest(c, state);
-    if (!page.ok) return page.response;
-    const ctx = renderContextOf(c, state);
-    return respondWithPage(c, state, page.page, state.catalog.commentsOn(track.id), (comment) =>
-      renderComment(ctx, comment),
-    );
-  });
+  app.get(
+    "/tracks/:track_urn/comments",
+    anyToken,
+    forTrack(state, (c, track) => {
+      const page = readPageRequest(c, state);
+      if (!page.ok) return page.response;
+      const ctx = renderContextOf(c, state);
+      return respondWithPage(c, state, page.page, state.catalog.commentsOn(track.id), (comment) =>
+        renderComment(ctx, comment),
+      );
+    }),
+  );
 
-  app.get("/tracks/:track_urn/favoriters", anyToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    const ids = state.catalog.trackLikerIds(track.id);
-    return respondUsers(c, state, recordsOf(state.catalog.users, ids));
-  });
+  app.get(
+    "/tracks/:track_urn/favoriters",
+    anyToken,
+    forTrack(state, (c, track) => {
+      const ids = state.catalog.trackLikerIds(track.id);
+      return respondUsers(c, state, recordsOf(state.catalog.users, ids));
+    }),
+  );
 
-  app.get("/tracks/:track_urn/related", anyToken, (c) => {
-    const track = findTrack(state, c.req.param("track_urn"));
-    if (track instanceof Response) return track;
-    const related = state.catalog
-      .allTrackList()
-      .filter((t) => t.id !== track.id && t.genre === track.genre)
-      .sort((a, b) => b.playback_count - a.playback_count);
-    return respondTracks(c, state, related, { access: DEFAULT_ACCESS });
-  });
+  app.get(
+    "/tracks/:track_urn/related",
+    anyToken,
+    forTrack(state, (c, track) => {
+      const related = state.catalog
+        .allTrackList()
+        .filter((t) => t.id !== track.id && t.genre === track.genre)
+        .sort((a, b) => b.playback_count - a.playback_count);
+      return respondTracks(c, state, related, { access: DEFAULT_ACCESS });
+    }),
+  );
 
   return app;
 }

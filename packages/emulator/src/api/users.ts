@@ -4,7 +4,7 @@ import { type AppEnv, json } from "../http.js";
 import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
 import { respondPlaylists, respondTracks, respondUsers } from "./lists.js";
-import { findUser, recordsOf, renderContextOf } from "./lookup.js";
+import { forUser, recordsOf, renderContextOf } from "./lookup.js";
 import { DEFAULT_ACCESS, parseList } from "./query.js";
 import { renderUser, renderWebProfiles } from "./representations.js";
 import { parseIdParam } from "./urn.js";
@@ -26,61 +26,75 @@ export function userRoutes(state: EmulatorState): Hono<AppEnv> {
     return respondUsers(c, state, users);
   });
 
-  app.get("/users/:user_urn", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    return json(renderUser(renderContextOf(c, state), user));
-  });
+  app.get(
+    "/users/:user_urn",
+    anyToken,
+    forUser(state, (c, user) => {
+      return json(renderUser(renderContextOf(c, state), user));
+    }),
+  );
 
-  app.get("/users/:user_urn/tracks", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    const tracks = recordsOf(state.catalog.tracks, state.catalog.trackIdsOf(user.id));
-    return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS, sortable: true });
-  });
+  app.get(
+    "/users/:user_urn/tracks",
+    anyToken,
+    forUser(state, (c, user) => {
+      const tracks = recordsOf(state.catalog.tracks, state.catalog.trackIdsOf(user.id));
+      return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS, sortable: true });
+    }),
+  );
 
-  app.get("/users/:user_urn/playlists", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    const ids = state.catalog.playlistIdsOf(user.id);
-    return respondPlaylists(c, state, recordsOf(state.catalog.playlists, ids));
-  });
+  app.get(
+    "/users/:user_urn/playlists",
+    anyToken,
+    forUser(state, (c, user) => {
+      const ids = state.catalog.playlistIdsOf(user.id);
+      return respondPlaylists(c, state, recordsOf(state.catalog.playlists, ids));
+    }),
+  );
 
-  app.get("/users/:user_urn/followers", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    const ids = state.catalog.followerIdsOf(user.id);
-    return respondUsers(c, state, recordsOf(state.catalog.users, ids));
-  });
+  app.get(
+    "/users/:user_urn/followers",
+    anyToken,
+    forUser(state, (c, user) => {
+      const ids = state.catalog.followerIdsOf(user.id);
+      return respondUsers(c, state, recordsOf(state.catalog.users, ids));
+    }),
+  );
 
-  app.get("/users/:user_urn/followings", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    const ids = state.catalog.followingIdsOf(user.id);
-    return respondUsers(c, state, recordsOf(state.catalog.users, ids));
-  });
+  app.get(
+    "/users/:user_urn/followings",
+    anyToken,
+    forUser(state, (c, user) => {
+      const ids = state.catalog.followingIdsOf(user.id);
+      return respondUsers(c, state, recordsOf(state.catalog.users, ids));
+    }),
+  );
 
-  app.get("/users/:user_urn/likes/tracks", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    const ids = state.catalog.likedTrackIdsOf(user.id);
-    return respondTracks(c, state, recordsOf(state.catalog.tracks, ids), {
-      access: DEFAULT_ACCESS,
-    });
-  });
+  app.get(
+    "/users/:user_urn/likes/tracks",
+    anyToken,
+    forUser(state, (c, user) => {
+      const ids = state.catalog.likedTrackIdsOf(user.id);
+      return respondTracks(c, state, recordsOf(state.catalog.tracks, ids), {
+        access: DEFAULT_ACCESS,
+      });
+    }),
+  );
 
-  app.get("/users/:user_urn/likes/playlists", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    const ids = state.catalog.likedPlaylistIdsOf(user.id);
-    return respondPlaylists(c, state, recordsOf(state.catalog.playlists, ids));
-  });
+  app.get(
+    "/users/:user_urn/likes/playlists",
+    anyToken,
+    forUser(state, (c, user) => {
+      const ids = state.catalog.likedPlaylistIdsOf(user.id);
+      return respondPlaylists(c, state, recordsOf(state.catalog.playlists, ids));
+    }),
+  );
 
-  app.get("/users/:user_urn/web-profiles", anyToken, (c) => {
-    const user = findUser(state, c.req.param("user_urn"));
-    if (user instanceof Response) return user;
-    return json(renderWebProfiles(user));
-  });
+  app.get(
+    "/users/:user_urn/web-profiles",
+    anyToken,
+    forUser(state, (_c, user) => json(renderWebProfiles(user))),
+  );
 
   return app;
 }
