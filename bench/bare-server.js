@@ -7,7 +7,10 @@ const pad = Math.max(0, size - JSON.stringify(skeleton).length);
 const body = JSON.stringify({ ...skeleton, url: "x".repeat(pad) });
 
 const server = createServer((_req, res) => {
-  res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+  });
   res.end(body);
 });
 server.listen(0, "127.0.0.1", () => {

@@ -17,7 +17,10 @@ export async function startProcess(args, env = {}) {
   });
   let output = "";
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out starting ${args.join(" ")}:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out starting ${args.join(" ")}:\n${output}`)),
+      30_000,
+    );
     const onData = (chunk) => {
       output += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(output);

@@ -1,7 +1,13 @@
 // Shared by tests across packages: a real emulator on a free port, with one registered
 // client, plus small helpers to drive it over HTTP.
 import { type EmulatorOptions, startEmulator } from "@soundgate/emulator";
-import { buildAuthorizeUrl, createPkce, createState, endpointsForOrigin, type SoundCloudEndpoints } from "soundgate";
+import {
+  buildAuthorizeUrl,
+  createPkce,
+  createState,
+  endpointsForOrigin,
+  type SoundCloudEndpoints,
+} from "soundgate";
 
 export const TEST_CLIENT = {
   client_id: "test-client",
@@ -13,7 +19,12 @@ export interface TestEmulator {
   url: string;
   endpoints: SoundCloudEndpoints;
   /** OAuthClientOptions for TEST_CLIENT against this emulator. */
-  client: { clientId: string; clientSecret: string; redirectUri: string; endpoints: SoundCloudEndpoints };
+  client: {
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    endpoints: SoundCloudEndpoints;
+  };
   stats(): Promise<EmulatorStatsJson>;
   configure(patch: Record<string, unknown>): Promise<void>;
   reset(): Promise<void>;
@@ -40,7 +51,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
       headers: { "Content-Type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    if (!response.ok) throw new Error(`emulator ${path}: HTTP ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`emulator ${path}: HTTP ${response.status} ${await response.text()}`);
     return response.json() as Promise<unknown>;
   };
   return {
@@ -85,7 +97,8 @@ export async function authorizeCode(
   const location = response.headers.get("location");
   if (response.status !== 302 || !location) throw new Error(`authorize: HTTP ${response.status}`);
   const back = new URL(location);
-  if (back.searchParams.get("state") !== state) throw new Error("authorize: state did not round-trip");
+  if (back.searchParams.get("state") !== state)
+    throw new Error("authorize: state did not round-trip");
   const code = back.searchParams.get("code");
   if (!code) throw new Error(`authorize: no code (${back.searchParams.get("error")})`);
   return { code, verifier: pkce.verifier, state };

@@ -6,7 +6,10 @@ import type { TestEmulator } from "./emulator.js";
 /** A fixed key so a "restart" can read what the previous process stored. */
 export const TEST_ENCRYPTION_KEYS = `test1:${Buffer.alloc(32, 7).toString("base64")}`;
 export const APP_CALLBACK = "http://app.test/callback";
-export const GATEWAY_CLIENT = { client_id: "gateway-client", client_secret: "gateway-client-secret" };
+export const GATEWAY_CLIENT = {
+  client_id: "gateway-client",
+  client_secret: "gateway-client-secret",
+};
 
 export interface TestGatewayOptions {
   env?: Record<string, string>;
@@ -61,19 +64,25 @@ export async function startLogin(
 ): Promise<StartedLogin> {
   const secret = resultSecret();
   const params = new URLSearchParams({ return_to: query.return_to ?? APP_CALLBACK });
-  if (query.result_challenge !== null) params.set("result_challenge", query.result_challenge ?? secret.challenge);
+  if (query.result_challenge !== null)
+    params.set("result_challenge", query.result_challenge ?? secret.challenge);
   const response = await fetch(`${gateway.url}/auth/soundcloud/authorize?${params}`);
   const body = (await response.json()) as { url: string; state: string; authorization_url: string };
-  if (response.status !== 200) throw new Error(`authorize: ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 200)
+    throw new Error(`authorize: ${response.status} ${JSON.stringify(body)}`);
   return { state: body.state, url: body.url, verifier: secret.verifier };
 }
 
 /** Follow the authorize URL with auto-approve on; returns SoundCloud's redirect back. */
-export async function approveAtEmulator(emulator: TestEmulator, authorizeUrl: string): Promise<URL> {
+export async function approveAtEmulator(
+  emulator: TestEmulator,
+  authorizeUrl: string,
+): Promise<URL> {
   await emulator.configure({ auto_approve: true });
   const response = await fetch(authorizeUrl, { redirect: "manual" });
   const location = response.headers.get("location");
-  if (response.status !== 302 || !location) throw new Error(`emulator authorize: ${response.status}`);
+  if (response.status !== 302 || !location)
+    throw new Error(`emulator authorize: ${response.status}`);
   return new URL(location);
 }
 
@@ -82,7 +91,11 @@ export function deliverToGateway(gateway: RunningGateway, redirect: URL): Promis
   return fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, { redirect: "manual" });
 }
 
-export function getResult(gateway: RunningGateway, state: string, verifier?: string): Promise<Response> {
+export function getResult(
+  gateway: RunningGateway,
+  state: string,
+  verifier?: string,
+): Promise<Response> {
   return fetch(`${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(state)}`, {
     headers: verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier },
   });
@@ -92,7 +105,12 @@ export function getResult(gateway: RunningGateway, state: string, verifier?: str
 export async function loginViaRedirect(
   emulator: TestEmulator,
   gateway: RunningGateway,
-): Promise<{ access_token: string; refresh_token: string; expires_in: number; user: Record<string, unknown> }> {
+): Promise<{
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  user: Record<string, unknown>;
+}> {
   const login = await startLogin(gateway);
   const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
   if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);

@@ -50,8 +50,13 @@ export async function runCli(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`soundgate: ${(error as Error).message}\nRun "soundgate --help" for usage.\n`);
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(
+        `soundgate: ${(error as Error).message}\nRun "soundgate --help" for usage.\n`,
+      );
       return EXIT.usage;
     }
     if (error instanceof ConfigError) {
@@ -70,7 +75,9 @@ async function serveCommand(args: string[]): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write("Usage: soundgate serve [--port N]\n\nStarts the gateway; see soundgate --help.\n");
+    process.stdout.write(
+      "Usage: soundgate serve [--port N]\n\nStarts the gateway; see soundgate --help.\n",
+    );
     return EXIT.ok;
   }
   const port = values.port === undefined ? undefined : parsePort(values.port);
@@ -106,7 +113,8 @@ function keysCommand(args: string[]): number {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) throw new UsageError(`"${value}" is not a port number`);
+  if (!/^\d+$/.test(value) || port > 65_535)
+    throw new UsageError(`"${value}" is not a port number`);
   return port;
 }
 

@@ -30,16 +30,26 @@ describe("loadConfig", () => {
 
   it("accepts Starlib's CLIENT_ID / CLIENT_SECRET", () => {
     const config = loadConfig({ CLIENT_ID: "a", CLIENT_SECRET: "b" });
-    expect(config.soundcloud).toMatchObject({ clientId: "a", clientSecret: "b", authUrl: "https://secure.soundcloud.com" });
+    expect(config.soundcloud).toMatchObject({
+      clientId: "a",
+      clientSecret: "b",
+      authUrl: "https://secure.soundcloud.com",
+    });
   });
 
   it("picks the direct flow when the redirect URI points at the front end", () => {
-    const config = loadConfig({ ...creds, SOUNDCLOUD_REDIRECT_URI: "https://app.example/auth/soundcloud/callback" });
+    const config = loadConfig({
+      ...creds,
+      SOUNDCLOUD_REDIRECT_URI: "https://app.example/auth/soundcloud/callback",
+    });
     expect(config.flowMode).toBe("direct");
   });
 
   it("derives CORS origins from the return_to allowlist", () => {
-    const config = loadConfig({ ...creds, SOUNDGATE_ALLOWED_RETURN_TO: "https://a.example/cb, https://b.example:8443/x" });
+    const config = loadConfig({
+      ...creds,
+      SOUNDGATE_ALLOWED_RETURN_TO: "https://a.example/cb, https://b.example:8443/x",
+    });
     expect(config.allowedOrigins).toEqual(
       new Set(["http://localhost:8787", "https://a.example", "https://b.example:8443"]),
     );
@@ -49,12 +59,18 @@ describe("loadConfig", () => {
     expect(configError({ SOUNDGATE_PORT: "eighty" }).variable).toBe("SOUNDGATE_PORT");
     expect(configError({ SOUNDGATE_PORT: "70000" }).variable).toBe("SOUNDGATE_PORT");
     expect(configError({ SOUNDCLOUD_CLIENT_ID: "x" }).variable).toBe("SOUNDCLOUD_CLIENT_SECRET");
-    expect(configError({ ...creds, SOUNDCLOUD_REDIRECT_URI: "not a url" }).variable).toBe("SOUNDCLOUD_REDIRECT_URI");
+    expect(configError({ ...creds, SOUNDCLOUD_REDIRECT_URI: "not a url" }).variable).toBe(
+      "SOUNDCLOUD_REDIRECT_URI",
+    );
     expect(configError({ SOUNDGATE_ALLOWED_RETURN_TO: "javascript:alert(1)" }).variable).toBe(
       "SOUNDGATE_ALLOWED_RETURN_TO",
     );
-    expect(configError({ SOUNDGATE_DATABASE_URL: "mysql://x" }).variable).toBe("SOUNDGATE_DATABASE_URL");
-    expect(configError({ SOUNDGATE_ALLOW_UNBOUND_RESULT: "maybe" }).variable).toBe("SOUNDGATE_ALLOW_UNBOUND_RESULT");
+    expect(configError({ SOUNDGATE_DATABASE_URL: "mysql://x" }).variable).toBe(
+      "SOUNDGATE_DATABASE_URL",
+    );
+    expect(configError({ SOUNDGATE_ALLOW_UNBOUND_RESULT: "maybe" }).variable).toBe(
+      "SOUNDGATE_ALLOW_UNBOUND_RESULT",
+    );
     expect(configError({ NODE_ENV: "production" }).variable).toBe("SOUNDCLOUD_CLIENT_ID");
   });
 });

@@ -45,11 +45,18 @@ export const DONE_PATH = "/auth/soundcloud/done";
 const httpUrl = z
   .string()
   .trim()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), "must be an http(s) URL");
+  .refine(
+    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+    "must be an http(s) URL",
+  );
 const boolean = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
   .transform((value) => value === "true" || value === "1" || value === "yes");
-const port = z.coerce.number().int().min(0).max(65_535);
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, "must be a port number (0-65535)")
+  .transform(Number)
+  .refine((n) => n <= 65_535, "must be a port number (0-65535)");
 
 type Env = Record<string, string | undefined>;
 
@@ -57,13 +64,19 @@ type Env = Record<string, string | undefined>;
  * Read the gateway's configuration. Every problem is a ConfigError naming the variable,
  * so `soundgate serve` can print one clear line and exit non-zero.
  */
-export function loadConfig(env: Env = process.env, overrides: { port?: number } = {}): GatewayConfig {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: { port?: number } = {},
+): GatewayConfig {
   const read = <T>(name: string, schema: z.ZodType<T>, fallback?: string): T => {
     const raw = env[name] === undefined || env[name] === "" ? fallback : env[name];
     const result = schema.safeParse(raw);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new ConfigError(name, raw === undefined ? "is required" : (issue?.message ?? "is invalid"));
+      throw new ConfigError(
+        name,
+        raw === undefined ? "is required" : (issue?.message ?? "is invalid"),
+      );
     }
     return result.data;
   };
@@ -79,7 +92,11 @@ export function loadConfig(env: Env = process.env, overrides: { port?: number } 
   const listenPort = overrides.port ?? read("SOUNDGATE_PORT", port, "8787");
   const host = read("SOUNDGATE_HOST", z.string().trim().min(1), "127.0.0.1");
   const publicUrl = trimSlash(
-    read("SOUNDGATE_PUBLIC_URL", httpUrl, `http://localhost:${listenPort === 0 ? 8787 : listenPort}`),
+    read(
+      "SOUNDGATE_PUBLIC_URL",
+      httpUrl,
+      `http://localhost:${listenPort === 0 ? 8787 : listenPort}`,
+    ),
   );
 
   const clientId = optional("SOUNDCLOUD_CLIENT_ID", "CLIENT_ID");
@@ -93,33 +110,41 @@ export function loadConfig(env: Env = process.env, overrides: { port?: number } 
   const authUrl = trimSlash(read("SOUNDCLOUD_AUTH_URL", httpUrl, "https://secure.soundcloud.com"));
   const apiUrl = trimSlash(read("SOUNDCLOUD_API_URL", httpUrl, "https://api.soundcloud.com"));
   if (!clientId && production) {
-    throw new ConfigError("SOUNDCLOUD_CLIENT_ID", "is required in production (the built-in emulator is for development)");
+    throw new ConfigError(
+      "SOUNDCLOUD_CLIENT_ID",
+      "is required in production (the built-in emulator is for development)",
+    );
   }
 
   const redirectUri = read("SOUNDCLOUD_REDIRECT_URI", httpUrl, `${publicUrl}${REDIRECT_PATH}`);
   const redirect = new URL(redirectUri);
   const flowMode =
-    redirect.origin === new URL(publicUrl).origin && redirect.pathname === REDIRECT_PATH ? "backend-redirect" : "direct";
+    redirect.origin === new URL(publicUrl).origin && redirect.pathname === REDIRECT_PATH
+      ? "backend-redirect"
+      : "direct";
 
-  const returnToList = read(
-    "SOUNDGATE_ALLOWED_RETURN_TO",
-    z.string(),
-    `${publicUrl}/`,
-  )
+  const returnToList = read("SOUNDGATE_ALLOWED_RETURN_TO", z.string(), `${publicUrl}/`)
     .split(",")
     .map((value) => value.trim())
     .filter(Boolean);
   const allowedReturnTo = new Set<string>([`${publicUrl}${DONE_PATH}`]);
   for (const value of returnToList) {
     const normalized = normalizeReturnTo(value);
-    if (!normalized) throw new ConfigError("SOUNDGATE_ALLOWED_RETURN_TO", `"${value}" is not an absolute http(s) URL`);
+    if (!normalized)
+      throw new ConfigError(
+        "SOUNDGATE_ALLOWED_RETURN_TO",
+        `"${value}" is not an absolute http(s) URL`,
+      );
     allowedReturnTo.add(normalized);
   }
 
   const originList = optional("SOUNDGATE_ALLOWED_ORIGINS");
   const allowedOrigins = new Set<string>();
   if (originList) {
-    for (const value of originList.split(",").map((v) => v.trim()).filter(Boolean)) {
+    for (const value of originList
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean)) {
       if (!httpUrl.safeParse(value).success) {
         throw new ConfigError("SOUNDGATE_ALLOWED_ORIGINS", `"${value}" is not an http(s) origin`);
       }
@@ -132,7 +157,13 @@ export function loadConfig(env: Env = process.env, overrides: { port?: number } 
 
   const databaseUrl = read(
     "SOUNDGATE_DATABASE_URL",
-    z.string().trim().refine((v) => v.startsWith("sqlite:"), "must start with sqlite: (e.g. sqlite:./data/soundgate.db)"),
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => v.startsWith("sqlite:"),
+        "must start with sqlite: (e.g. sqlite:./data/soundgate.db)",
+      ),
     "sqlite:./data/soundgate.db",
   );
 
@@ -147,7 +178,11 @@ export function loadConfig(env: Env = process.env, overrides: { port?: number } 
     allowedOrigins,
     databaseUrl,
     allowUnboundResult: read("SOUNDGATE_ALLOW_UNBOUND_RESULT", boolean, "false"),
-    rateLimitPerMinute: read("SOUNDGATE_RATE_LIMIT_PER_MINUTE", z.coerce.number().int().min(0), "120"),
+    rateLimitPerMinute: read(
+      "SOUNDGATE_RATE_LIMIT_PER_MINUTE",
+      z.string().regex(/^\d+$/, "must be a whole number (0 disables)").transform(Number),
+      "120",
+    ),
     trustProxy: read("SOUNDGATE_TRUST_PROXY", boolean, "false"),
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
     production,

@@ -17,7 +17,9 @@ export async function startDevEmulator(config: GatewayConfig, port: number): Pro
   const clientSecret = randomBytes(24).toString("base64url");
   const emulator = await startEmulator({
     port,
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [config.redirectUri] }],
+    clients: [
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: [config.redirectUri] },
+    ],
   });
   return {
     url: emulator.url,

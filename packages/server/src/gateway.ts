@@ -38,12 +38,24 @@ const CLEANUP_INTERVAL_MS = 60_000;
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const soundcloud = options.soundcloud ?? config.soundcloud;
-  if (!soundcloud) throw new ConfigError("SOUNDCLOUD_CLIENT_ID", "is required (or run `npm start` for the emulator)");
+  if (!soundcloud)
+    throw new ConfigError(
+      "SOUNDCLOUD_CLIENT_ID",
+      "is required (or run `npm start` for the emulator)",
+    );
   const logger = options.logger ?? createLogger(config.logLevel);
   const cipher = options.cipher ?? resolveCipher(config, logger);
   const store = options.store ?? (await openStore(config.databaseUrl));
   const now = options.now ?? Date.now;
-  const context: GatewayContext = { config, soundcloud, store, cipher, logger, now, fetch: options.fetch };
+  const context: GatewayContext = {
+    config,
+    soundcloud,
+    store,
+    cipher,
+    logger,
+    now,
+    fetch: options.fetch,
+  };
 
   // Expired flows and grace entries are refused on read anyway; this only keeps tables small.
   const cleanup = setInterval(() => {

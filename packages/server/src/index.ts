@@ -5,7 +5,13 @@ export { REFRESH_GRACE_MS, Refresher } from "./auth/refresh.js";
 export { ConfigError, type GatewayConfig, loadConfig, type SoundCloudAppConfig } from "./config.js";
 export { aad, Cipher, SealedValueError } from "./crypto/cipher.js";
 export { startDevEmulator } from "./dev-emulator.js";
-export { createGateway, type Gateway, type GatewayOptions, type RunningGateway, startGateway } from "./gateway.js";
+export {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  type RunningGateway,
+  startGateway,
+} from "./gateway.js";
 export { HttpError } from "./http/errors.js";
 export { createLogger, type Logger } from "./logger.js";
 export { openStore } from "./store/open.js";

@@ -39,9 +39,14 @@ describe("ClientCredentialsCache", () => {
   });
 
   it("does not ask again while SoundCloud's Retry-After is running", async () => {
-    await emulator.configure({ fail_next: { target: "token", count: 1, status: 429, retry_after: 600 } });
+    await emulator.configure({
+      fail_next: { target: "token", count: 1, status: 429, retry_after: 600 },
+    });
     const cache = new ClientCredentialsCache({ client: emulator.client });
-    await expect(cache.getAccessToken()).rejects.toMatchObject({ code: "rate_limited", retryAfter: 600 });
+    await expect(cache.getAccessToken()).rejects.toMatchObject({
+      code: "rate_limited",
+      retryAfter: 600,
+    });
     const again = await cache.getAccessToken().catch((e: unknown) => e);
     expect(again).toMatchObject({ code: "rate_limited" });
     expect((again as { retryAfter: number }).retryAfter).toBeGreaterThan(590);

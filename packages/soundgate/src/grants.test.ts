@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { authorizeCode, startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import {
+  authorizeCode,
+  startTestEmulator,
+  type TestEmulator,
+} from "../../../test-support/emulator.js";
 import { ApiClient } from "./api-client.js";
 import { isSoundgateError, type SoundgateErrorCode } from "./errors.js";
 import { clientCredentials, exchangeCode, refreshToken, signOut } from "./grants.js";
@@ -29,27 +33,40 @@ describe("authorization code grant against the emulator", () => {
     expect(tokens.accessToken).toBeTruthy();
     expect(tokens.refreshToken).toBeTruthy();
     expect(tokens.expiresAt).toBeGreaterThanOrEqual(before + 3_599_000);
-    const me = await new ApiClient({ auth: tokens.accessToken, apiBaseUrl: emulator.endpoints.apiBaseUrl }).me();
+    const me = await new ApiClient({
+      auth: tokens.accessToken,
+      apiBaseUrl: emulator.endpoints.apiBaseUrl,
+    }).me();
     expect(me.urn).toMatch(/^soundcloud:users:\d+$/);
     expect(me.username).toBeTruthy();
   });
 
   it("takes expiresAt from the injected clock", async () => {
     const { code, verifier } = await authorizeCode(emulator);
-    const tokens = await exchangeCode({ ...emulator.client, now: () => 1_000 }, { code, codeVerifier: verifier });
+    const tokens = await exchangeCode(
+      { ...emulator.client, now: () => 1_000 },
+      { code, codeVerifier: verifier },
+    );
     expect(tokens.expiresAt).toBe(1_000 + 3_599_000);
   });
 
   it("rejects a wrong verifier with invalid_grant", async () => {
     const { code } = await authorizeCode(emulator);
     const other = await createPkce();
-    await expectCode(exchangeCode(emulator.client, { code, codeVerifier: other.verifier }), "invalid_grant");
+    await expectCode(
+      exchangeCode(emulator.client, { code, codeVerifier: other.verifier }),
+      "invalid_grant",
+    );
   });
 
   it("rejects a redirect URI other than the authorized one with invalid_grant", async () => {
     const { code, verifier } = await authorizeCode(emulator);
     await expectCode(
-      exchangeCode(emulator.client, { code, codeVerifier: verifier, redirectUri: "http://127.0.0.1:9/other" }),
+      exchangeCode(emulator.client, {
+        code,
+        codeVerifier: verifier,
+        redirectUri: "http://127.0.0.1:9/other",
+      }),
       "invalid_grant",
     );
   });
@@ -57,16 +74,28 @@ describe("authorization code grant against the emulator", () => {
   it("rejects a reused code, and the reuse revokes what the first exchange got", async () => {
     const { code, verifier } = await authorizeCode(emulator);
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
-    await expectCode(exchangeCode(emulator.client, { code, codeVerifier: verifier }), "invalid_grant");
-    const api = new ApiClient({ auth: first.accessToken, apiBaseUrl: emulator.endpoints.apiBaseUrl });
+    await expectCode(
+      exchangeCode(emulator.client, { code, codeVerifier: verifier }),
+      "invalid_grant",
+    );
+    const api = new ApiClient({
+      auth: first.accessToken,
+      apiBaseUrl: emulator.endpoints.apiBaseUrl,
+    });
     await expectCode(api.me(), "unauthorized");
-    await expectCode(refreshToken(emulator.client, { refreshToken: first.refreshToken ?? "" }), "invalid_grant");
+    await expectCode(
+      refreshToken(emulator.client, { refreshToken: first.refreshToken ?? "" }),
+      "invalid_grant",
+    );
   });
 
   it("rejects a wrong client secret with invalid_client, and never puts the secret in the message", async () => {
     const { code, verifier } = await authorizeCode(emulator);
     const error = await expectCode(
-      exchangeCode({ ...emulator.client, clientSecret: "not-the-secret" }, { code, codeVerifier: verifier }),
+      exchangeCode(
+        { ...emulator.client, clientSecret: "not-the-secret" },
+        { code, codeVerifier: verifier },
+      ),
       "invalid_client",
     );
     expect(error.message).not.toContain("not-the-secret");
@@ -77,7 +106,10 @@ describe("authorization code grant against the emulator", () => {
   it("never retries a code exchange, even on a 503", async () => {
     const { code, verifier } = await authorizeCode(emulator);
     await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
-    await expectCode(exchangeCode(emulator.client, { code, codeVerifier: verifier }), "upstream_unavailable");
+    await expectCode(
+      exchangeCode(emulator.client, { code, codeVerifier: verifier }),
+      "upstream_unavailable",
+    );
     expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
   });
 });
@@ -90,7 +122,10 @@ describe("refresh grant", () => {
     expect(second.refreshToken).toBeTruthy();
     expect(second.refreshToken).not.toBe(first.refreshToken);
     expect(second.accessToken).not.toBe(first.accessToken);
-    await expectCode(refreshToken(emulator.client, { refreshToken: first.refreshToken ?? "" }), "invalid_grant");
+    await expectCode(
+      refreshToken(emulator.client, { refreshToken: first.refreshToken ?? "" }),
+      "invalid_grant",
+    );
     const stats = await emulator.stats();
     expect(stats.refresh_reuse).toBe(1);
     expect(stats.token_errors.invalid_grant).toBe(1);
@@ -100,9 +135,12 @@ describe("refresh grant", () => {
     const { code, verifier } = await authorizeCode(emulator);
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
-    const second = await refreshToken({ ...emulator.client, retry: { baseDelayMs: 10 } }, {
-      refreshToken: first.refreshToken ?? "",
-    });
+    const second = await refreshToken(
+      { ...emulator.client, retry: { baseDelayMs: 10 } },
+      {
+        refreshToken: first.refreshToken ?? "",
+      },
+    );
     expect(second.accessToken).toBeTruthy();
     const stats = await emulator.stats();
     expect(stats.token_requests.refresh_token).toBe(2);
@@ -114,7 +152,10 @@ describe("refresh grant", () => {
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await emulator.configure({ fail_next: { target: "token", count: 10, status: 503 } });
     await expectCode(
-      refreshToken({ ...emulator.client, retry: { baseDelayMs: 5, maxRetries: 2 } }, { refreshToken: first.refreshToken ?? "" }),
+      refreshToken(
+        { ...emulator.client, retry: { baseDelayMs: 5, maxRetries: 2 } },
+        { refreshToken: first.refreshToken ?? "" },
+      ),
       "upstream_unavailable",
     );
     expect((await emulator.stats()).token_requests.refresh_token).toBe(3);
@@ -124,21 +165,28 @@ describe("refresh grant", () => {
 describe("client credentials and sign-out", () => {
   it("gets an app token with HTTP Basic that works on public endpoints only", async () => {
     const tokens = await clientCredentials(emulator.client);
-    const api = new ApiClient({ auth: tokens.accessToken, apiBaseUrl: emulator.endpoints.apiBaseUrl });
+    const api = new ApiClient({
+      auth: tokens.accessToken,
+      apiBaseUrl: emulator.endpoints.apiBaseUrl,
+    });
     await expectCode(api.me(), "unauthorized");
     const tracks = await api.get<unknown[]>("/tracks", { query: { q: "a", limit: 5 } });
     expect(Array.isArray(tracks)).toBe(true);
   });
 
   it("reports a 429 with its Retry-After as rate_limited, without waiting it out", async () => {
-    await emulator.configure({ fail_next: { target: "token", count: 5, status: 429, retry_after: 120 } });
+    await emulator.configure({
+      fail_next: { target: "token", count: 5, status: 429, retry_after: 120 },
+    });
     const error = await expectCode(clientCredentials(emulator.client), "rate_limited");
     expect((error as { retryAfter?: number }).retryAfter).toBe(120);
     expect((await emulator.stats()).token_requests.client_credentials).toBe(1);
   });
 
   it("waits out a short Retry-After and then succeeds", async () => {
-    await emulator.configure({ fail_next: { target: "token", count: 1, status: 429, retry_after: 1 } });
+    await emulator.configure({
+      fail_next: { target: "token", count: 1, status: 429, retry_after: 1 },
+    });
     const started = Date.now();
     const tokens = await clientCredentials(emulator.client);
     expect(tokens.accessToken).toBeTruthy();
@@ -149,7 +197,10 @@ describe("client credentials and sign-out", () => {
     const { code, verifier } = await authorizeCode(emulator);
     const tokens = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await signOut(emulator.client, { accessToken: tokens.accessToken });
-    const api = new ApiClient({ auth: tokens.accessToken, apiBaseUrl: emulator.endpoints.apiBaseUrl });
+    const api = new ApiClient({
+      auth: tokens.accessToken,
+      apiBaseUrl: emulator.endpoints.apiBaseUrl,
+    });
     await expectCode(api.me(), "unauthorized");
   });
 });
@@ -163,8 +214,13 @@ describe("transport failures are typed", () => {
   });
 
   it("treats a CDN error page as upstream_unavailable and malformed JSON as invalid_response", async () => {
-    await emulator.configure({ fail_next: { target: "token", count: 1, mode: "html", status: 502 } });
-    await expectCode(clientCredentials({ ...emulator.client, retry: { maxRetries: 0 } }), "upstream_unavailable");
+    await emulator.configure({
+      fail_next: { target: "token", count: 1, mode: "html", status: 502 },
+    });
+    await expectCode(
+      clientCredentials({ ...emulator.client, retry: { maxRetries: 0 } }),
+      "upstream_unavailable",
+    );
     await emulator.configure({ fail_next: { target: "token", count: 1, mode: "malformed_json" } });
     await expectCode(clientCredentials(emulator.client), "invalid_response");
   });

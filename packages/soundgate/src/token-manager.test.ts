@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { authorizeCode, startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import {
+  authorizeCode,
+  startTestEmulator,
+  type TestEmulator,
+} from "../../../test-support/emulator.js";
 import { ApiClient } from "./api-client.js";
 import { isSoundgateError } from "./errors.js";
 import { exchangeCode } from "./grants.js";
@@ -57,7 +61,9 @@ describe("TokenManager", () => {
     await manager.save("u1", { ...tokens, expiresAt: Date.now() - 1_000 });
     store.writes = [];
 
-    const results = await Promise.allSettled(Array.from({ length: 100 }, () => manager.getAccessToken("u1")));
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, () => manager.getAccessToken("u1")),
+    );
     const values = results.map((r) => (r.status === "fulfilled" ? r.value : r.reason));
     expect(results.every((r) => r.status === "fulfilled")).toBe(true);
     expect(new Set(values).size).toBe(1);
@@ -72,7 +78,10 @@ describe("TokenManager", () => {
     expect(store.writes[0]?.refreshToken).not.toBe(tokens.refreshToken);
 
     // And the new access token works.
-    const api = new ApiClient({ auth: manager.provider("u1"), apiBaseUrl: emulator.endpoints.apiBaseUrl });
+    const api = new ApiClient({
+      auth: manager.provider("u1"),
+      apiBaseUrl: emulator.endpoints.apiBaseUrl,
+    });
     expect((await api.me()).username).toBeTruthy();
   });
 
@@ -133,7 +142,10 @@ describe("TokenManager", () => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ access_token: tokens.accessToken }),
     });
-    const api = new ApiClient({ auth: manager.provider("u1"), apiBaseUrl: emulator.endpoints.apiBaseUrl });
+    const api = new ApiClient({
+      auth: manager.provider("u1"),
+      apiBaseUrl: emulator.endpoints.apiBaseUrl,
+    });
     const results = await Promise.all(Array.from({ length: 10 }, () => api.me()));
     expect(results.every((me) => me.username)).toBe(true);
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
@@ -141,6 +153,8 @@ describe("TokenManager", () => {
 
   it("says reauth_required for a key it has never seen", async () => {
     const manager = new TokenManager({ client: emulator.client });
-    await expect(manager.getAccessToken("nobody")).rejects.toMatchObject({ code: "reauth_required" });
+    await expect(manager.getAccessToken("nobody")).rejects.toMatchObject({
+      code: "reauth_required",
+    });
   });
 });

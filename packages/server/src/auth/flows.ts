@@ -1,11 +1,22 @@
-import { buildAuthorizeUrl, createPkce, createState, exchangeCode, isSoundgateError } from "soundgate";
+import {
+  buildAuthorizeUrl,
+  createPkce,
+  createState,
+  exchangeCode,
+  isSoundgateError,
+} from "soundgate";
 import { normalizeReturnTo } from "../config.js";
 import { aad } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { FlowRecord } from "../store/store.js";
 import { type GatewayContext, oauthClient } from "./context.js";
-import { fetchUserSummary, type LoginResult, type LoginResultJson, loginResultJson } from "./login-result.js";
+import {
+  fetchUserSummary,
+  type LoginResult,
+  type LoginResultJson,
+  loginResultJson,
+} from "./login-result.js";
 
 export const FLOW_TTL_MS = 10 * 60_000;
 export const RESULT_TTL_MS = 5 * 60_000;
@@ -23,12 +34,22 @@ export class Flows {
 
   async start(input: { returnTo?: string | undefined; resultChallenge?: string | undefined }) {
     const { config, store, cipher } = this.ctx;
-    const returnTo = normalizeReturnTo(input.returnTo ?? `${config.publicUrl}/auth/soundcloud/done`);
+    const returnTo = normalizeReturnTo(
+      input.returnTo ?? `${config.publicUrl}/auth/soundcloud/done`,
+    );
     if (!returnTo || !config.allowedReturnTo.has(returnTo)) {
-      throw new HttpError(400, "return_to_not_allowed", "return_to is not one of the gateway's allowed URLs");
+      throw new HttpError(
+        400,
+        "return_to_not_allowed",
+        "return_to is not one of the gateway's allowed URLs",
+      );
     }
     if (input.resultChallenge !== undefined && !RESULT_CHALLENGE.test(input.resultChallenge)) {
-      throw new HttpError(400, "invalid_request", "result_challenge must be base64url SHA-256 (43 characters)");
+      throw new HttpError(
+        400,
+        "invalid_request",
+        "result_challenge must be base64url SHA-256 (43 characters)",
+      );
     }
     if (input.resultChallenge === undefined && !config.allowUnboundResult) {
       throw new HttpError(
@@ -61,11 +82,19 @@ export class Flows {
   }
 
   /** SoundCloud sent the browser back to the gateway. Returns where to send it next. */
-  async finishRedirect(input: { code?: string | undefined; state: string; error?: string | undefined }): Promise<string> {
+  async finishRedirect(input: {
+    code?: string | undefined;
+    state: string;
+    error?: string | undefined;
+  }): Promise<string> {
     const id = secretHash(input.state);
     const flow = await this.ctx.store.claimFlow(id, this.ctx.now());
     if (!flow) {
-      throw new HttpError(400, "invalid_state", "This login link is unknown, expired or already used; start again");
+      throw new HttpError(
+        400,
+        "invalid_state",
+        "This login link is unknown, expired or already used; start again",
+      );
     }
     const back = new URL(flow.returnTo);
     back.searchParams.set("state", input.state);
@@ -101,21 +130,32 @@ export class Flows {
       const error = taken.error ?? "login_failed";
       throw new HttpError(error === "access_denied" ? 403 : 400, error, describeFlowError(error));
     }
-    const result = JSON.parse(this.ctx.cipher.open(taken.result, aad("auth_flows", "result", id))) as LoginResult;
+    const result = JSON.parse(
+      this.ctx.cipher.open(taken.result, aad("auth_flows", "result", id)),
+    ) as LoginResult;
     return { status: "complete", body: loginResultJson(result, this.ctx.now()) };
   }
 
   /** The direct flow: SoundCloud sent the code to the front end, which posts it here. */
-  async finishCallback(input: { code: string; state: string; verifier: string | undefined }): Promise<LoginResultJson> {
+  async finishCallback(input: {
+    code: string;
+    state: string;
+    verifier: string | undefined;
+  }): Promise<LoginResultJson> {
     const id = secretHash(input.state);
     const flow = await this.ctx.store.getFlow(id, this.ctx.now());
-    if (!flow || flow.status !== "pending") {
-      throw new HttpError(400, "invalid_state", "This login is unknown, expired or already used; start again");
+    if (flow?.status !== "pending") {
+      throw new HttpError(
+        400,
+        "invalid_state",
+        "This login is unknown, expired or already used; start again",
+      );
     }
     // Checked before claiming, so a wrong verifier does not burn the user's flow.
     this.#checkVerifier(flow, input.verifier);
     const claimed = await this.ctx.store.claimFlow(id, this.ctx.now());
-    if (!claimed) throw new HttpError(400, "invalid_state", "This login is already being completed");
+    if (!claimed)
+      throw new HttpError(400, "invalid_state", "This login is already being completed");
     try {
       const result = await this.#exchange(claimed, input.code);
       return loginResultJson(result, this.ctx.now());
@@ -133,7 +173,10 @@ export class Flows {
       codeVerifier: verifier,
       redirectUri: flow.redirectUri,
     });
-    const user = await fetchUserSummary(tokens.accessToken, { apiUrl: this.ctx.soundcloud.apiUrl, fetch: this.ctx.fetch });
+    const user = await fetchUserSummary(tokens.accessToken, {
+      apiUrl: this.ctx.soundcloud.apiUrl,
+      fetch: this.ctx.fetch,
+    });
     return { tokens, user };
   }
 
@@ -147,13 +190,21 @@ export class Flows {
       );
     }
     if (verifier.length > 256 || !safeEqual(secretHash(verifier), flow.resultChallenge)) {
-      throw new HttpError(403, "invalid_result_verifier", "X-Soundgate-Result-Verifier does not match result_challenge");
+      throw new HttpError(
+        403,
+        "invalid_result_verifier",
+        "X-Soundgate-Result-Verifier does not match result_challenge",
+      );
     }
   }
 }
 
 function resultNotFound(): HttpError {
-  return new HttpError(404, "result_not_found", "No login result for this state: unknown, already read or expired");
+  return new HttpError(
+    404,
+    "result_not_found",
+    "No login result for this state: unknown, already read or expired",
+  );
 }
 
 /** SoundCloud's error parameter goes back to the app only as a plain OAuth error word. */

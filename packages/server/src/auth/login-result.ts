@@ -26,7 +26,11 @@ export async function fetchUserSummary(
   accessToken: string,
   options: { apiUrl: string; fetch?: FetchLike | undefined },
 ): Promise<UserSummary> {
-  const api = new ApiClient({ auth: accessToken, apiBaseUrl: options.apiUrl, fetch: options.fetch });
+  const api = new ApiClient({
+    auth: accessToken,
+    apiBaseUrl: options.apiUrl,
+    fetch: options.fetch,
+  });
   return summarize(await api.me());
 }
 

@@ -27,9 +27,15 @@ export class Refresher {
 
   async refresh(token: string): Promise<RefreshJson> {
     const id = secretHash(token);
-    const tokens = (await this.#fromGrace(id)) ?? (await this.#flights.run(id, () => this.#refreshOnce(id, token)));
+    const tokens =
+      (await this.#fromGrace(id)) ??
+      (await this.#flights.run(id, () => this.#refreshOnce(id, token)));
     const wire = toTokenResponseJson(tokens, this.ctx.now());
-    return { access_token: wire.access_token, refresh_token: wire.refresh_token, expires_in: wire.expires_in };
+    return {
+      access_token: wire.access_token,
+      refresh_token: wire.refresh_token,
+      expires_in: wire.expires_in,
+    };
   }
 
   async #refreshOnce(id: string, token: string): Promise<TokenSet> {

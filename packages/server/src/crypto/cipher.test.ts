@@ -40,7 +40,9 @@ describe("Cipher", () => {
   it("refuses bad key configuration", () => {
     expect(() => Cipher.fromEnv("")).toThrow(KeyConfigError);
     expect(() => Cipher.fromEnv("k1:c2hvcnQ=")).toThrow(/32 bytes/);
-    expect(() => Cipher.fromEnv(`nocolon${randomBytes(32).toString("base64")}`)).toThrow(KeyConfigError);
+    expect(() => Cipher.fromEnv(`nocolon${randomBytes(32).toString("base64")}`)).toThrow(
+      KeyConfigError,
+    );
     const k = randomBytes(32).toString("base64");
     expect(() => Cipher.fromEnv(`a:${k},a:${k}`)).toThrow(/twice/);
   });

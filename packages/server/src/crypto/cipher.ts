@@ -10,13 +10,18 @@ export class Cipher {
   readonly #primary: string;
   readonly ephemeral: boolean;
 
-  constructor(keys: ReadonlyArray<{ id: string; key: Buffer }>, options: { ephemeral?: boolean } = {}) {
+  constructor(
+    keys: ReadonlyArray<{ id: string; key: Buffer }>,
+    options: { ephemeral?: boolean } = {},
+  ) {
     const first = keys[0];
     if (!first) throw new KeyConfigError("at least one key is required");
     this.#keys = new Map();
     for (const { id, key } of keys) {
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new KeyConfigError(`key id "${id}" must be 1-32 of [A-Za-z0-9_-]`);
-      if (key.length !== 32) throw new KeyConfigError(`key "${id}" must be 32 bytes (base64 of 32 random bytes)`);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
+        throw new KeyConfigError(`key id "${id}" must be 1-32 of [A-Za-z0-9_-]`);
+      if (key.length !== 32)
+        throw new KeyConfigError(`key "${id}" must be 32 bytes (base64 of 32 random bytes)`);
       if (this.#keys.has(id)) throw new KeyConfigError(`key id "${id}" appears twice`);
       this.#keys.set(id, key);
     }
@@ -52,7 +57,11 @@ export class Cipher {
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", key, iv);
     cipher.setAAD(Buffer.from(associatedData, "utf8"));
-    const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.concat([
+      cipher.update(plaintext, "utf8"),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
     return `v1.${this.#primary}.${iv.toString("base64url")}.${body.toString("base64url")}`;
   }
 
@@ -70,9 +79,14 @@ export class Cipher {
       const decipher = createDecipheriv("aes-256-gcm", key, iv);
       decipher.setAAD(Buffer.from(associatedData, "utf8"));
       decipher.setAuthTag(body.subarray(body.length - 16));
-      return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString("utf8");
+      return Buffer.concat([
+        decipher.update(body.subarray(0, body.length - 16)),
+        decipher.final(),
+      ]).toString("utf8");
     } catch {
-      throw new SealedValueError("authentication failed (wrong key, or the value was moved or altered)");
+      throw new SealedValueError(
+        "authentication failed (wrong key, or the value was moved or altered)",
+      );
     }
   }
 

@@ -26,7 +26,10 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((g) => g.close()));
 });
 
-async function gatewayWith(env: Record<string, string> = {}, logger?: ReturnType<typeof createLogger>) {
+async function gatewayWith(
+  env: Record<string, string> = {},
+  logger?: ReturnType<typeof createLogger>,
+) {
   const gateway = await startTestGateway(emulator, { env, logger });
   started.push(gateway);
   return gateway;
@@ -49,8 +52,16 @@ describe("bad input gets a 4xx JSON answer", () => {
       [post("refresh", JSON.stringify({ refresh_token: 42 })), 400, "invalid_request"],
       [post("refresh", JSON.stringify({ refresh_token: "" })), 400, "invalid_request"],
       [post("refresh", JSON.stringify({})), 400, "invalid_request"],
-      [post("refresh", "refresh_token=x", "application/x-www-form-urlencoded"), 415, "unsupported_media_type"],
-      [post("refresh", JSON.stringify({ refresh_token: "x".repeat(40_000) })), 413, "payload_too_large"],
+      [
+        post("refresh", "refresh_token=x", "application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+      ],
+      [
+        post("refresh", JSON.stringify({ refresh_token: "x".repeat(40_000) })),
+        413,
+        "payload_too_large",
+      ],
       [post("refresh", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400, "invalid_json"],
       [post("callback", JSON.stringify({ code: ["a"], state: "s" })), 400, "invalid_request"],
       [post("callback", JSON.stringify({ code: "a", state: "s" })), 400, "invalid_state"],
@@ -59,7 +70,13 @@ describe("bad input gets a 4xx JSON answer", () => {
       [fetch(`${base}/result?state=${"x".repeat(600)}`), 400, "invalid_request"],
       [fetch(`${base}/result?state=%E0%A4%A`), 404, "result_not_found"],
       [fetch(`${base}/redirect?code=x`), 400, "invalid_request"],
-      [fetch(`${base}/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}&result_challenge=short`), 400, "invalid_request"],
+      [
+        fetch(
+          `${base}/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}&result_challenge=short`,
+        ),
+        400,
+        "invalid_request",
+      ],
       [fetch(`${base}/refresh`), 405, "method_not_allowed"],
       [fetch(`${base}/authorize`, { method: "DELETE" }), 405, "method_not_allowed"],
       [fetch(`${base}/nope`), 404, "not_found"],
@@ -97,7 +114,9 @@ describe("headers", () => {
       },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-soundgate-result-verifier");
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain(
+      "x-soundgate-result-verifier",
+    );
   });
 
   it("rate limits the auth endpoints per IP with Retry-After", async () => {
@@ -128,7 +147,10 @@ describe("secrets stay secret", () => {
     const dir = mkdtempSync(join(tmpdir(), "soundgate-"));
     try {
       const dbFile = join(dir, "gateway.db");
-      const gateway = await gatewayWith({ SOUNDGATE_DATABASE_URL: `sqlite:${dbFile}` }, createLogger("debug", sink));
+      const gateway = await gatewayWith(
+        { SOUNDGATE_DATABASE_URL: `sqlite:${dbFile}` },
+        createLogger("debug", sink),
+      );
       const login = await startLogin(gateway);
       const redirect = await approveAtEmulator(emulator, login.url);
       const code = redirect.searchParams.get("code") ?? "";
@@ -145,7 +167,9 @@ describe("secrets stay secret", () => {
       // The completed result sits in the database sealed: not even its JSON keys show.
       expect(dump).toContain("auth_flows");
       expect(dump).not.toContain("accessToken");
-      const result = (await (await getResult(gateway, login.state, login.verifier)).json()) as Record<string, string>;
+      const result = (await (
+        await getResult(gateway, login.state, login.verifier)
+      ).json()) as Record<string, string>;
       expect(dump).not.toContain(result.access_token);
       expect(dump).not.toContain(result.refresh_token);
     } finally {

@@ -22,7 +22,12 @@ export function createApp(ctx: GatewayContext): Hono {
     await next();
     // Path only: the query carries codes and states.
     ctx.logger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       "request",
     );
   });
@@ -39,14 +44,22 @@ export function createApp(ctx: GatewayContext): Hono {
   app.use("/auth/*", authResponseHeaders());
   app.use(
     "/auth/*",
-    rateLimit({ perMinute: ctx.config.rateLimitPerMinute, clientIp: (c) => clientIp(c, ctx.config.trustProxy), now: ctx.now }),
+    rateLimit({
+      perMinute: ctx.config.rateLimitPerMinute,
+      clientIp: (c) => clientIp(c, ctx.config.trustProxy),
+      now: ctx.now,
+    }),
   );
   app.use(
     "*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new HttpError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+        throw new HttpError(
+          413,
+          "payload_too_large",
+          `Request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+        );
       },
     }),
   );
@@ -77,7 +90,10 @@ export function createApp(ctx: GatewayContext): Hono {
     if (error instanceof HttpError) return errorResponse(c, error);
     // Only names and codes reach the log: an unexpected error could carry anything.
     ctx.logger.error({ err_name: error.name, path: c.req.path }, "unhandled error");
-    return errorResponse(c, new HttpError(500, "internal_error", "Something went wrong on the gateway"));
+    return errorResponse(
+      c,
+      new HttpError(500, "internal_error", "Something went wrong on the gateway"),
+    );
   });
   return app;
 }

@@ -22,7 +22,10 @@ export class HttpError extends Error {
  * The caller did nothing wrong when SoundCloud is down or our credentials are bad, so
  * those are 5xx; a dead grant is the caller's 401.
  */
-export function upstreamHttpError(error: unknown, context: "exchange" | "refresh" | "api"): HttpError {
+export function upstreamHttpError(
+  error: unknown,
+  context: "exchange" | "refresh" | "api",
+): HttpError {
   if (!isSoundgateError(error)) {
     return new HttpError(502, "upstream_unavailable", "SoundCloud could not be reached");
   }
@@ -32,18 +35,49 @@ export function upstreamHttpError(error: unknown, context: "exchange" | "refresh
     case "invalid_grant":
     case "reauth_required":
       return context === "refresh"
-        ? new HttpError(401, "reauth_required", "SoundCloud no longer accepts this refresh token; connect again")
-        : new HttpError(400, "invalid_grant", "SoundCloud rejected the authorization code (expired, used or not issued for this flow)");
+        ? new HttpError(
+            401,
+            "reauth_required",
+            "SoundCloud no longer accepts this refresh token; connect again",
+          )
+        : new HttpError(
+            400,
+            "invalid_grant",
+            "SoundCloud rejected the authorization code (expired, used or not issued for this flow)",
+          );
     case "rate_limited":
-      return new HttpError(429, "rate_limited", "SoundCloud is rate limiting this app; try again later", retryAfter);
+      return new HttpError(
+        429,
+        "rate_limited",
+        "SoundCloud is rate limiting this app; try again later",
+        retryAfter,
+      );
     case "invalid_client":
     case "unauthorized_client":
-      return new HttpError(502, "gateway_misconfigured", "SoundCloud rejected the gateway's client credentials");
+      return new HttpError(
+        502,
+        "gateway_misconfigured",
+        "SoundCloud rejected the gateway's client credentials",
+      );
     case "timeout":
-      return new HttpError(504, "upstream_unavailable", "SoundCloud did not answer in time", retryAfter);
+      return new HttpError(
+        504,
+        "upstream_unavailable",
+        "SoundCloud did not answer in time",
+        retryAfter,
+      );
     case "upstream_unavailable":
-      return new HttpError(error.status === 503 ? 503 : 502, "upstream_unavailable", "SoundCloud is unavailable", retryAfter);
+      return new HttpError(
+        error.status === 503 ? 503 : 502,
+        "upstream_unavailable",
+        "SoundCloud is unavailable",
+        retryAfter,
+      );
     default:
-      return new HttpError(502, "upstream_unavailable", "SoundCloud answered in a way the gateway could not use");
+      return new HttpError(
+        502,
+        "upstream_unavailable",
+        "SoundCloud answered in a way the gateway could not use",
+      );
   }
 }

@@ -28,6 +28,8 @@ function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.join(".");
-  const message = path ? `${what} "${path}": ${issue?.message}` : (issue?.message ?? "invalid input");
+  const message = path
+    ? `${what} "${path}": ${issue?.message}`
+    : (issue?.message ?? "invalid input");
   throw new HttpError(400, "invalid_request", message);
 }

@@ -43,7 +43,9 @@ describe("backend-redirect flow", () => {
     expect(authorizeUrl.origin).toBe(emulator.url);
     expect(authorizeUrl.searchParams.get("code_challenge_method")).toBe("S256");
     expect(authorizeUrl.searchParams.get("state")).toBe(login.state);
-    expect(authorizeUrl.searchParams.get("redirect_uri")).toBe("http://gateway.test/auth/soundcloud/redirect");
+    expect(authorizeUrl.searchParams.get("redirect_uri")).toBe(
+      "http://gateway.test/auth/soundcloud/redirect",
+    );
 
     // Pending until SoundCloud sends the browser back.
     const pending = await getResult(gateway, login.state, login.verifier);
@@ -73,7 +75,9 @@ describe("backend-redirect flow", () => {
       avatar_url: expect.any(String),
     });
     // The token works at the API.
-    const me = await fetch(`${emulator.url}/me`, { headers: { Authorization: `OAuth ${body.access_token}` } });
+    const me = await fetch(`${emulator.url}/me`, {
+      headers: { Authorization: `OAuth ${body.access_token}` },
+    });
     expect(me.status).toBe(200);
 
     // One read only.
@@ -138,7 +142,9 @@ describe("backend-redirect flow", () => {
     redirect.searchParams.set("code", "not-a-real-code");
     const back = await deliverToGateway(gateway, redirect);
     expect(back.status).toBe(303);
-    expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe("invalid_grant");
+    expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe(
+      "invalid_grant",
+    );
     const result = await getResult(gateway, login.state, login.verifier);
     expect(result.status).toBe(400);
     expect(await json(result)).toMatchObject({ error: "invalid_grant" });
@@ -149,13 +155,17 @@ describe("backend-redirect flow", () => {
     const redirect = await approveAtEmulator(emulator, login.url);
     await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
     const back = await deliverToGateway(gateway, redirect);
-    expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe("upstream_unavailable");
+    expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe(
+      "upstream_unavailable",
+    );
     // The exchange was not retried: a code must never be presented twice.
     expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
   });
 
   it("answers an unknown state at /redirect with 400 JSON and no redirect", async () => {
-    const response = await fetch(`${gateway.url}/auth/soundcloud/redirect?code=x&state=nope`, { redirect: "manual" });
+    const response = await fetch(`${gateway.url}/auth/soundcloud/redirect?code=x&state=nope`, {
+      redirect: "manual",
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get("location")).toBeNull();
     expect(await json(response)).toMatchObject({ error: "invalid_state" });
@@ -163,10 +173,14 @@ describe("backend-redirect flow", () => {
 
   it("defaults return_to to the gateway's done page for desktop apps", async () => {
     const { challenge, verifier } = resultSecret();
-    const response = await fetch(`${gateway.url}/auth/soundcloud/authorize?result_challenge=${challenge}`);
+    const response = await fetch(
+      `${gateway.url}/auth/soundcloud/authorize?result_challenge=${challenge}`,
+    );
     const { url, state } = (await response.json()) as { url: string; state: string };
     const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, url));
-    expect(back.headers.get("location")).toBe(`http://gateway.test/auth/soundcloud/done?state=${state}`);
+    expect(back.headers.get("location")).toBe(
+      `http://gateway.test/auth/soundcloud/done?state=${state}`,
+    );
     const done = await fetch(`${gateway.url}/auth/soundcloud/done?state=${state}`);
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("close this tab");
@@ -245,12 +259,16 @@ describe("direct callback flow", () => {
     const wrong = await callback({ code: login.code, state: login.state }, resultSecret().verifier);
     expect(wrong.status).toBe(403);
     expect((await emulator.stats()).token_requests.authorization_code).toBe(0);
-    expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(200);
+    expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(
+      200,
+    );
   });
 
   it("refuses a replayed callback", async () => {
     const login = await codeAtFrontEnd();
-    expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(200);
+    expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(
+      200,
+    );
     const replay = await callback({ code: login.code, state: login.state }, login.verifier);
     expect(replay.status).toBe(400);
     expect(await json(replay)).toMatchObject({ error: "invalid_state" });
@@ -267,13 +285,17 @@ describe("direct callback flow", () => {
 
 describe("unbound (Starlib-style) results", () => {
   it("are refused by default", async () => {
-    const response = await fetch(`${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}`);
+    const response = await fetch(
+      `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}`,
+    );
     expect(response.status).toBe(400);
     expect(await json(response)).toMatchObject({ error: "result_challenge_required" });
   });
 
   it("work when SOUNDGATE_ALLOW_UNBOUND_RESULT=true", async () => {
-    const open = await startTestGateway(emulator, { env: { SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" } });
+    const open = await startTestGateway(emulator, {
+      env: { SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" },
+    });
     started.push(open);
     const login = await startLogin(open, { result_challenge: null });
     await deliverToGateway(open, await approveAtEmulator(emulator, login.url));
@@ -312,9 +334,13 @@ describe("refresh", () => {
 
   it("turns 50 concurrent refreshes of one token into 1 upstream refresh and 50 identical answers", async () => {
     const login = await loginViaRedirect(emulator, gateway);
-    const responses = await Promise.all(Array.from({ length: 50 }, () => refresh(gateway, login.refresh_token)));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => refresh(gateway, login.refresh_token)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
-    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<Record<string, unknown>>));
+    const bodies = await Promise.all(
+      responses.map((r) => r.json() as Promise<Record<string, unknown>>),
+    );
     const first = bodies[0] as Record<string, unknown>;
     expect(Object.keys(first).sort()).toEqual(["access_token", "expires_in", "refresh_token"]);
     for (const body of bodies) {
@@ -325,7 +351,9 @@ describe("refresh", () => {
     const stats = await emulator.stats();
     expect(stats.token_requests.refresh_token).toBe(1);
     expect(stats.refresh_reuse).toBe(0);
-    const me = await fetch(`${emulator.url}/me`, { headers: { Authorization: `OAuth ${first.access_token}` } });
+    const me = await fetch(`${emulator.url}/me`, {
+      headers: { Authorization: `OAuth ${first.access_token}` },
+    });
     expect(me.status).toBe(200);
   });
 

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import type { GatewayContext } from "../auth/context.js";
 import { Flows } from "../auth/flows.js";
 import { Refresher } from "../auth/refresh.js";
-import type { GatewayContext } from "../auth/context.js";
 import { parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 
@@ -33,25 +33,38 @@ export function authRoutes(ctx: GatewayContext): Hono {
 
   app.get("/authorize", async (c) => {
     const query = parseQuery(c, authorizeQuery);
-    return c.json(await flows.start({ returnTo: query.return_to, resultChallenge: query.result_challenge }));
+    return c.json(
+      await flows.start({ returnTo: query.return_to, resultChallenge: query.result_challenge }),
+    );
   });
 
   app.get("/redirect", async (c) => {
     const query = parseQuery(c, redirectQuery);
-    const location = await flows.finishRedirect({ code: query.code, state: query.state, error: query.error });
+    const location = await flows.finishRedirect({
+      code: query.code,
+      state: query.state,
+      error: query.error,
+    });
     return c.redirect(location, 303);
   });
 
   app.get("/result", async (c) => {
     const query = parseQuery(c, resultQuery);
-    const outcome = await flows.takeResult({ state: query.state, verifier: c.req.header(RESULT_VERIFIER_HEADER) });
+    const outcome = await flows.takeResult({
+      state: query.state,
+      verifier: c.req.header(RESULT_VERIFIER_HEADER),
+    });
     return outcome.status === "pending" ? c.json({ status: "pending" }, 202) : c.json(outcome.body);
   });
 
   app.post("/callback", async (c) => {
     const body = await parseJsonBody(c, callbackBody);
     return c.json(
-      await flows.finishCallback({ code: body.code, state: body.state, verifier: c.req.header(RESULT_VERIFIER_HEADER) }),
+      await flows.finishCallback({
+        code: body.code,
+        state: body.state,
+        verifier: c.req.header(RESULT_VERIFIER_HEADER),
+      }),
     );
   });
 

@@ -114,8 +114,14 @@ export class KyselyStore implements GatewayStore {
   }
 
   async deleteExpired(now: number): Promise<number> {
-    const flows = await this.db.deleteFrom("auth_flows").where("expires_at", "<=", now).executeTakeFirst();
-    const grace = await this.db.deleteFrom("refresh_grace").where("expires_at", "<=", now).executeTakeFirst();
+    const flows = await this.db
+      .deleteFrom("auth_flows")
+      .where("expires_at", "<=", now)
+      .executeTakeFirst();
+    const grace = await this.db
+      .deleteFrom("refresh_grace")
+      .where("expires_at", "<=", now)
+      .executeTakeFirst();
     return Number(flows.numDeletedRows) + Number(grace.numDeletedRows);
   }
 

@@ -18,14 +18,22 @@ export const sqliteMigrations: Record<string, Migration> = {
         .addColumn("created_at", "integer", (col) => col.notNull())
         .addColumn("expires_at", "integer", (col) => col.notNull())
         .execute();
-      await db.schema.createIndex("auth_flows_expires_at").on("auth_flows").column("expires_at").execute();
+      await db.schema
+        .createIndex("auth_flows_expires_at")
+        .on("auth_flows")
+        .column("expires_at")
+        .execute();
       await db.schema
         .createTable("refresh_grace")
         .addColumn("id", "text", (col) => col.primaryKey())
         .addColumn("tokens", "text", (col) => col.notNull())
         .addColumn("expires_at", "integer", (col) => col.notNull())
         .execute();
-      await db.schema.createIndex("refresh_grace_expires_at").on("refresh_grace").column("expires_at").execute();
+      await db.schema
+        .createIndex("refresh_grace_expires_at")
+        .on("refresh_grace")
+        .column("expires_at")
+        .execute();
     },
   },
 };
