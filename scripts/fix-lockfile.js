@@ -35,4 +35,5 @@ const [rootEntry, ...rest] = Object.entries(lock.packages);
 lock.packages = Object.fromEntries([rootEntry, ...rest.sort(([a], [b]) => a.localeCompare(b))]);
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`restored ${added} optional lockfile entries`);
-if (process.argv.includes("--check")) execFileSync("npm", ["ci", "--dry-run"], { stdio: "inherit" });
+if (process.argv.includes("--check"))
+  execFileSync("npm", ["ci", "--dry-run"], { stdio: "inherit" });
