@@ -87,12 +87,13 @@ async function serveCommand(args: string[]): Promise<number> {
     ? undefined
     : await startDevEmulator(config, parsePort(process.env.SOUNDGATE_EMULATOR_PORT ?? "8788"));
   const gateway = await startGateway({ config, soundcloud: dev?.soundcloud });
-  process.stdout.write(`listening on ${gateway.url}\n`);
   const open = config.publicUrl;
+  // One write, so whoever waits for the "listening on" line also has the banner.
   process.stdout.write(
-    dev
-      ? `\n  Soundgate is running on the built-in SoundCloud emulator (${dev.url}),\n  because no SOUNDCLOUD_CLIENT_ID is set.\n\n  Open ${open}/ and click "Connect with SoundCloud".\n\n`
-      : `\n  Soundgate gateway for SoundCloud app ${config.soundcloud?.clientId}.\n  Open ${open}/\n\n`,
+    `listening on ${gateway.url}\n` +
+      (dev
+        ? `\n  Soundgate is running on the built-in SoundCloud emulator (${dev.url}),\n  because no SOUNDCLOUD_CLIENT_ID is set.\n\n  Open ${open}/ and click "Connect with SoundCloud".\n\n`
+        : `\n  Soundgate gateway for SoundCloud app ${config.soundcloud?.clientId}.\n  Open ${open}/\n\n`),
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
