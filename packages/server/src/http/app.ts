@@ -1,6 +1,5 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
 import { homePage } from "../pages/home.js";
@@ -8,8 +7,6 @@ import { authRoutes } from "../routes/auth.js";
 import { HttpError } from "./errors.js";
 import { rateLimit } from "./rate-limit.js";
 import { authResponseHeaders, pageHeaders } from "./security-headers.js";
-
-export const MAX_BODY_BYTES = 16 * 1024;
 
 const AUTH_PATHS = ["authorize", "redirect", "result", "callback", "refresh", "done"];
 
@@ -48,19 +45,6 @@ export function createApp(ctx: GatewayContext): Hono {
       perMinute: ctx.config.rateLimitPerMinute,
       clientIp: (c) => clientIp(c, ctx.config.trustProxy),
       now: ctx.now,
-    }),
-  );
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HttpError(
-          413,
-          "payload_too_large",
-          `Request bodies are limited to ${MAX_BODY_BYTES} bytes`,
-        );
-      },
     }),
   );
 

@@ -14,13 +14,45 @@ export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promis
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new HttpError(415, "unsupported_media_type", "Send the body as application/json");
   }
+  const text = await readBodyText(c.req.raw, MAX_BODY_BYTES);
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
   }
   return check(schema, body, "field");
+}
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * The body as text, refusing (413) more than `limit` bytes whether or not a
+ * Content-Length was sent: a chunked upload is counted as it arrives.
+ */
+export async function readBodyText(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  // Invalid UTF-8 becomes U+FFFD, and JSON.parse then decides: never a crash.
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, "payload_too_large", `Request bodies are limited to ${limit} bytes`);
 }
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -20,7 +20,29 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
   await KyselyStore.migrate(db, sqliteMigrations);
   return new KyselyStore(db, "sqlite");
+}
+
+/**
+ * Kysely prepares every query afresh; the gateway runs a small fixed set of statements,
+ * so reuse the prepared ones (bounded, in case a caller builds SQL dynamically).
+ */
+function withStatementCache(database: BetterSqlite3.Database, limit = 256) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (sqlText: string) => {
+      let statement = cache.get(sqlText);
+      if (!statement) {
+        statement = database.prepare(sqlText);
+        if (cache.size >= limit) cache.clear();
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
