@@ -19,6 +19,8 @@ export interface GatewayConfig {
   encryptionKeys: string | undefined;
   production: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+  /** A built front end (e.g. apps/demo/dist) served at `/`; undefined → the built-in page. */
+  staticDir: string | undefined;
 }
 
 export interface SoundCloudAppConfig {
@@ -66,7 +68,7 @@ type Env = Record<string, string | undefined>;
  */
 export function loadConfig(
   env: Env = process.env,
-  overrides: { port?: number } = {},
+  overrides: { port?: number; staticDir?: string } = {},
 ): GatewayConfig {
   const read = <T>(name: string, schema: z.ZodType<T>, fallback?: string): T => {
     const raw = env[name] === undefined || env[name] === "" ? fallback : env[name];
@@ -186,6 +188,7 @@ export function loadConfig(
     trustProxy: read("SOUNDGATE_TRUST_PROXY", boolean, "false"),
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
     production,
+    staticDir: overrides.staticDir ?? optional("SOUNDGATE_STATIC_DIR"),
     logLevel: read(
       "SOUNDGATE_LOG_LEVEL",
       z.enum(["fatal", "error", "warn", "info", "debug", "silent"]),

@@ -1,4 +1,5 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
@@ -64,8 +65,13 @@ export function createApp(ctx: GatewayContext): Hono {
     }
   });
 
-  app.use("/", pageHeaders());
-  app.get("/", (c) => c.html(homePage()));
+  const pages = pageHeaders(ctx.soundcloud.apiUrl);
+  if (ctx.config.staticDir) {
+    // A built front end (the demo) at /; paths it does not have fall through to 404 JSON.
+    app.use("*", pages, serveStatic({ root: ctx.config.staticDir }));
+  } else {
+    app.get("/", pages, (c) => c.html(homePage()));
+  }
 
   app.notFound(() => {
     throw new HttpError(404, "not_found", "No such endpoint");

@@ -1,0 +1,54 @@
+import { ConfigError } from "../config.js";
+import { EXIT, UsageError } from "./command.js";
+import { COMMANDS } from "./commands.js";
+
+export { EXIT, UsageError } from "./command.js";
+
+export function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.synopsis}`.length)) + 3;
+  const lines = COMMANDS.map((command) => {
+    const head = `${command.name} ${command.synopsis}`.padEnd(width);
+    return `  ${head}${command.summary.split("\n").join(`\n  ${" ".repeat(width)}`)}`;
+  });
+  return `soundgate — Connect with SoundCloud, done right
+
+Usage:
+  soundgate <command> [options]
+
+Commands:
+${lines.join("\n")}
+  ${"help".padEnd(width)}Show this help.
+
+Configuration is read from the environment and from ./.env; see .env.example.
+`;
+}
+
+/** Runs one CLI invocation and returns its exit code; never throws. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+      process.stdout.write(helpText());
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    return await command.run(rest);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(
+        `soundgate: ${(error as Error).message}\nRun "soundgate --help" for usage.\n`,
+      );
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`soundgate: invalid configuration: ${error.message}\n`);
+      return EXIT.config;
+    }
+    process.stderr.write(`soundgate: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
