@@ -4,6 +4,7 @@ import { apiRoutes } from "./api/router.js";
 import { controlRoutes } from "./control.js";
 import { DROPPED_HEADER } from "./faults.js";
 import { type AppEnv, errorForPath, formDecode, limitBody, sleep } from "./http.js";
+import { imageRoutes } from "./images.js";
 import { authorizeRoutes } from "./oauth/authorize.js";
 import { signOutRoutes } from "./oauth/sign-out.js";
 import { tokenRoutes } from "./oauth/token.js";
@@ -77,6 +78,7 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   app.route("/", authorizeRoutes(state));
   app.route("/", tokenRoutes(state));
   app.route("/", signOutRoutes(state));
+  app.route("/", imageRoutes());
   app.route("/", apiRoutes(state));
 
   // In-process, a `drop` fault cannot cut a socket; make app.fetch reject the way

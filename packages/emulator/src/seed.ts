@@ -8,6 +8,7 @@ import {
   type UserPlan,
   type UserRecord,
 } from "./catalog.js";
+import { imagePath } from "./images.js";
 import { createPrng, type Prng } from "./random.js";
 
 /**
@@ -469,7 +470,7 @@ function makeUser(rng: Prng, index: number, seed: UserSeed): UserRecord {
     city: seed.city,
     country: seed.country,
     description: seed.description,
-    avatar_url: `https://i1.sndcdn.com/avatars-${rng.hex(16)}-large.jpg`,
+    avatar_url: imagePath("avatars", rng.hex(16)),
     website: hasWebsite ? `https://${seed.username}.example.com` : null,
     website_title: hasWebsite ? "Website" : null,
     discogs_name: null,
@@ -507,9 +508,7 @@ function makeTrack(
     key_signature: rng.chance(0.4) ? rng.pick(KEYS) : null,
     label_name: rng.chance(0.2) ? "Soundgate Records" : null,
     license: rng.pick(LICENSES),
-    artwork_url: rng.chance(0.85)
-      ? `https://i1.sndcdn.com/artworks-${rng.hex(16)}-large.jpg`
-      : null,
+    artwork_url: rng.chance(0.85) ? imagePath("artworks", rng.hex(16)) : null,
     waveform_url: `https://wave.sndcdn.com/${rng.hex(12)}_m.png`,
     access,
     downloadable: rng.chance(0.2),
@@ -549,7 +548,7 @@ function makePlaylist(
     genre: rng.pick(GENRES),
     tag_list: "",
     set_type: setType,
-    artwork_url: rng.chance(0.7) ? `https://i1.sndcdn.com/artworks-${rng.hex(16)}-large.jpg` : null,
+    artwork_url: rng.chance(0.7) ? imagePath("artworks", rng.hex(16)) : null,
     track_ids: trackIds,
     outside_likes_count: rng.int(0, 900),
     created_at: created,

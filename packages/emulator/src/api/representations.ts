@@ -29,6 +29,11 @@ const WEB = "https://soundcloud.com";
 /** Free accounts get 3 hours of uploads. */
 const FREE_UPLOAD_SECONDS = 3 * 60 * 60;
 
+/** Seeded images are stored as paths on the emulator's own origin (see images.ts). */
+function absoluteImage<T extends string | null>(ctx: RenderContext, path: T): T {
+  return (path === null ? null : `${ctx.base}${path}`) as T;
+}
+
 /** SoundCloud's timestamp format: `2024/01/02 03:04:05 +0000`. */
 export function formatScDate(ms: number): string {
   const d = new Date(ms);
@@ -42,7 +47,7 @@ export function renderUser(ctx: RenderContext, user: UserRecord): ScUser {
   const { catalog } = ctx;
   const urn = urnOf("users", user.id);
   return {
-    avatar_url: user.avatar_url,
+    avatar_url: absoluteImage(ctx, user.avatar_url),
     city: user.city,
     country: user.country,
     created_at: formatScDate(user.created_at),
@@ -116,7 +121,7 @@ export function renderTrack(
       : false;
   return {
     access: track.access,
-    artwork_url: track.artwork_url,
+    artwork_url: absoluteImage(ctx, track.artwork_url),
     available_country_codes: null,
     bpm: track.bpm,
     comment_count: catalog.commentsOn(track.id).length,
@@ -176,7 +181,7 @@ export function renderPlaylist(
     .map((id) => catalog.tracks.get(id))
     .filter((t): t is TrackRecord => t !== undefined);
   const rendered: ScPlaylist = {
-    artwork_url: playlist.artwork_url,
+    artwork_url: absoluteImage(ctx, playlist.artwork_url),
     created_at: formatScDate(playlist.created_at),
     description: playlist.description,
     downloadable: false,
@@ -233,7 +238,7 @@ export function renderComment(ctx: RenderContext, comment: CommentRecord): ScCom
     uri: `${ctx.base}/comments/${urn}`,
     urn,
     user: {
-      avatar_url: author.avatar_url,
+      avatar_url: absoluteImage(ctx, author.avatar_url),
       followers_count: catalog.followerIdsOf(author.id).length,
       followings_count: catalog.followingIdsOf(author.id).length,
       id: author.id,
