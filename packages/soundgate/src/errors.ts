@@ -26,6 +26,8 @@ export type SoundgateErrorCode =
   | "forbidden"
   | "not_found"
   | "api_error"
+  // A store refused a write because the row changed since it was read.
+  | "conflict"
   // Misuse of the library.
   | "invalid_argument";
 

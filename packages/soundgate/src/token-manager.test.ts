@@ -5,7 +5,7 @@ import {
   type TestEmulator,
 } from "../../../test-support/emulator.js";
 import { ApiClient } from "./api-client.js";
-import { isSoundgateError } from "./errors.js";
+import { isSoundgateError, SoundgateError } from "./errors.js";
 import { exchangeCode } from "./grants.js";
 import { TokenManager } from "./token-manager.js";
 import type { TokenSet } from "./token-set.js";
@@ -148,6 +148,39 @@ describe("TokenManager", () => {
     });
     const results = await Promise.all(Array.from({ length: 10 }, () => api.me()));
     expect(results.every((me) => me.username)).toBe(true);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+  });
+
+  it("adopts the stored row when a versioned store refuses a stale write (a new login meanwhile)", async () => {
+    const tokens = await connect();
+    const relogin = await connect();
+    const rows = new Map<string, StoredTokens & { version: number }>();
+    rows.set("u1", { ...tokens, expiresAt: 0, version: 1 });
+    let reloggedIn = false;
+    const versioned: TokenStore = {
+      get: async (key) => {
+        const row = rows.get(key);
+        return row && { ...row };
+      },
+      set: async (key, value) => {
+        // The user logs in again while our refresh is on its way: that write lands first.
+        if (!reloggedIn) {
+          reloggedIn = true;
+          rows.set(key, { ...relogin, version: 2 });
+        }
+        const row = rows.get(key);
+        if (row && row.version !== value.version) {
+          throw new SoundgateError("conflict", "row changed");
+        }
+        rows.set(key, { ...value, version: (row?.version ?? 0) + 1 });
+      },
+      delete: async (key) => {
+        rows.delete(key);
+      },
+    };
+    const manager = new TokenManager({ client: emulator.client, store: versioned });
+    expect(await manager.getAccessToken("u1")).toBe(relogin.accessToken);
+    expect(rows.get("u1")?.accessToken).toBe(relogin.accessToken);
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
   });
 

@@ -130,7 +130,8 @@ export class TokenManager {
       current.accessToken !== request.rejectedAccessToken;
     if (alreadyRotated || (!request.force && !this.#isDue(current))) return current;
     if (!current.refreshToken) {
-      await this.store.set(key, { ...current, reauthRequired: true });
+      const winner = await this.#writeOrLatest(key, { ...current, reauthRequired: true });
+      if (winner && !winner.reauthRequired) return winner;
       throw new SoundgateError(
         "reauth_required",
         "The access token expired and there is no refresh token",
@@ -144,20 +145,35 @@ export class TokenManager {
       const latest = await this.store.get(key);
       if (latest && !latest.reauthRequired && latest.refreshToken !== current.refreshToken)
         return latest;
-      if (latest) await this.store.set(key, { ...latest, reauthRequired: true });
+      if (latest) {
+        const winner = await this.#writeOrLatest(key, { ...latest, reauthRequired: true });
+        if (winner && !winner.reauthRequired) return winner;
+      }
       throw new SoundgateError(
         "reauth_required",
         "SoundCloud no longer accepts this grant; the user must connect again",
-        {
-          status: error.status,
-          cause: error,
-        },
+        { status: error.status, cause: error },
       );
     }
     // Persist before returning: the old refresh token is spent now.
-    const stored: StoredTokens = { ...next, reauthRequired: false };
-    await this.store.set(key, stored);
-    return stored;
+    const stored: StoredTokens = { ...next, reauthRequired: false, version: current.version };
+    const winner = await this.#writeOrLatest(key, stored);
+    return winner ? usable(key, winner) : stored;
+  }
+
+  /**
+   * Store `tokens`. A store with versions may refuse because the row changed since it
+   * was read (a new login, a disconnect): then the row as it is now wins and is returned.
+   * Returns undefined when our write went in.
+   */
+  async #writeOrLatest(key: string, tokens: StoredTokens): Promise<StoredTokens | undefined> {
+    try {
+      await this.store.set(key, tokens);
+      return undefined;
+    } catch (error) {
+      if (!isSoundgateError(error, "conflict")) throw error;
+      return usable(key, await this.store.get(key));
+    }
   }
 }
 

@@ -4,6 +4,12 @@ import type { TokenSet } from "./token-set.js";
 export interface StoredTokens extends TokenSet {
   /** SoundCloud rejected the refresh token: only a new login can help. */
   reauthRequired?: boolean | undefined;
+  /**
+   * The row version this set was read at, for stores that compare-and-swap. The manager
+   * passes back the version it read; such a store refuses a write over a newer row by
+   * rejecting with SoundgateError("conflict"), and the manager then adopts the newer row.
+   */
+  version?: number | undefined;
 }
 
 /**
