@@ -9,7 +9,16 @@ import { HttpError } from "./errors.js";
 import { rateLimit } from "./rate-limit.js";
 import { authResponseHeaders, pageHeaders } from "./security-headers.js";
 
-const AUTH_PATHS = ["authorize", "redirect", "result", "callback", "refresh", "done"];
+const AUTH_PATHS = [
+  "authorize",
+  "redirect",
+  "result",
+  "callback",
+  "refresh",
+  "sign-out",
+  "config",
+  "done",
+];
 
 /** The gateway as a web-standard fetch handler (Hono), ready for node, tests or another host. */
 export function createApp(ctx: GatewayContext): Hono {

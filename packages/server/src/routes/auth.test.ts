@@ -407,3 +407,77 @@ describe("persistence", () => {
     }
   });
 });
+
+describe("sign-out", () => {
+  const signOuts = async () =>
+    ((await emulator.stats()) as unknown as { sign_outs: number }).sign_outs;
+  function signOut(target: RunningGateway, body: unknown) {
+    return fetch(`${target.url}/auth/soundcloud/sign-out`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it("signs the user out at SoundCloud: 204, and the grant is gone", async () => {
+    const login = await loginViaRedirect(emulator, gateway);
+    const response = await signOut(gateway, { access_token: login.access_token });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(await response.text()).toBe("");
+    expect(await signOuts()).toBe(1);
+    const me = await fetch(`${emulator.url}/me`, {
+      headers: { Authorization: `OAuth ${login.access_token}` },
+    });
+    expect(me.status).toBe(401);
+    // The refresh token died with the grant.
+    const refresh = await fetch(`${gateway.url}/auth/soundcloud/refresh`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: login.refresh_token }),
+    });
+    expect(refresh.status).toBe(401);
+    // Signing out again is fine: the goal is reached.
+    expect((await signOut(gateway, { access_token: login.access_token })).status).toBe(204);
+  });
+
+  it("refuses bad input with 4xx JSON and never calls SoundCloud", async () => {
+    for (const body of [{}, { access_token: "" }, { access_token: 42 }, null, []]) {
+      const response = await signOut(gateway, body);
+      expect(response.status).toBe(400);
+      expect(await json(response)).toMatchObject({ error: "invalid_request" });
+    }
+    const form = await fetch(`${gateway.url}/auth/soundcloud/sign-out`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "access_token=x",
+    });
+    expect(form.status).toBe(415);
+    const get = await fetch(`${gateway.url}/auth/soundcloud/sign-out`);
+    expect(get.status).toBe(405);
+    expect(await signOuts()).toBe(0);
+  });
+
+  it("answers 502 upstream_unavailable when SoundCloud cannot be reached", async () => {
+    // Port 9 (discard) on loopback refuses connections.
+    const down = await startTestGateway(emulator, {
+      env: { SOUNDCLOUD_AUTH_URL: "http://127.0.0.1:9" },
+    });
+    started.push(down);
+    const response = await signOut(down, { access_token: "at_whatever" });
+    expect(response.status).toBe(502);
+    expect(await json(response)).toMatchObject({ error: "upstream_unavailable" });
+  });
+});
+
+describe("public config", () => {
+  it("tells a front end where the API is, and nothing secret", async () => {
+    const response = await fetch(`${gateway.url}/auth/soundcloud/config`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(response.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(await response.json()).toEqual({ api_url: emulator.url });
+    const post = await fetch(`${gateway.url}/auth/soundcloud/config`, { method: "POST" });
+    expect(post.status).toBe(405);
+  });
+});

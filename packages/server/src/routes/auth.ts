@@ -1,8 +1,10 @@
 import { Hono } from "hono";
+import { signOut } from "soundgate";
 import { z } from "zod";
-import type { GatewayContext } from "../auth/context.js";
+import { type GatewayContext, oauthClient } from "../auth/context.js";
 import { Flows } from "../auth/flows.js";
 import { Refresher } from "../auth/refresh.js";
+import { HttpError } from "../http/errors.js";
 import { parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 
@@ -24,6 +26,7 @@ const redirectQuery = z.object({
 const resultQuery = z.object({ state: token(512) });
 const callbackBody = z.object({ code: token(1024), state: token(512) });
 const refreshBody = z.object({ refresh_token: token(2048) });
+const signOutBody = z.object({ access_token: token(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
 export function authRoutes(ctx: GatewayContext): Hono {
@@ -71,6 +74,29 @@ export function authRoutes(ctx: GatewayContext): Hono {
   app.post("/refresh", async (c) => {
     const body = await parseJsonBody(c, refreshBody);
     return c.json(await refresher.refresh(body.refresh_token));
+  });
+
+  // SoundCloud's sign-out does not answer browsers (no CORS), so a page signs out through here.
+  app.post("/sign-out", async (c) => {
+    const body = await parseJsonBody(c, signOutBody);
+    try {
+      await signOut(oauthClient(ctx), { accessToken: body.access_token });
+    } catch {
+      throw new HttpError(
+        502,
+        "upstream_unavailable",
+        "SoundCloud's sign-out could not be reached",
+      );
+    }
+    return c.body(null, 204);
+  });
+
+  // What a front end needs to call the API itself; public facts only, the same for everyone.
+  const publicConfig = JSON.stringify({ api_url: ctx.soundcloud.apiUrl });
+  app.get("/config", (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    c.header("Pragma", undefined);
+    return c.body(publicConfig, 200, { "Content-Type": "application/json" });
   });
 
   app.get("/done", (c) => c.html(donePage()));
