@@ -50,6 +50,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const context: GatewayContext = {
     config,
     soundcloud,
+    redirectUri: config.redirectUri,
     store,
     cipher,
     logger,

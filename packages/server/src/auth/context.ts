@@ -5,10 +5,11 @@ import type { Cipher } from "../crypto/cipher.js";
 import type { Logger } from "../logger.js";
 import type { GatewayStore } from "../store/store.js";
 
-/** What the gateway's services share. Built once at start; no hidden globals. */
-export interface GatewayContext {
-  config: GatewayConfig;
+/** What the login and connection services need, whether in the gateway or embedded in an app. */
+export interface ServiceContext {
   soundcloud: SoundCloudAppConfig;
+  /** The redirect URI registered with SoundCloud that flows use by default. */
+  redirectUri: string;
   store: GatewayStore;
   cipher: Cipher;
   logger: Logger;
@@ -16,11 +17,16 @@ export interface GatewayContext {
   fetch?: FetchLike | undefined;
 }
 
-export function oauthClient(ctx: GatewayContext): OAuthClientOptions {
+/** The gateway's services share this. Built once at start; no hidden globals. */
+export interface GatewayContext extends ServiceContext {
+  config: GatewayConfig;
+}
+
+export function oauthClient(ctx: ServiceContext): OAuthClientOptions {
   return {
     clientId: ctx.soundcloud.clientId,
     clientSecret: ctx.soundcloud.clientSecret,
-    redirectUri: ctx.config.redirectUri,
+    redirectUri: ctx.redirectUri,
     endpoints: endpointsForOrigin(ctx.soundcloud.authUrl, ctx.soundcloud.apiUrl),
     fetch: ctx.fetch,
     now: ctx.now,

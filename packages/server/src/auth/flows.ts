@@ -1,24 +1,14 @@
-import {
-  buildAuthorizeUrl,
-  createPkce,
-  createState,
-  exchangeCode,
-  isSoundgateError,
-} from "soundgate";
+import { isSoundgateError } from "soundgate";
 import { normalizeReturnTo } from "../config.js";
 import { aad } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { FlowRecord } from "../store/store.js";
-import { type GatewayContext, oauthClient } from "./context.js";
-import {
-  fetchUserSummary,
-  type LoginResult,
-  type LoginResultJson,
-  loginResultJson,
-} from "./login-result.js";
+import type { GatewayContext } from "./context.js";
+import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
+import { type LoginResult, type LoginResultJson, loginResultJson } from "./login-result.js";
 
-export const FLOW_TTL_MS = 10 * 60_000;
+export { FLOW_TTL_MS } from "./flow-engine.js";
 export const RESULT_TTL_MS = 5 * 60_000;
 
 const RESULT_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -26,24 +16,19 @@ const RESULT_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 export type ResultOutcome = { status: "pending" } | { status: "complete"; body: LoginResultJson };
 
 /**
- * The login flows: start (authorize), finish on the gateway (redirect), hand the result
- * to the front end once (result), or finish through the front end (callback).
+ * The Starlib flows, where the front end receives the tokens: start (authorize), finish
+ * on the gateway (redirect) and hand the result over once (result), or finish through
+ * the front end (callback).
  */
 export class Flows {
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly engine: FlowEngine,
+  ) {}
 
   async start(input: { returnTo?: string | undefined; resultChallenge?: string | undefined }) {
-    const { config, store, cipher } = this.ctx;
-    const returnTo = normalizeReturnTo(
-      input.returnTo ?? `${config.publicUrl}/auth/soundcloud/done`,
-    );
-    if (!returnTo || !config.allowedReturnTo.has(returnTo)) {
-      throw new HttpError(
-        400,
-        "return_to_not_allowed",
-        "return_to is not one of the gateway's allowed URLs",
-      );
-    }
+    const { config } = this.ctx;
+    const returnTo = allowedReturnTo(this.ctx, input.returnTo);
     if (input.resultChallenge !== undefined && !RESULT_CHALLENGE.test(input.resultChallenge)) {
       throw new HttpError(
         400,
@@ -58,60 +43,38 @@ export class Flows {
         "result_challenge is required (the base64url SHA-256 of a secret the front end keeps)",
       );
     }
-    const pkce = await createPkce();
-    const state = createState();
-    const id = secretHash(state);
-    const now = this.ctx.now();
-    await store.createFlow({
-      id,
-      verifier: cipher.seal(pkce.verifier, aad("auth_flows", "verifier", id)),
-      redirectUri: config.redirectUri,
+    const { url, state } = await this.engine.start({
+      kind: "result",
       returnTo,
       resultChallenge: input.resultChallenge ?? null,
-      createdAt: now,
-      expiresAt: now + FLOW_TTL_MS,
-    });
-    const url = buildAuthorizeUrl({
-      clientId: this.ctx.soundcloud.clientId,
-      redirectUri: config.redirectUri,
-      codeChallenge: pkce.challenge,
-      state,
-      endpoints: { authorizeUrl: `${this.ctx.soundcloud.authUrl}/authorize` },
     });
     return { url, authorization_url: url, state };
   }
 
-  /** SoundCloud sent the browser back to the gateway. Returns where to send it next. */
-  async finishRedirect(input: {
-    code?: string | undefined;
-    state: string;
-    error?: string | undefined;
-  }): Promise<string> {
-    const id = secretHash(input.state);
-    const flow = await this.ctx.store.claimFlow(id, this.ctx.now());
-    if (!flow) {
-      throw new HttpError(
-        400,
-        "invalid_state",
-        "This login link is unknown, expired or already used; start again",
-      );
-    }
+  /** A claimed "result" flow came back through /redirect. Returns where to send the browser. */
+  async finishRedirect(
+    flow: FlowRecord,
+    input: { code?: string | undefined; state: string; error?: string | undefined },
+  ): Promise<string> {
     const back = new URL(flow.returnTo);
     back.searchParams.set("state", input.state);
     if (input.error !== undefined || !input.code) {
       const error = input.error === undefined ? "invalid_request" : oauthErrorCode(input.error);
-      await this.ctx.store.failFlow(id, error, this.ctx.now() + RESULT_TTL_MS);
+      await this.ctx.store.failFlow(flow.id, error, this.ctx.now() + RESULT_TTL_MS);
       back.searchParams.set("error", error);
       return back.href;
     }
     try {
-      const result = await this.#exchange(flow, input.code);
-      const sealed = this.ctx.cipher.seal(JSON.stringify(result), aad("auth_flows", "result", id));
-      await this.ctx.store.completeFlow(id, sealed, this.ctx.now() + RESULT_TTL_MS);
+      const result = await this.engine.exchange(flow, input.code);
+      const sealed = this.ctx.cipher.seal(
+        JSON.stringify(result),
+        aad("auth_flows", "result", flow.id),
+      );
+      await this.ctx.store.completeFlow(flow.id, sealed, this.ctx.now() + RESULT_TTL_MS);
     } catch (error) {
       const code = upstreamHttpError(error, "exchange").error;
       this.ctx.logger.warn({ err_code: errorCode(error) }, "code exchange failed");
-      await this.ctx.store.failFlow(id, code, this.ctx.now() + RESULT_TTL_MS);
+      await this.ctx.store.failFlow(flow.id, code, this.ctx.now() + RESULT_TTL_MS);
       back.searchParams.set("error", code);
     }
     return back.href;
@@ -119,19 +82,18 @@ export class Flows {
 
   /** The front end asks for the result, once, proving it started the flow. */
   async takeResult(input: { state: string; verifier: string | undefined }): Promise<ResultOutcome> {
-    const id = secretHash(input.state);
-    const flow = await this.ctx.store.getFlow(id, this.ctx.now());
-    if (!flow) throw resultNotFound();
-    this.#checkVerifier(flow, input.verifier);
+    const flow = await this.engine.find(input.state);
+    if (flow?.kind !== "result") throw resultNotFound();
+    checkVerifier(flow, input.verifier);
     if (flow.status === "pending" || flow.status === "exchanging") return { status: "pending" };
-    const taken = await this.ctx.store.takeFlowOutcome(id, this.ctx.now());
+    const taken = await this.ctx.store.takeFlowOutcome(flow.id, this.ctx.now());
     if (!taken) throw resultNotFound();
     if (taken.status === "failed" || !taken.result) {
       const error = taken.error ?? "login_failed";
       throw new HttpError(error === "access_denied" ? 403 : 400, error, describeFlowError(error));
     }
     const result = JSON.parse(
-      this.ctx.cipher.open(taken.result, aad("auth_flows", "result", id)),
+      this.ctx.cipher.open(taken.result, aad("auth_flows", "result", flow.id)),
     ) as LoginResult;
     return { status: "complete", body: loginResultJson(result, this.ctx.now()) };
   }
@@ -142,9 +104,8 @@ export class Flows {
     state: string;
     verifier: string | undefined;
   }): Promise<LoginResultJson> {
-    const id = secretHash(input.state);
-    const flow = await this.ctx.store.getFlow(id, this.ctx.now());
-    if (flow?.status !== "pending") {
+    const flow = await this.engine.find(input.state);
+    if (flow?.status !== "pending" || flow.kind !== "result") {
       throw new HttpError(
         400,
         "invalid_state",
@@ -152,50 +113,49 @@ export class Flows {
       );
     }
     // Checked before claiming, so a wrong verifier does not burn the user's flow.
-    this.#checkVerifier(flow, input.verifier);
-    const claimed = await this.ctx.store.claimFlow(id, this.ctx.now());
+    checkVerifier(flow, input.verifier);
+    const claimed = await this.engine.claim(input.state);
     if (!claimed)
       throw new HttpError(400, "invalid_state", "This login is already being completed");
     try {
-      const result = await this.#exchange(claimed, input.code);
+      const result = await this.engine.exchange(claimed, input.code);
       return loginResultJson(result, this.ctx.now());
     } catch (error) {
       throw upstreamHttpError(error, "exchange");
     } finally {
-      await this.ctx.store.deleteFlow(id);
+      await this.ctx.store.deleteFlow(claimed.id);
     }
   }
+}
 
-  async #exchange(flow: FlowRecord, code: string): Promise<LoginResult> {
-    const verifier = this.ctx.cipher.open(flow.verifier, aad("auth_flows", "verifier", flow.id));
-    const tokens = await exchangeCode(oauthClient(this.ctx), {
-      code,
-      codeVerifier: verifier,
-      redirectUri: flow.redirectUri,
-    });
-    const user = await fetchUserSummary(tokens.accessToken, {
-      apiUrl: this.ctx.soundcloud.apiUrl,
-      fetch: this.ctx.fetch,
-    });
-    return { tokens, user };
+/** return_to must be one of the configured URLs exactly (default: the gateway's done page). */
+export function allowedReturnTo(ctx: GatewayContext, value: string | undefined): string {
+  const returnTo = normalizeReturnTo(value ?? `${ctx.config.publicUrl}/auth/soundcloud/done`);
+  if (!returnTo || !ctx.config.allowedReturnTo.has(returnTo)) {
+    throw new HttpError(
+      400,
+      "return_to_not_allowed",
+      "return_to is not one of the gateway's allowed URLs",
+    );
   }
+  return returnTo;
+}
 
-  #checkVerifier(flow: FlowRecord, verifier: string | undefined): void {
-    if (flow.resultChallenge === null) return; // unbound flows exist only when configured
-    if (!verifier) {
-      throw new HttpError(
-        401,
-        "result_verifier_required",
-        "Send the secret behind result_challenge in the X-Soundgate-Result-Verifier header",
-      );
-    }
-    if (verifier.length > 256 || !safeEqual(secretHash(verifier), flow.resultChallenge)) {
-      throw new HttpError(
-        403,
-        "invalid_result_verifier",
-        "X-Soundgate-Result-Verifier does not match result_challenge",
-      );
-    }
+function checkVerifier(flow: FlowRecord, verifier: string | undefined): void {
+  if (flow.resultChallenge === null) return; // unbound flows exist only when configured
+  if (!verifier) {
+    throw new HttpError(
+      401,
+      "result_verifier_required",
+      "Send the secret behind result_challenge in the X-Soundgate-Result-Verifier header",
+    );
+  }
+  if (verifier.length > 256 || !safeEqual(secretHash(verifier), flow.resultChallenge)) {
+    throw new HttpError(
+      403,
+      "invalid_result_verifier",
+      "X-Soundgate-Result-Verifier does not match result_challenge",
+    );
   }
 }
 
@@ -207,12 +167,7 @@ function resultNotFound(): HttpError {
   );
 }
 
-/** SoundCloud's error parameter goes back to the app only as a plain OAuth error word. */
-function oauthErrorCode(value: string): string {
-  return /^[a-z_]{1,64}$/.test(value) ? value : "server_error";
-}
-
-function errorCode(error: unknown): string {
+export function errorCode(error: unknown): string {
   return isSoundgateError(error) ? error.code : "unexpected";
 }
 

@@ -2,7 +2,7 @@ import { refreshToken, SingleFlight, type TokenSet, toTokenResponseJson } from "
 import { aad } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
 import { upstreamHttpError } from "../http/errors.js";
-import { type GatewayContext, oauthClient } from "./context.js";
+import { oauthClient, type ServiceContext } from "./context.js";
 
 /** How long a spent refresh token still yields the set it was exchanged for. */
 export const REFRESH_GRACE_MS = 30_000;
@@ -23,13 +23,17 @@ export interface RefreshJson {
 export class Refresher {
   readonly #flights = new SingleFlight<TokenSet>();
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: ServiceContext) {}
 
   async refresh(token: string): Promise<RefreshJson> {
     const id = secretHash(token);
+    // In-process single flight, then a lock shared by every instance on the same database,
+    // so two gateways never present the same refresh token.
     const tokens =
       (await this.#fromGrace(id)) ??
-      (await this.#flights.run(id, () => this.#refreshOnce(id, token)));
+      (await this.#flights.run(id, () =>
+        this.ctx.store.withLock(`refresh:${id}`, () => this.#refreshOnce(id, token)),
+      ));
     const wire = toTokenResponseJson(tokens, this.ctx.now());
     return {
       access_token: wire.access_token,

@@ -3,8 +3,11 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
+import { createServices } from "../auth/services.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
+import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
+import { sessionRoutes } from "../routes/session.js";
 import { HttpError } from "./errors.js";
 import { rateLimit } from "./rate-limit.js";
 import { authResponseHeaders, pageHeaders } from "./security-headers.js";
@@ -18,11 +21,13 @@ const AUTH_PATHS = [
   "sign-out",
   "config",
   "done",
+  "login",
 ];
 
 /** The gateway as a web-standard fetch handler (Hono), ready for node, tests or another host. */
 export function createApp(ctx: GatewayContext): Hono {
   const app = new Hono();
+  const services = createServices(ctx);
 
   app.use("*", async (c, next) => {
     const started = performance.now();
@@ -39,16 +44,19 @@ export function createApp(ctx: GatewayContext): Hono {
     );
   });
 
-  app.use(
-    "/auth/*",
-    cors({
-      origin: (origin) => (ctx.config.allowedOrigins.has(origin) ? origin : null),
-      allowMethods: ["GET", "POST"],
-      allowHeaders: ["Content-Type", "X-Soundgate-Result-Verifier"],
-      maxAge: 600,
-    }),
-  );
-  app.use("/auth/*", authResponseHeaders());
+  for (const path of ["/auth/*", `${PROXY_PREFIX}/*`]) {
+    app.use(
+      path,
+      cors({
+        origin: (origin) => (ctx.config.allowedOrigins.has(origin) ? origin : null),
+        allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+        allowHeaders: ["Content-Type", "X-Soundgate-Result-Verifier", "X-Soundgate-CSRF"],
+        credentials: true,
+        maxAge: 600,
+      }),
+    );
+    app.use(path, authResponseHeaders());
+  }
   app.use(
     "/auth/*",
     rateLimit({
@@ -58,7 +66,9 @@ export function createApp(ctx: GatewayContext): Hono {
     }),
   );
 
-  app.route("/auth/soundcloud", authRoutes(ctx));
+  app.route("/auth/soundcloud", authRoutes(ctx, services));
+  app.route("/auth", sessionRoutes(ctx, services));
+  app.route(PROXY_PREFIX, proxyRoutes(ctx, services));
   for (const path of AUTH_PATHS) {
     app.all(`/auth/soundcloud/${path}`, () => {
       throw new HttpError(405, "method_not_allowed", "This endpoint does not support that method");

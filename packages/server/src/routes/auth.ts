@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import { signOut } from "soundgate";
 import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
-import { Flows } from "../auth/flows.js";
-import { Refresher } from "../auth/refresh.js";
+import type { GatewayServices } from "../auth/services.js";
+import { SESSION_TTL_MS } from "../auth/sessions.js";
+import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
 import { parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
@@ -26,12 +27,13 @@ const redirectQuery = z.object({
 const resultQuery = z.object({ state: token(512) });
 const callbackBody = z.object({ code: token(1024), state: token(512) });
 const refreshBody = z.object({ refresh_token: token(2048) });
+const loginQuery = z.object({ return_to: token(2048).optional() });
 const signOutBody = z.object({ access_token: token(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
-export function authRoutes(ctx: GatewayContext): Hono {
-  const flows = new Flows(ctx);
-  const refresher = new Refresher(ctx);
+export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
+  const { engine, flows, refresher, sessions } = services;
+  const cookies = cookieNames(ctx.config);
   const app = new Hono();
 
   app.get("/authorize", async (c) => {
@@ -43,12 +45,36 @@ export function authRoutes(ctx: GatewayContext): Hono {
 
   app.get("/redirect", async (c) => {
     const query = parseQuery(c, redirectQuery);
-    const location = await flows.finishRedirect({
-      code: query.code,
-      state: query.state,
-      error: query.error,
-    });
-    return c.redirect(location, 303);
+    const flow = await engine.claim(query.state);
+    if (!flow) {
+      throw new HttpError(
+        400,
+        "invalid_state",
+        "This login link is unknown, expired or already used; start again",
+      );
+    }
+    if (flow.kind === "session") {
+      const outcome = await sessions.finishRedirect(flow, query, readCookie(c, cookies.login));
+      clearCookie(c, ctx.config, cookies.login);
+      if (outcome.session) {
+        writeCookie(c, ctx.config, cookies.session, outcome.session, SESSION_TTL_MS / 1000);
+      }
+      return c.redirect(outcome.location, 303);
+    }
+    if (flow.kind !== "result") {
+      // Connection flows of an embedding app complete at that app's own callback.
+      await ctx.store.deleteFlow(flow.id);
+      throw new HttpError(400, "invalid_state", "This login does not complete at the gateway");
+    }
+    return c.redirect(await flows.finishRedirect(flow, query), 303);
+  });
+
+  // BFF login: straight to SoundCloud; the session cookie is set when it sends the user back.
+  app.get("/login", async (c) => {
+    const query = parseQuery(c, loginQuery);
+    const { url, binding } = await sessions.start(query.return_to);
+    writeCookie(c, ctx.config, cookies.login, binding, 600);
+    return c.redirect(url, 302);
   });
 
   app.get("/result", async (c) => {

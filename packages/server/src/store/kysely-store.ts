@@ -1,6 +1,16 @@
 import { type Kysely, type Migration, Migrator, type Selectable, sql } from "kysely";
-import type { AuthFlowTable, Database } from "./schema.js";
-import type { FlowRecord, GatewayStore, NewFlow } from "./store.js";
+import { KeyedMutex } from "./keyed-mutex.js";
+import type { AuthFlowTable, ConnectionTable, Database } from "./schema.js";
+import type {
+  ConnectionRecord,
+  ConnectionTokens,
+  ConnectionWrite,
+  FlowRecord,
+  GatewayStore,
+  NewFlow,
+  SealedColumn,
+  SessionRecord,
+} from "./store.js";
 
 /**
  * GatewayStore on Kysely. The SQL is portable (conditional UPDATE/DELETE ... RETURNING
@@ -8,6 +18,8 @@ import type { FlowRecord, GatewayStore, NewFlow } from "./store.js";
  * and in their migrations.
  */
 export class KyselyStore implements GatewayStore {
+  readonly #mutex = new KeyedMutex();
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
@@ -27,7 +39,10 @@ export class KyselyStore implements GatewayStore {
       .insertInto("auth_flows")
       .values({
         id: flow.id,
+        kind: flow.kind,
         status: "pending",
+        app_user_id: flow.appUserId,
+        browser_binding: flow.browserBinding,
         verifier: flow.verifier,
         redirect_uri: flow.redirectUri,
         return_to: flow.returnTo,
@@ -113,16 +128,177 @@ export class KyselyStore implements GatewayStore {
       .execute();
   }
 
+  async putConnection(write: ConnectionWrite, now: number): Promise<void> {
+    const tokens = {
+      soundcloud_user_id: write.soundcloudUserId,
+      soundcloud_urn: write.soundcloudUrn,
+      user_json: write.userJson,
+      access_token: write.accessToken,
+      refresh_token: write.refreshToken,
+      scope: write.scope,
+      expires_at: write.expiresAt,
+      status: "active" as const,
+      updated_at: now,
+    };
+    await this.db
+      .insertInto("connections")
+      .values({ id: write.id, ...tokens, version: 1, created_at: now })
+      .onConflict((oc) =>
+        oc.column("id").doUpdateSet({ ...tokens, version: sql<number>`connections.version + 1` }),
+      )
+      .execute();
+  }
+
+  async updateConnectionTokens(
+    id: string,
+    tokens: ConnectionTokens,
+    expectedVersion: number,
+    now: number,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable("connections")
+      .set({
+        access_token: tokens.accessToken,
+        refresh_token: tokens.refreshToken,
+        scope: tokens.scope,
+        expires_at: tokens.expiresAt,
+        status: "active",
+        version: expectedVersion + 1,
+        updated_at: now,
+      })
+      .where("id", "=", id)
+      .where("version", "=", expectedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async markConnectionReauth(id: string, expectedVersion: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("connections")
+      .set({ status: "reauth_required", version: expectedVersion + 1, updated_at: now })
+      .where("id", "=", id)
+      .where("version", "=", expectedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async getConnection(id: string): Promise<ConnectionRecord | undefined> {
+    const row = await this.db
+      .selectFrom("connections")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row && toConnection(row);
+  }
+
+  async deleteConnection(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("sessions").where("connection_id", "=", id).execute();
+      const result = await trx.deleteFrom("connections").where("id", "=", id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    });
+  }
+
+  async listConnections(options: {
+    after?: string | undefined;
+    limit: number;
+  }): Promise<ConnectionRecord[]> {
+    let query = this.db.selectFrom("connections").selectAll().orderBy("id").limit(options.limit);
+    if (options.after !== undefined) query = query.where("id", ">", options.after);
+    return (await query.execute()).map(toConnection);
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto("sessions")
+      .values({
+        id: session.id,
+        connection_id: session.connectionId,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      })
+      .execute();
+  }
+
+  async getSession(id: string, now: number): Promise<SessionRecord | undefined> {
+    const row = await this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("id", "=", id)
+      .where("expires_at", ">", now)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      connectionId: row.connection_id,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+    };
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.db.deleteFrom("sessions").where("id", "=", id).execute();
+  }
+
+  async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    // In-process first: concurrent callers here queue without holding a pool connection.
+    return this.#mutex.run(key, () =>
+      this.dialect === "postgres" ? this.#advisoryLock(key, work) : work(),
+    );
+  }
+
+  async #advisoryLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    // The lock belongs to one database session, so take and release it on one pooled
+    // connection. If this process dies, Postgres ends the session and frees the lock.
+    return this.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(hashtextextended(${key}, 0))`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(connection);
+      }
+    });
+  }
+
+  async listSealed(
+    where: SealedColumn,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Array<{ id: string; value: string }>> {
+    const table = sql.table(where.table);
+    const column = sql.ref(where.column);
+    const from = after === undefined ? sql`` : sql`and id > ${after}`;
+    const rows = await sql<{ id: string; value: string }>`
+      select id, ${column} as value from ${table}
+      where ${column} is not null and ${column} <> '' ${from}
+      order by id limit ${limit}`.execute(this.db);
+    return rows.rows;
+  }
+
+  async replaceSealed(
+    where: SealedColumn,
+    id: string,
+    expected: string,
+    next: string,
+  ): Promise<boolean> {
+    const table = sql.table(where.table);
+    const column = sql.ref(where.column);
+    const result = await sql`
+      update ${table} set ${column} = ${next}
+      where id = ${id} and ${column} = ${expected}`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0) === 1;
+  }
+
   async deleteExpired(now: number): Promise<number> {
-    const flows = await this.db
-      .deleteFrom("auth_flows")
-      .where("expires_at", "<=", now)
-      .executeTakeFirst();
-    const grace = await this.db
-      .deleteFrom("refresh_grace")
-      .where("expires_at", "<=", now)
-      .executeTakeFirst();
-    return Number(flows.numDeletedRows) + Number(grace.numDeletedRows);
+    let total = 0;
+    for (const table of ["auth_flows", "refresh_grace", "sessions"] as const) {
+      const result = await this.db
+        .deleteFrom(table)
+        .where("expires_at", "<=", now)
+        .executeTakeFirst();
+      total += Number(result.numDeletedRows);
+    }
+    return total;
   }
 
   async ping(): Promise<void> {
@@ -137,7 +313,10 @@ export class KyselyStore implements GatewayStore {
 function toFlow(row: Selectable<AuthFlowTable>): FlowRecord {
   return {
     id: row.id,
+    kind: row.kind,
     status: row.status,
+    appUserId: row.app_user_id,
+    browserBinding: row.browser_binding,
     verifier: row.verifier,
     redirectUri: row.redirect_uri,
     returnTo: row.return_to,
@@ -146,5 +325,22 @@ function toFlow(row: Selectable<AuthFlowTable>): FlowRecord {
     error: row.error,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
+  };
+}
+
+function toConnection(row: Selectable<ConnectionTable>): ConnectionRecord {
+  return {
+    id: row.id,
+    soundcloudUserId: Number(row.soundcloud_user_id),
+    soundcloudUrn: row.soundcloud_urn,
+    userJson: row.user_json,
+    accessToken: row.access_token,
+    refreshToken: row.refresh_token,
+    scope: row.scope,
+    expiresAt: Number(row.expires_at),
+    status: row.status,
+    version: Number(row.version),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
 }

@@ -36,4 +36,46 @@ export const sqliteMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002_connections_sessions": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("auth_flows")
+        .addColumn("kind", "text", (col) => col.notNull().defaultTo("result"))
+        .execute();
+      await db.schema.alterTable("auth_flows").addColumn("app_user_id", "text").execute();
+      await db.schema.alterTable("auth_flows").addColumn("browser_binding", "text").execute();
+      await db.schema
+        .createTable("connections")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("soundcloud_user_id", "integer", (col) => col.notNull())
+        .addColumn("soundcloud_urn", "text", (col) => col.notNull())
+        .addColumn("user_json", "text", (col) => col.notNull())
+        .addColumn("access_token", "text", (col) => col.notNull())
+        .addColumn("refresh_token", "text")
+        .addColumn("scope", "text", (col) => col.notNull())
+        .addColumn("expires_at", "integer", (col) => col.notNull())
+        .addColumn("status", "text", (col) => col.notNull())
+        .addColumn("version", "integer", (col) => col.notNull())
+        .addColumn("created_at", "integer", (col) => col.notNull())
+        .addColumn("updated_at", "integer", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("connection_id", "text", (col) => col.notNull())
+        .addColumn("created_at", "integer", (col) => col.notNull())
+        .addColumn("expires_at", "integer", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("sessions_connection_id")
+        .on("sessions")
+        .column("connection_id")
+        .execute();
+      await db.schema
+        .createIndex("sessions_expires_at")
+        .on("sessions")
+        .column("expires_at")
+        .execute();
+    },
+  },
 };

@@ -3,10 +3,21 @@
 
 export type FlowStatus = "pending" | "exchanging" | "complete" | "failed";
 
+/**
+ * What a flow ends in: a one-time result for a Starlib front end, a BFF session cookie,
+ * or a stored connection for an app user (the library's startConnection).
+ */
+export type FlowKind = "result" | "session" | "connection";
+
 export interface AuthFlowTable {
   /** SHA-256 of the OAuth state: the state itself is never stored. */
   id: string;
+  kind: FlowKind;
   status: FlowStatus;
+  /** The app user a "connection" flow is bound to. */
+  app_user_id: string | null;
+  /** SHA-256 of the browser-binding cookie of a "session" flow (login CSRF defence). */
+  browser_binding: string | null;
   /** Sealed PKCE verifier; emptied once the code is exchanged. */
   verifier: string;
   redirect_uri: string;
@@ -29,7 +40,40 @@ export interface RefreshGraceTable {
   expires_at: number;
 }
 
+export type ConnectionStatus = "active" | "reauth_required";
+
+/** An app user's (or a BFF session's) SoundCloud grant. */
+export interface ConnectionTable {
+  /** The app's own user id (or a generated id for a BFF session). */
+  id: string;
+  soundcloud_user_id: number;
+  soundcloud_urn: string;
+  /** JSON of the user summary (id, urn, username, permalink, avatar_url): not secret. */
+  user_json: string;
+  /** Sealed. */
+  access_token: string;
+  /** Sealed, or null when SoundCloud gave none. */
+  refresh_token: string | null;
+  scope: string;
+  expires_at: number;
+  status: ConnectionStatus;
+  /** Bumped on every token write: a compare-and-swap guard against lost updates. */
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session cookie's value. */
+  id: string;
+  connection_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   auth_flows: AuthFlowTable;
   refresh_grace: RefreshGraceTable;
+  connections: ConnectionTable;
+  sessions: SessionTable;
 }

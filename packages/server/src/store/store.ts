@@ -1,8 +1,11 @@
-import type { FlowStatus } from "./schema.js";
+import type { ConnectionStatus, FlowKind, FlowStatus } from "./schema.js";
 
 export interface FlowRecord {
   id: string;
+  kind: FlowKind;
   status: FlowStatus;
+  appUserId: string | null;
+  browserBinding: string | null;
   verifier: string;
   redirectUri: string;
   returnTo: string;
@@ -15,6 +18,9 @@ export interface FlowRecord {
 
 export interface NewFlow {
   id: string;
+  kind: FlowKind;
+  appUserId: string | null;
+  browserBinding: string | null;
   verifier: string;
   redirectUri: string;
   returnTo: string;
@@ -22,6 +28,49 @@ export interface NewFlow {
   createdAt: number;
   expiresAt: number;
 }
+
+/** A stored grant. Token columns hold sealed text; the service layer opens them. */
+export interface ConnectionRecord {
+  id: string;
+  soundcloudUserId: number;
+  soundcloudUrn: string;
+  userJson: string;
+  accessToken: string;
+  refreshToken: string | null;
+  scope: string;
+  expiresAt: number;
+  status: ConnectionStatus;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectionTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  scope: string;
+  expiresAt: number;
+}
+
+export interface ConnectionWrite extends ConnectionTokens {
+  id: string;
+  soundcloudUserId: number;
+  soundcloudUrn: string;
+  userJson: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  connectionId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Where sealed values live, for key rotation. */
+export type SealedColumn =
+  | { table: "connections"; column: "access_token" | "refresh_token" }
+  | { table: "auth_flows"; column: "verifier" | "result" }
+  | { table: "refresh_grace"; column: "tokens" };
 
 /**
  * The gateway's persistence, kept narrow so SQLite and Postgres can both stand behind it.
@@ -45,6 +94,45 @@ export interface GatewayStore {
 
   getRefreshGrace(id: string, now: number): Promise<string | undefined>;
   putRefreshGrace(id: string, tokens: string, expiresAt: number): Promise<void>;
+
+  /** A new login for this id: insert, or replace the tokens of an existing row (status active). */
+  putConnection(write: ConnectionWrite, now: number): Promise<void>;
+  /** Write rotated tokens only if the row is still at `expectedVersion`; false otherwise. */
+  updateConnectionTokens(
+    id: string,
+    tokens: ConnectionTokens,
+    expectedVersion: number,
+    now: number,
+  ): Promise<boolean>;
+  /** Mark the grant dead, only if the row is still at `expectedVersion`. */
+  markConnectionReauth(id: string, expectedVersion: number, now: number): Promise<boolean>;
+  getConnection(id: string): Promise<ConnectionRecord | undefined>;
+  /** Deletes the connection and its sessions; false if there was none. */
+  deleteConnection(id: string): Promise<boolean>;
+  /** Ordered by id; pass the last id seen as `after` for the next page. */
+  listConnections(options: {
+    after?: string | undefined;
+    limit: number;
+  }): Promise<ConnectionRecord[]>;
+
+  createSession(session: SessionRecord): Promise<void>;
+  getSession(id: string, now: number): Promise<SessionRecord | undefined>;
+  deleteSession(id: string): Promise<void>;
+
+  /**
+   * Run `work` while holding an exclusive lock on `key`: across processes on Postgres
+   * (an advisory lock), within this process on SQLite (one gateway per file).
+   */
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+
+  /** A page of sealed values, for re-encryption. */
+  listSealed(
+    where: SealedColumn,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Array<{ id: string; value: string }>>;
+  /** Replace a sealed value only if it is still `expected` (safe beside live traffic). */
+  replaceSealed(where: SealedColumn, id: string, expected: string, next: string): Promise<boolean>;
 
   /** Remove expired rows; returns how many. */
   deleteExpired(now: number): Promise<number>;

@@ -1,0 +1,79 @@
+import { SoundgateError, type StoredTokens, type TokenStore } from "soundgate";
+import { aad, type Cipher } from "../crypto/cipher.js";
+import type { ConnectionTokens, GatewayStore } from "../store/store.js";
+
+/**
+ * The core TokenManager's view of the connections table: tokens opened on read, sealed
+ * on write (bound to their row and column), every write a compare-and-swap on the row
+ * version, and a lock per connection that holds across gateway instances on Postgres.
+ */
+export class ConnectionTokenStore implements TokenStore {
+  constructor(
+    private readonly store: GatewayStore,
+    private readonly cipher: Cipher,
+    private readonly now: () => number,
+  ) {}
+
+  async get(key: string): Promise<StoredTokens | undefined> {
+    const row = await this.store.getConnection(key);
+    if (!row) return undefined;
+    return {
+      accessToken: this.cipher.open(row.accessToken, aad("connections", "access_token", key)),
+      refreshToken:
+        row.refreshToken === null
+          ? undefined
+          : this.cipher.open(row.refreshToken, aad("connections", "refresh_token", key)),
+      expiresAt: row.expiresAt,
+      scope: row.scope,
+      reauthRequired: row.status === "reauth_required",
+      version: row.version,
+    };
+  }
+
+  async set(key: string, tokens: StoredTokens): Promise<void> {
+    if (tokens.version === undefined) {
+      throw new SoundgateError(
+        "invalid_argument",
+        "Connection writes need the version they were read at",
+      );
+    }
+    const written = tokens.reauthRequired
+      ? await this.store.markConnectionReauth(key, tokens.version, this.now())
+      : await this.store.updateConnectionTokens(
+          key,
+          sealTokens(this.cipher, key, tokens),
+          tokens.version,
+          this.now(),
+        );
+    if (!written) throw new SoundgateError("conflict", "The connection changed since it was read");
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.store.deleteConnection(key);
+  }
+
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.store.withLock(`connection:${key}`, work);
+  }
+}
+
+export function sealTokens(
+  cipher: Cipher,
+  id: string,
+  tokens: {
+    accessToken: string;
+    refreshToken?: string | undefined;
+    scope: string;
+    expiresAt: number;
+  },
+): ConnectionTokens {
+  return {
+    accessToken: cipher.seal(tokens.accessToken, aad("connections", "access_token", id)),
+    refreshToken:
+      tokens.refreshToken === undefined
+        ? null
+        : cipher.seal(tokens.refreshToken, aad("connections", "refresh_token", id)),
+    scope: tokens.scope,
+    expiresAt: tokens.expiresAt,
+  };
+}

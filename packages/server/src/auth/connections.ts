@@ -1,0 +1,178 @@
+import { ApiClient, signOut, TokenManager } from "soundgate";
+import { HttpError, upstreamHttpError } from "../http/errors.js";
+import type { ConnectionRecord } from "../store/store.js";
+import { ConnectionTokenStore, sealTokens } from "./connection-store.js";
+import { oauthClient, type ServiceContext } from "./context.js";
+import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
+import type { LoginResult, UserSummary } from "./login-result.js";
+
+/** What an app sees of one stored connection (never its tokens). */
+export interface ConnectionInfo {
+  appUserId: string;
+  user: UserSummary;
+  status: "active" | "reauth_required";
+  connectedAt: number;
+  updatedAt: number;
+}
+
+const APP_USER_ID = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * SoundCloud grants stored per app user: connect once, then call the API for that user
+ * later, with refresh (single-flight, locked across instances) and persistence of every
+ * rotated refresh token handled here.
+ */
+export class Connections {
+  readonly tokens: TokenManager;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly engine: FlowEngine,
+  ) {
+    this.tokens = new TokenManager({
+      client: oauthClient(ctx),
+      store: new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now),
+    });
+  }
+
+  /** Start connecting `appUserId`: returns the SoundCloud URL to send their browser to. */
+  async start(
+    appUserId: string,
+    options: { returnTo?: string; redirectUri?: string } = {},
+  ): Promise<{ url: string; state: string }> {
+    checkAppUserId(appUserId);
+    return this.engine.start({
+      kind: "connection",
+      appUserId,
+      returnTo: options.returnTo ?? options.redirectUri ?? this.ctx.redirectUri,
+      ...(options.redirectUri === undefined ? {} : { redirectUri: options.redirectUri }),
+    });
+  }
+
+  /**
+   * Finish connecting `appUserId` with what SoundCloud sent to the callback. The flow
+   * must have been started for this same app user: a code cannot be linked to anyone else.
+   */
+  async complete(
+    appUserId: string,
+    callback: { code?: string | null; state?: string | null; error?: string | null },
+  ): Promise<ConnectionInfo> {
+    checkAppUserId(appUserId);
+    if (!callback.state) throw new HttpError(400, "invalid_request", "The callback has no state");
+    const flow = await this.engine.find(callback.state);
+    if (flow?.kind !== "connection" || flow.status !== "pending") {
+      throw new HttpError(
+        400,
+        "invalid_state",
+        "This connection attempt is unknown, expired or already used",
+      );
+    }
+    if (flow.appUserId !== appUserId) {
+      // Not consumed: the rightful user can still finish it.
+      throw new HttpError(
+        403,
+        "flow_user_mismatch",
+        "This connection attempt was started for another user",
+      );
+    }
+    const claimed = await this.engine.claim(callback.state);
+    if (!claimed)
+      throw new HttpError(
+        400,
+        "invalid_state",
+        "This connection attempt is already being completed",
+      );
+    try {
+      if (callback.error || !callback.code) {
+        const error = callback.error ? oauthErrorCode(callback.error) : "invalid_request";
+        throw new HttpError(
+          error === "access_denied" ? 403 : 400,
+          error,
+          error === "access_denied"
+            ? "The user declined to connect SoundCloud"
+            : "SoundCloud sent no code",
+        );
+      }
+      let result: LoginResult;
+      try {
+        result = await this.engine.exchange(claimed, callback.code);
+      } catch (error) {
+        throw upstreamHttpError(error, "exchange");
+      }
+      await this.save(appUserId, result);
+      return (await this.get(appUserId)) as ConnectionInfo;
+    } finally {
+      await this.ctx.store.deleteFlow(claimed.id);
+    }
+  }
+
+  /** Store (or replace) the grant of `id` after a login. */
+  async save(id: string, result: LoginResult): Promise<void> {
+    await this.ctx.store.putConnection(
+      {
+        id,
+        soundcloudUserId: result.user.id,
+        soundcloudUrn: result.user.urn,
+        userJson: JSON.stringify(result.user),
+        ...sealTokens(this.ctx.cipher, id, result.tokens),
+      },
+      this.ctx.now(),
+    );
+  }
+
+  /** An API client acting as `appUserId`: refreshes and persists rotated tokens by itself. */
+  forUser(appUserId: string): ApiClient {
+    checkAppUserId(appUserId);
+    return new ApiClient({
+      auth: this.tokens.provider(appUserId),
+      apiBaseUrl: this.ctx.soundcloud.apiUrl,
+      fetch: this.ctx.fetch,
+      now: this.ctx.now,
+    });
+  }
+
+  async get(appUserId: string): Promise<ConnectionInfo | undefined> {
+    const row = await this.ctx.store.getConnection(appUserId);
+    return row && info(row);
+  }
+
+  /** A page of connections, ordered by app user id. */
+  async list(options: { after?: string; limit?: number } = {}): Promise<ConnectionInfo[]> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    return (await this.ctx.store.listConnections({ after: options.after, limit })).map(info);
+  }
+
+  /**
+   * Sign the grant out at SoundCloud and delete it. The deletion happens even when
+   * SoundCloud cannot be reached: the user asked to be disconnected here.
+   */
+  async disconnect(appUserId: string): Promise<boolean> {
+    const tokens = await this.tokens.store.get(appUserId).catch(() => undefined);
+    if (tokens) {
+      await signOut(oauthClient(this.ctx), { accessToken: tokens.accessToken }).catch(() =>
+        this.ctx.logger.warn("sign-out at SoundCloud failed; the connection is deleted anyway"),
+      );
+    }
+    return this.ctx.store.deleteConnection(appUserId);
+  }
+}
+
+function info(row: ConnectionRecord): ConnectionInfo {
+  return {
+    appUserId: row.id,
+    user: JSON.parse(row.userJson) as UserSummary,
+    status: row.status,
+    connectedAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function checkAppUserId(appUserId: string): void {
+  if (typeof appUserId !== "string" || !APP_USER_ID.test(appUserId)) {
+    throw new HttpError(
+      400,
+      "invalid_request",
+      "appUserId must be 1-200 printable ASCII characters",
+    );
+  }
+}

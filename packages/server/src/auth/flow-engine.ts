@@ -1,0 +1,86 @@
+import { buildAuthorizeUrl, createPkce, createState, exchangeCode } from "soundgate";
+import { aad } from "../crypto/cipher.js";
+import { secretHash } from "../crypto/hash.js";
+import type { FlowKind } from "../store/schema.js";
+import type { FlowRecord } from "../store/store.js";
+import { oauthClient, type ServiceContext } from "./context.js";
+import { fetchUserSummary, type LoginResult } from "./login-result.js";
+
+export const FLOW_TTL_MS = 10 * 60_000;
+
+export interface StartFlow {
+  kind: FlowKind;
+  returnTo: string;
+  resultChallenge?: string | null;
+  appUserId?: string | null;
+  browserBinding?: string | null;
+  /** Default: the configured redirect URI. */
+  redirectUri?: string;
+}
+
+/**
+ * What every login flow shares: a fresh PKCE pair and state per flow, the flow stored
+ * by a hash of its state with the verifier sealed, claimed atomically once, and the
+ * code exchanged with the verifier of that very flow.
+ */
+export class FlowEngine {
+  constructor(readonly ctx: ServiceContext) {}
+
+  async start(input: StartFlow): Promise<{ url: string; state: string }> {
+    const pkce = await createPkce();
+    const state = createState();
+    const id = secretHash(state);
+    const now = this.ctx.now();
+    const redirectUri = input.redirectUri ?? this.ctx.redirectUri;
+    await this.ctx.store.createFlow({
+      id,
+      kind: input.kind,
+      appUserId: input.appUserId ?? null,
+      browserBinding: input.browserBinding ?? null,
+      verifier: this.ctx.cipher.seal(pkce.verifier, aad("auth_flows", "verifier", id)),
+      redirectUri,
+      returnTo: input.returnTo,
+      resultChallenge: input.resultChallenge ?? null,
+      createdAt: now,
+      expiresAt: now + FLOW_TTL_MS,
+    });
+    const url = buildAuthorizeUrl({
+      clientId: this.ctx.soundcloud.clientId,
+      redirectUri,
+      codeChallenge: pkce.challenge,
+      state,
+      endpoints: { authorizeUrl: `${this.ctx.soundcloud.authUrl}/authorize` },
+    });
+    return { url, state };
+  }
+
+  /** An unexpired flow by its state, in any status. */
+  find(state: string): Promise<FlowRecord | undefined> {
+    return this.ctx.store.getFlow(secretHash(state), this.ctx.now());
+  }
+
+  /** pending → exchanging, once. */
+  claim(state: string): Promise<FlowRecord | undefined> {
+    return this.ctx.store.claimFlow(secretHash(state), this.ctx.now());
+  }
+
+  /** Exchange the code with this flow's verifier and fetch who logged in. */
+  async exchange(flow: FlowRecord, code: string): Promise<LoginResult> {
+    const verifier = this.ctx.cipher.open(flow.verifier, aad("auth_flows", "verifier", flow.id));
+    const tokens = await exchangeCode(oauthClient(this.ctx), {
+      code,
+      codeVerifier: verifier,
+      redirectUri: flow.redirectUri,
+    });
+    const user = await fetchUserSummary(tokens.accessToken, {
+      apiUrl: this.ctx.soundcloud.apiUrl,
+      fetch: this.ctx.fetch,
+    });
+    return { tokens, user };
+  }
+}
+
+/** SoundCloud's error parameter goes back to the app only as a plain OAuth error word. */
+export function oauthErrorCode(value: string): string {
+  return /^[a-z_]{1,64}$/.test(value) ? value : "server_error";
+}

@@ -1,0 +1,27 @@
+import { Connections } from "./connections.js";
+import type { GatewayContext } from "./context.js";
+import { FlowEngine } from "./flow-engine.js";
+import { Flows } from "./flows.js";
+import { Refresher } from "./refresh.js";
+import { Sessions } from "./sessions.js";
+
+/** The gateway's services, built once per gateway and shared by its routes. */
+export interface GatewayServices {
+  engine: FlowEngine;
+  flows: Flows;
+  refresher: Refresher;
+  connections: Connections;
+  sessions: Sessions;
+}
+
+export function createServices(ctx: GatewayContext): GatewayServices {
+  const engine = new FlowEngine(ctx);
+  const connections = new Connections(ctx, engine);
+  return {
+    engine,
+    flows: new Flows(ctx, engine),
+    refresher: new Refresher(ctx),
+    connections,
+    sessions: new Sessions(ctx, engine, connections),
+  };
+}

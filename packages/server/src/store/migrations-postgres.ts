@@ -1,0 +1,74 @@
+import type { Kysely, Migration } from "kysely";
+
+// Postgres has its own migrations (same tables as SQLite's, in Postgres types): times
+// are bigint milliseconds, read back as numbers by the pool's type parser (postgres.ts).
+export const postgresMigrations: Record<string, Migration> = {
+  "0001_initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("auth_flows")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("kind", "text", (col) => col.notNull().defaultTo("result"))
+        .addColumn("status", "text", (col) => col.notNull())
+        .addColumn("app_user_id", "text")
+        .addColumn("browser_binding", "text")
+        .addColumn("verifier", "text", (col) => col.notNull())
+        .addColumn("redirect_uri", "text", (col) => col.notNull())
+        .addColumn("return_to", "text", (col) => col.notNull())
+        .addColumn("result_challenge", "text")
+        .addColumn("result", "text")
+        .addColumn("error", "text")
+        .addColumn("created_at", "bigint", (col) => col.notNull())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("auth_flows_expires_at")
+        .on("auth_flows")
+        .column("expires_at")
+        .execute();
+      await db.schema
+        .createTable("refresh_grace")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("tokens", "text", (col) => col.notNull())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("refresh_grace_expires_at")
+        .on("refresh_grace")
+        .column("expires_at")
+        .execute();
+      await db.schema
+        .createTable("connections")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("soundcloud_user_id", "bigint", (col) => col.notNull())
+        .addColumn("soundcloud_urn", "text", (col) => col.notNull())
+        .addColumn("user_json", "text", (col) => col.notNull())
+        .addColumn("access_token", "text", (col) => col.notNull())
+        .addColumn("refresh_token", "text")
+        .addColumn("scope", "text", (col) => col.notNull())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .addColumn("status", "text", (col) => col.notNull())
+        .addColumn("version", "integer", (col) => col.notNull())
+        .addColumn("created_at", "bigint", (col) => col.notNull())
+        .addColumn("updated_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("connection_id", "text", (col) => col.notNull())
+        .addColumn("created_at", "bigint", (col) => col.notNull())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("sessions_connection_id")
+        .on("sessions")
+        .column("connection_id")
+        .execute();
+      await db.schema
+        .createIndex("sessions_expires_at")
+        .on("sessions")
+        .column("expires_at")
+        .execute();
+    },
+  },
+};
