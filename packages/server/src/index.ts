@@ -1,3 +1,4 @@
+export type { ConnectionInfo } from "./auth/connections.js";
 export type { GatewayContext } from "./auth/context.js";
 export { FLOW_TTL_MS, Flows, RESULT_TTL_MS } from "./auth/flows.js";
 export type { LoginResultJson, UserSummary } from "./auth/login-result.js";
@@ -13,6 +14,7 @@ export {
   startGateway,
 } from "./gateway.js";
 export { HttpError } from "./http/errors.js";
+export { createSoundgate, Soundgate, type SoundgateOptions } from "./library.js";
 export { createLogger, type Logger } from "./logger.js";
 export { openStore } from "./store/open.js";
 export type { FlowRecord, GatewayStore, NewFlow } from "./store/store.js";

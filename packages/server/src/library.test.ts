@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "../../../test-support/gateway.js";
+import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+import { HttpError } from "./http/errors.js";
+import { createSoundgate, type Soundgate } from "./library.js";
+import { createLogger } from "./logger.js";
+
+const APP = {
+  client_id: "app-client",
+  client_secret: "app-client-secret",
+  redirect_uris: ["http://app.test/soundcloud/callback"],
+};
+
+let emulator: TestEmulator;
+let postgres: TestDatabase | undefined;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+  postgres = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), "soundgate-lib-"));
+});
+afterAll(async () => {
+  await emulator.close();
+  await postgres?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await emulator.reset();
+  await fetch(`${emulator.url}/_emulator/clients`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(APP),
+  });
+});
+
+const databases: Array<[string, () => string | undefined]> = [
+  ["SQLite", () => `sqlite:${join(dir, `lib-${Math.random().toString(36).slice(2)}.db`)}`],
+  ["Postgres", () => postgres?.url],
+];
+
+for (const [name, database] of databases) {
+  describe(`createSoundgate on ${name}`, () => {
+    let now = Date.now();
+    async function open(url = database()): Promise<Soundgate> {
+      if (!url) throw new Error("no database");
+      return createSoundgate({
+        clientId: APP.client_id,
+        clientSecret: APP.client_secret,
+        redirectUri: APP.redirect_uris[0] as string,
+        database: url,
+        encryptionKeys: TEST_ENCRYPTION_KEYS,
+        authUrl: emulator.url,
+        apiUrl: emulator.url,
+        now: () => now,
+        logger: createLogger("silent"),
+      });
+    }
+
+    async function connect(sg: Soundgate, appUserId: string) {
+      const { url } = await sg.startConnection(appUserId);
+      return sg.completeConnection(appUserId, await approveAtEmulator(emulator, url));
+    }
+
+    beforeEach((context) => {
+      if (!database()) context.skip();
+      now = Date.now();
+    });
+
+    it("connects an app user and calls the API for them later, from another instance", async () => {
+      const url = database();
+      const sg = await open(url);
+      const info = await connect(sg, "user-42");
+      expect(info).toMatchObject({
+        appUserId: "user-42",
+        status: "active",
+        user: { username: "nightjar-audio" },
+      });
+      await sg.close();
+
+      const later = await open(url);
+      const me = await later.forUser("user-42").me();
+      expect(me.username).toBe("nightjar-audio");
+      expect((await emulator.stats()).token_requests.refresh_token).toBe(0);
+      await later.close();
+    });
+
+    it("refreshes when due, stores the rotated token, and shares one refresh among 100 callers", async () => {
+      const url = database();
+      const sg = await open(url);
+      await connect(sg, "u1");
+      now += 3_600_000; // past expiry
+      const results = await Promise.all(Array.from({ length: 100 }, () => sg.forUser("u1").me()));
+      expect(results.every((me) => me.username === "nightjar-audio")).toBe(true);
+      const stats = await emulator.stats();
+      expect(stats.token_requests.refresh_token).toBe(1);
+      expect(stats.refresh_reuse).toBe(0);
+      await sg.close();
+      // A fresh instance reads the rotated set: no second refresh, and it works.
+      const again = await open(url);
+      expect((await again.forUser("u1").me()).username).toBe("nightjar-audio");
+      expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+      await again.close();
+    });
+
+    it("refuses to complete a flow for a different app user, without burning it", async () => {
+      const sg = await open();
+      const { url } = await sg.startConnection("alice");
+      const callback = await approveAtEmulator(emulator, url);
+      const wrong = await sg.completeConnection("mallory", callback).catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(HttpError);
+      expect(wrong).toMatchObject({ status: 403, error: "flow_user_mismatch" });
+      expect(await sg.getConnection("mallory")).toBeUndefined();
+      expect((await sg.completeConnection("alice", callback)).appUserId).toBe("alice");
+      // Replayed callback: the flow is gone.
+      await expect(sg.completeConnection("alice", callback)).rejects.toMatchObject({
+        error: "invalid_state",
+      });
+      await sg.close();
+    });
+
+    it("reports a declined consent as access_denied", async () => {
+      const sg = await open();
+      const { state } = await sg.startConnection("bob");
+      await expect(
+        sg.completeConnection("bob", { state, error: "access_denied" }),
+      ).rejects.toMatchObject({
+        status: 403,
+        error: "access_denied",
+      });
+      expect(await sg.getConnection("bob")).toBeUndefined();
+      await sg.close();
+    });
+
+    it("lists and disconnects (signing out at SoundCloud)", async () => {
+      const sg = await open();
+      // Postgres keeps one database for the file: these ids sort after every other test's.
+      await connect(sg, "zz-a");
+      await connect(sg, "zz-b");
+      expect((await sg.listConnections()).map((c) => c.appUserId).slice(-2)).toEqual(["zz-a", "zz-b"]);
+      expect((await sg.listConnections({ after: "zz-a" })).map((c) => c.appUserId)).toEqual(["zz-b"]);
+      const token = await sg.accessToken("zz-a");
+      expect(await sg.disconnect("zz-a")).toBe(true);
+      expect((await emulator.stats()).sign_outs).toBe(1);
+      const api = await fetch(`${emulator.url}/me`, {
+        headers: { Authorization: `OAuth ${token}` },
+      });
+      expect(api.status).toBe(401);
+      expect(await sg.getConnection("zz-a")).toBeUndefined();
+      await expect(sg.forUser("zz-a").me()).rejects.toMatchObject({ code: "reauth_required" });
+      await sg.close();
+    });
+
+    it("marks a dead grant reauth_required and says so", async () => {
+      const sg = await open();
+      await connect(sg, "c");
+      // Revoke the grant at SoundCloud behind our back.
+      await fetch(`${emulator.url}/sign-out`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ access_token: await sg.accessToken("c") }),
+      });
+      now += 3_600_000;
+      await expect(sg.forUser("c").me()).rejects.toMatchObject({ code: "reauth_required" });
+      expect(await sg.getConnection("c")).toMatchObject({ status: "reauth_required" });
+      // Connecting again heals it.
+      await connect(sg, "c");
+      expect(await sg.getConnection("c")).toMatchObject({ status: "active" });
+      await sg.close();
+    });
+  });
+}
+
+describe("createSoundgate configuration", () => {
+  it("refuses to run in production without encryption keys, and validates its options", async () => {
+    const base = {
+      clientId: "a",
+      clientSecret: "b",
+      redirectUri: "http://x.test/cb",
+      database: "sqlite::memory:",
+    };
+    await expect(createSoundgate({ ...base, production: true })).rejects.toMatchObject({
+      variable: "encryptionKeys",
+    });
+    await expect(createSoundgate({ ...base, redirectUri: "nope" })).rejects.toMatchObject({
+      variable: "redirectUri",
+    });
+    await expect(createSoundgate({ ...base, clientSecret: "" })).rejects.toMatchObject({
+      variable: "clientSecret",
+    });
+  });
+});

@@ -1,0 +1,42 @@
+// A throwaway PostgreSQL database per test file, on the server at 127.0.0.1:5432 (trust
+// auth). Under CI=true a missing server fails the run; elsewhere tests that need it are
+// skipped with a printed reason.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+const ADMIN_URL =
+  process.env.SOUNDGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase | undefined> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    const reason = `PostgreSQL is not reachable at ${new URL(ADMIN_URL).host}: ${(error as Error).message}`;
+    if (process.env.CI === "true") throw new Error(`${reason} (required under CI=true)`);
+    console.warn(`skipping Postgres tests: ${reason}`);
+    return undefined;
+  }
+  const name = `soundgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
