@@ -118,3 +118,47 @@ export async function loginViaRedirect(
   if (result.status !== 200) throw new Error(`result: ${result.status} ${await result.text()}`);
   return result.json() as never;
 }
+
+/** Cookies as a browser would keep them for one site (enough for the gateway's cookies). */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  take(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === "";
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+}
+
+/** BFF login in the backend-redirect flow; returns the browser's cookie jar. */
+export async function loginViaBff(
+  emulator: TestEmulator,
+  gateway: RunningGateway,
+  returnTo = APP_CALLBACK,
+): Promise<{ jar: CookieJar; landing: URL }> {
+  const jar = new CookieJar();
+  const start = await fetch(
+    `${gateway.url}/auth/soundcloud/login?return_to=${encodeURIComponent(returnTo)}`,
+    { redirect: "manual" },
+  );
+  if (start.status !== 302) throw new Error(`login: ${start.status} ${await start.text()}`);
+  jar.take(start);
+  const redirect = await approveAtEmulator(emulator, start.headers.get("location") ?? "");
+  const back = await fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, {
+    redirect: "manual",
+    headers: { Cookie: jar.header() },
+  });
+  if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
+  jar.take(back);
+  return { jar, landing: new URL(back.headers.get("location") ?? "") };
+}
