@@ -9,13 +9,14 @@ export default defineConfig({
     // Tests run against the TypeScript sources of sibling packages, so a change is
     // tested without a rebuild. Spawned CLIs still use dist (built by `pretest`).
     alias: {
+      "@soundgate/browser": src("browser"),
       "@soundgate/emulator": src("emulator"),
       "@soundgate/server": src("server"),
       soundgate: src("soundgate"),
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "apps/*/e2e/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,0 +1,377 @@
+// The SDK in Node against a real gateway and emulator over HTTP. Node has fetch and Web
+// Crypto but no localStorage, location or Web Locks: storage is passed in, navigation is
+// stubbed, and the cross-tab lock falls back to the storage lease (tested here as such).
+// The same flows in a real browser, by clicking, are in apps/demo/e2e.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import {
+  APP_CALLBACK,
+  approveAtEmulator,
+  deliverToGateway,
+  startTestGateway,
+} from "../../../test-support/gateway.js";
+import type { RunningGateway } from "../../server/src/gateway.js";
+import { createSoundgateClient, type SoundgateClientOptions } from "./client.js";
+import { SoundgateError } from "./errors.js";
+import { lease } from "./lock.js";
+import {
+  ACCESS_TOKEN,
+  EXPIRES_AT,
+  FLOW_KEY,
+  REFRESH_TOKEN,
+  type TokenStorage,
+  USER,
+} from "./storage.js";
+
+function memoryStorage(): TokenStorage & { map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return {
+    map,
+    getItem: (key) => map.get(key) ?? null,
+    setItem: (key, value) => void map.set(key, String(value)),
+    removeItem: (key) => void map.delete(key),
+  };
+}
+
+/** A fetch that records the gateway paths it was asked for. */
+function recordingFetch() {
+  const paths: string[] = [];
+  const wrapped: typeof fetch = (input, init) => {
+    const url = new URL(String(input));
+    if (url.pathname.startsWith("/auth/")) paths.push(url.pathname.replace("/auth/soundcloud", ""));
+    return fetch(input, init);
+  };
+  return { paths, fetch: wrapped, count: (path: string) => paths.filter((p) => p === path).length };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SoundgateError> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SoundgateError);
+  return error as SoundgateError;
+}
+
+let emulator: TestEmulator;
+let gateway: RunningGateway;
+const started: RunningGateway[] = [];
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  await emulator.reset();
+  gateway = await startTestGateway(emulator);
+  started.push(gateway);
+});
+afterEach(async () => {
+  vi.unstubAllGlobals();
+  await Promise.all(started.splice(0).map((g) => g.close()));
+});
+
+function client(overrides: Partial<SoundgateClientOptions> = {}) {
+  const storage = memoryStorage();
+  const flowStorage = memoryStorage();
+  const recorder = recordingFetch();
+  const sdk = createSoundgateClient({
+    gatewayUrl: gateway.url,
+    apiUrl: emulator.url,
+    storage,
+    flowStorage,
+    fetch: recorder.fetch,
+    ...overrides,
+  });
+  return { sdk, storage, flowStorage, recorder };
+}
+
+/** The system browser of a desktop app: approve at SoundCloud, follow back to the gateway. */
+const systemBrowser = (url: string) =>
+  approveAtEmulator(emulator, url).then((back) => deliverToGateway(gateway, back));
+
+async function connected(overrides: Partial<SoundgateClientOptions> = {}) {
+  const made = client(overrides);
+  await made.sdk.login({ poll: true, open: systemBrowser });
+  return made;
+}
+
+/** Stubs page navigation; returns the URLs the SDK navigated to. */
+function stubLocation(): string[] {
+  const visited: string[] = [];
+  vi.stubGlobal("location", { assign: (url: string) => visited.push(url) });
+  return visited;
+}
+
+describe("login, polling (desktop apps)", () => {
+  it("opens SoundCloud, polls /result with backoff and stores the tokens under Starlib's keys", async () => {
+    const { sdk, storage, recorder } = client();
+    let opened = "";
+    const before = Date.now();
+    const user = await sdk.login({
+      poll: true,
+      open: (url) => {
+        opened = url;
+        // The user takes a moment on the consent page: the SDK polls meanwhile.
+        setTimeout(() => void systemBrowser(url), 900);
+      },
+    });
+    expect(new URL(opened).origin).toBe(emulator.url);
+    expect(new URL(opened).searchParams.get("redirect_uri")).toBe(
+      "http://gateway.test/auth/soundcloud/redirect",
+    );
+    expect(user).toMatchObject({ username: "nightjar-audio", urn: "soundcloud:users:1000001" });
+    expect(recorder.count("/result")).toBeGreaterThanOrEqual(2);
+    expect(recorder.count("/result")).toBeLessThanOrEqual(4);
+
+    expect(storage.map.get(ACCESS_TOKEN)).toMatch(/^at_/);
+    expect(storage.map.get(REFRESH_TOKEN)).toMatch(/^rt_/);
+    const expiresAt = Number(storage.map.get(EXPIRES_AT));
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 3_590_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expect(JSON.parse(storage.map.get(USER) ?? "")).toEqual(user);
+    expect(sdk.getUser()).toEqual(user);
+    expect(sdk.getSession()).toMatchObject({ accessToken: storage.map.get(ACCESS_TOKEN) });
+  });
+
+  it("reports Cancel on the consent page as access_denied", async () => {
+    const { sdk } = client();
+    const error = await rejection(
+      sdk.login({
+        poll: true,
+        open: async (url) => {
+          const state = new URL(url).searchParams.get("state") ?? "";
+          const denied = new URL("http://gateway.test/auth/soundcloud/redirect");
+          denied.search = new URLSearchParams({ error: "access_denied", state }).toString();
+          await deliverToGateway(gateway, denied);
+        },
+      }),
+    );
+    expect(error.code).toBe("access_denied");
+    expect(sdk.getSession()).toBeNull();
+  });
+
+  it("stops with timeout when nobody finishes the login, and with cancelled on abort", async () => {
+    const { sdk } = client();
+    const timedOut = await rejection(sdk.login({ poll: true, open: () => {}, timeoutMs: 700 }));
+    expect(timedOut.code).toBe("timeout");
+
+    const controller = new AbortController();
+    const aborted = sdk.login({ poll: true, open: () => {}, signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    expect((await rejection(aborted)).code).toBe("cancelled");
+  });
+
+  it("says network_error when the gateway cannot be reached", async () => {
+    const { sdk } = client({ gatewayUrl: "http://127.0.0.1:9" });
+    expect((await rejection(sdk.login({ poll: true, open: () => {} }))).code).toBe("network_error");
+  });
+
+  it("passes the gateway's refusal on with its code", async () => {
+    const { sdk } = client();
+    const error = await rejection(
+      sdk.login({ poll: true, returnTo: "http://evil.test/", open: () => {} }),
+    );
+    expect(error.code).toBe("return_to_not_allowed");
+    expect(error.status).toBe(400);
+  });
+});
+
+describe("login through the page (both flows)", () => {
+  it("backend-redirect: navigates to SoundCloud, then handleCallback fetches the result", async () => {
+    const visited = stubLocation();
+    const { sdk, flowStorage, recorder } = client();
+    await sdk.login({ returnTo: APP_CALLBACK });
+    expect(visited).toHaveLength(1);
+    const flow = JSON.parse(flowStorage.map.get(FLOW_KEY) ?? "");
+    expect(flow).toEqual({ state: expect.any(String), verifier: expect.any(String) });
+
+    const back = await deliverToGateway(
+      gateway,
+      await approveAtEmulator(emulator, visited[0] ?? ""),
+    );
+    const page = back.headers.get("location") ?? "";
+    expect(new URL(page).searchParams.get("state")).toBe(flow.state);
+    const user = await sdk.handleCallback(page);
+    expect(user?.username).toBe("nightjar-audio");
+    expect(recorder.count("/result")).toBe(1);
+    expect(flowStorage.map.has(FLOW_KEY)).toBe(false);
+    expect(sdk.getSession()?.accessToken).toMatch(/^at_/);
+  });
+
+  it("direct: SoundCloud sends the code to the page, which posts it to /callback", async () => {
+    const direct = await startTestGateway(emulator, {
+      env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK },
+    });
+    started.push(direct);
+    const visited = stubLocation();
+    const { sdk, recorder } = client({ gatewayUrl: direct.url });
+    await sdk.login({ returnTo: APP_CALLBACK });
+    const back = await approveAtEmulator(emulator, visited[0] ?? "");
+    expect(`${back.origin}${back.pathname}`).toBe(APP_CALLBACK);
+    const user = await sdk.handleCallback(back.href);
+    expect(user?.username).toBe("nightjar-audio");
+    expect(recorder.count("/callback")).toBe(1);
+  });
+
+  it("returns null without login parameters, refuses a foreign state, reports a denial", async () => {
+    const visited = stubLocation();
+    const { sdk } = client();
+    expect(await sdk.handleCallback(`${APP_CALLBACK}?page=2`)).toBeNull();
+    // No login started in this tab.
+    expect((await rejection(sdk.handleCallback(`${APP_CALLBACK}?state=abc`))).code).toBe(
+      "state_mismatch",
+    );
+    await sdk.login({ returnTo: APP_CALLBACK });
+    const state = new URL(visited[0] ?? "").searchParams.get("state");
+    expect((await rejection(sdk.handleCallback(`${APP_CALLBACK}?state=other`))).code).toBe(
+      "state_mismatch",
+    );
+    // A mismatch consumes the flow: a second try does not work either.
+    expect(
+      (await rejection(sdk.handleCallback(`${APP_CALLBACK}?state=${state}&code=x`))).code,
+    ).toBe("state_mismatch");
+
+    await sdk.login({ returnTo: APP_CALLBACK });
+    const second = new URL(visited[1] ?? "").searchParams.get("state");
+    const denied = await rejection(
+      sdk.handleCallback(`${APP_CALLBACK}?state=${second}&error=access_denied`),
+    );
+    expect(denied.code).toBe("access_denied");
+    expect(denied.message).toBe("Access was denied");
+  });
+});
+
+describe("tokens", () => {
+  it("ensureValidToken keeps a fresh token and refreshes one within 60 s of expiry", async () => {
+    const { sdk, storage, recorder } = await connected();
+    const first = storage.map.get(ACCESS_TOKEN);
+    expect(await sdk.ensureValidToken()).toBe(first);
+    expect(recorder.count("/refresh")).toBe(0);
+
+    storage.setItem(EXPIRES_AT, String(Date.now() + 59_000));
+    const second = await sdk.ensureValidToken();
+    expect(second).not.toBe(first);
+    expect(storage.map.get(ACCESS_TOKEN)).toBe(second);
+    expect(Number(storage.map.get(EXPIRES_AT))).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(recorder.count("/refresh")).toBe(1);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+  });
+
+  it("many callers in two 'tabs' sharing storage cause one refresh (storage lease)", async () => {
+    const a = await connected();
+    const b = client({ storage: a.storage });
+    a.storage.setItem(EXPIRES_AT, String(Date.now() - 1000));
+    const tokens = await Promise.all([
+      ...Array.from({ length: 5 }, () => a.sdk.ensureValidToken()),
+      ...Array.from({ length: 5 }, () => b.sdk.ensureValidToken()),
+    ]);
+    expect(new Set(tokens).size).toBe(1);
+    expect(a.recorder.count("/refresh") + b.recorder.count("/refresh")).toBe(1);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+  });
+
+  it("clears the session and says reauth_required when SoundCloud refuses the refresh token", async () => {
+    const { sdk, storage } = await connected();
+    const changes = vi.fn();
+    sdk.subscribe(changes);
+    // Signing out at SoundCloud elsewhere revokes the grant, refresh token included.
+    await fetch(`${emulator.url}/sign-out`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ access_token: storage.map.get(ACCESS_TOKEN) }),
+    });
+    storage.setItem(EXPIRES_AT, "0");
+    expect((await rejection(sdk.ensureValidToken())).code).toBe("reauth_required");
+    expect(sdk.getSession()).toBeNull();
+    expect(storage.map.size).toBe(0);
+    expect(changes).toHaveBeenCalled();
+    expect((await rejection(sdk.ensureValidToken())).code).toBe("not_connected");
+  });
+
+  it("a lease runs one task at a time across holders of one storage", async () => {
+    const storage = memoryStorage();
+    let running = 0;
+    let most = 0;
+    const task = async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running -= 1;
+      return running;
+    };
+    await Promise.all(Array.from({ length: 4 }, () => lease(storage, task)));
+    expect(most).toBe(1);
+    expect(storage.map.size).toBe(0);
+  });
+});
+
+describe("fetchSoundCloud", () => {
+  it("calls the API with Authorization: OAuth and follows next_href on the API origin", async () => {
+    const { sdk, storage } = await connected();
+    const requests: Request[] = [];
+    const spy = client({
+      storage,
+      fetch: (input, init) => {
+        requests.push(new Request(input, init));
+        return fetch(input, init);
+      },
+    }).sdk;
+    const first = await spy.fetchSoundCloud("/me/tracks?linked_partitioning=true&limit=50");
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as { collection: unknown[]; next_href: string };
+    expect(page.collection).toHaveLength(50);
+    const second = await spy.fetchSoundCloud(page.next_href);
+    expect(((await second.json()) as { collection: unknown[] }).collection).toHaveLength(10);
+    expect(requests.map((r) => r.headers.get("authorization"))).toEqual([
+      `OAuth ${storage.map.get(ACCESS_TOKEN)}`,
+      `OAuth ${storage.map.get(ACCESS_TOKEN)}`,
+    ]);
+    expect(await sdk.fetchSoundCloud("/me").then((r) => r.status)).toBe(200);
+  });
+
+  it("never sends the token to another origin", async () => {
+    const { sdk, recorder } = await connected();
+    const before = recorder.paths.length;
+    for (const url of ["https://evil.test/me", "http://127.0.0.1:9/me", "@evil.test/me"]) {
+      expect((await rejection(sdk.fetchSoundCloud(url))).code).toBe("invalid_url");
+    }
+    expect(recorder.paths.length).toBe(before);
+  });
+
+  it("on 401 refreshes once and retries", async () => {
+    const { sdk, storage } = await connected();
+    const stale = storage.map.get(ACCESS_TOKEN);
+    await fetch(`${emulator.url}/_emulator/tokens/expire`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ access_token: stale }),
+    });
+    const response = await sdk.fetchSoundCloud("/me");
+    expect(response.status).toBe(200);
+    expect(storage.map.get(ACCESS_TOKEN)).not.toBe(stale);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+  });
+});
+
+describe("logout", () => {
+  it("clears the stored session and signs out at SoundCloud through the gateway", async () => {
+    const { sdk, storage, recorder } = await connected();
+    const token = storage.map.get(ACCESS_TOKEN);
+    const changes = vi.fn();
+    const unsubscribe = sdk.subscribe(changes);
+    await sdk.logout();
+    expect(storage.map.size).toBe(0);
+    expect(sdk.getUser()).toBeNull();
+    expect(recorder.count("/sign-out")).toBe(1);
+    expect(changes).toHaveBeenCalledTimes(1);
+    unsubscribe();
+    const me = await fetch(`${emulator.url}/me`, { headers: { Authorization: `OAuth ${token}` } });
+    expect(me.status).toBe(401);
+    // Nothing stored: nothing to sign out.
+    await sdk.logout();
+    expect(recorder.count("/sign-out")).toBe(1);
+  });
+});

@@ -1,0 +1,308 @@
+import { cancelled, notConnected, SoundgateError, sleep } from "./errors.js";
+import { withRefreshLock } from "./lock.js";
+import {
+  ACCESS_TOKEN,
+  EXPIRES_AT,
+  FLOW_KEY,
+  REFRESH_TOKEN,
+  readJson,
+  TOKEN_KEYS,
+  type TokenStorage,
+  USER,
+} from "./storage.js";
+
+/** The user as the gateway returns it and Starlib caches it (`sc_user`). */
+export interface SoundgateUser {
+  id: number;
+  urn: string;
+  username: string;
+  permalink: string;
+  avatar_url: string | null;
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  /** Unix time in milliseconds. */
+  expiresAt: number;
+  user: SoundgateUser | null;
+}
+
+export interface SoundgateClientOptions {
+  /** The gateway's origin (and base path, if any); `""` for the page's own origin. */
+  gatewayUrl: string;
+  /** The API `fetchSoundCloud` calls. Default `https://api.soundcloud.com`. */
+  apiUrl?: string;
+  /** Where tokens live. Default `localStorage`; tabs coordinate refreshes through it. */
+  storage?: TokenStorage;
+  /** Where a login in progress keeps its state and verifier. Default `sessionStorage`. */
+  flowStorage?: TokenStorage;
+  /** Refresh when less than this is left on the access token. Default 60 000 ms. */
+  refreshMarginMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface LoginOptions {
+  /** Where the gateway sends the browser back; must be on its allowlist. */
+  returnTo?: string;
+  /**
+   * Desktop apps: open SoundCloud (see `open`) and poll the gateway until the login is
+   * done instead of navigating away. Needs the backend-redirect flow; `returnTo`
+   * defaults to the gateway's "you can close this tab" page.
+   */
+  poll?: boolean;
+  /** Poll mode: opens the URL, e.g. Tauri's `shell.open`. Default `window.open`. */
+  open?: (url: string) => unknown;
+  /** Poll mode: gives up with `timeout` after this long. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Aborting rejects with `cancelled`. */
+  signal?: AbortSignal;
+}
+
+export interface SoundgateClient {
+  /** Starts a login and navigates to SoundCloud; with `poll: true` resolves with the user. */
+  login(options: LoginOptions & { poll: true }): Promise<SoundgateUser>;
+  login(options?: LoginOptions): Promise<void>;
+  /** Finishes a login if the URL carries one (null when it does not) and cleans the URL. */
+  handleCallback(url?: string): Promise<SoundgateUser | null>;
+  /** A usable access token, refreshed through the gateway when close to expiry. */
+  ensureValidToken(): Promise<string>;
+  getSession(): Session | null;
+  getUser(): SoundgateUser | null;
+  /** Clears the stored tokens, then signs out at SoundCloud through the gateway. */
+  logout(): Promise<void>;
+  /** Calls the SoundCloud API with `Authorization: OAuth …`; refreshes and retries once on 401. */
+  fetchSoundCloud(path: string, init?: RequestInit): Promise<Response>;
+  /** Called when the stored session changes, in this tab or another. Returns an unsubscribe. */
+  subscribe(listener: () => void): () => void;
+}
+
+interface TokenJson {
+  access_token: string;
+  refresh_token?: string;
+  expires_in: number;
+  user?: SoundgateUser;
+}
+
+const VERIFIER_HEADER = "X-Soundgate-Result-Verifier";
+
+export function createSoundgateClient(options: SoundgateClientOptions): SoundgateClient {
+  const gateway = `${options.gatewayUrl.replace(/\/+$/, "")}/auth/soundcloud`;
+  const apiUrl = (options.apiUrl ?? "https://api.soundcloud.com").replace(/\/+$/, "");
+  const store = options.storage ?? localStorage;
+  const flows = options.flowStorage ?? sessionStorage;
+  const margin = options.refreshMarginMs ?? 60_000;
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  const listeners = new Set<() => void>();
+  let refreshing: Promise<string> | undefined;
+
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  if (typeof addEventListener === "function") {
+    addEventListener("storage", (event) => {
+      if (event.storageArea === store && (!event.key || TOKEN_KEYS.includes(event.key))) notify();
+    });
+  }
+
+  const getUser = () => readJson<SoundgateUser>(store, USER);
+  const getSession = (): Session | null => {
+    const accessToken = store.getItem(ACCESS_TOKEN);
+    const refreshToken = store.getItem(REFRESH_TOKEN);
+    return accessToken && refreshToken
+      ? { accessToken, refreshToken, expiresAt: Number(store.getItem(EXPIRES_AT)), user: getUser() }
+      : null;
+  };
+  const save = (body: TokenJson) => {
+    store.setItem(ACCESS_TOKEN, body.access_token);
+    if (body.refresh_token) store.setItem(REFRESH_TOKEN, body.refresh_token);
+    store.setItem(EXPIRES_AT, String(Date.now() + body.expires_in * 1000));
+    if (body.user) store.setItem(USER, JSON.stringify(body.user));
+    notify();
+    return body;
+  };
+  const clear = () => {
+    for (const key of TOKEN_KEYS) store.removeItem(key);
+    notify();
+  };
+
+  const request = async (url: string, init: RequestInit) => {
+    try {
+      return await send(url, init);
+    } catch {
+      throw init.signal?.aborted
+        ? cancelled()
+        : new SoundgateError("network_error", `Could not reach ${new URL(url).host}`);
+    }
+  };
+
+  /** A gateway call: `[status, body]` on 2xx, else the gateway's `{error, message}` thrown. */
+  // biome-ignore lint/suspicious/noExplicitAny: the gateway's JSON, checked where used
+  const call = async (path: string, init: RequestInit = {}): Promise<[number, any]> => {
+    const response = await request(gateway + path, init);
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) return [response.status, body];
+    throw new SoundgateError(
+      body.error ?? "gateway_error",
+      body.message ?? `The gateway answered HTTP ${response.status}`,
+      response.status,
+    );
+  };
+  const post = (path: string, body: object, headers?: Record<string, string>) =>
+    call(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+
+  /** Asks for the login result until it is there (202 means not yet). */
+  const poll = async (state: string, verifier: string, timeoutMs: number, signal?: AbortSignal) => {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
+      try {
+        const [status, body] = await call(`/result?state=${encodeURIComponent(state)}`, {
+          headers: { [VERIFIER_HEADER]: verifier },
+          signal,
+        });
+        if (status === 200) return save(body).user as SoundgateUser;
+      } catch (error) {
+        // A dropped connection is worth another try; what the gateway refused is not.
+        if ((error as SoundgateError).code !== "network_error") throw error;
+      }
+      if (Date.now() + delay > deadline) {
+        throw new SoundgateError("timeout", "The login was not completed in time");
+      }
+      await sleep(delay, signal);
+    }
+  };
+
+  /**
+   * One refresh at a time per browser: tabs queue on a lock, and whoever gets it
+   * second finds the new tokens already stored and uses them. `seen` is the token the
+   * caller found stale; any other unexpired token in storage is newer.
+   */
+  const refresh = (seen: string) =>
+    (refreshing ??= withRefreshLock(store, async () => {
+      const session = getSession();
+      if (!session) throw notConnected();
+      if (session.accessToken !== seen && session.expiresAt > Date.now()) {
+        return session.accessToken;
+      }
+      try {
+        const [, body] = await post("/refresh", { refresh_token: session.refreshToken });
+        // Signed out (here or in another tab) while the refresh was under way.
+        if (!getSession()) throw notConnected();
+        return save(body).access_token;
+      } catch (error) {
+        if ((error as SoundgateError).code === "reauth_required") clear();
+        throw error;
+      }
+    }).finally(() => {
+      refreshing = undefined;
+    }));
+
+  const ensureValidToken = async () => {
+    const session = getSession();
+    if (!session) throw notConnected();
+    return session.expiresAt - Date.now() > margin
+      ? session.accessToken
+      : refresh(session.accessToken);
+  };
+
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: the overloads above type the result
+    async login(options: LoginOptions = {}): Promise<any> {
+      const bytes = (data: ArrayBuffer | Uint8Array) =>
+        btoa(String.fromCharCode(...new Uint8Array(data)))
+          .replace(/\+/g, "-")
+          .replace(/\//g, "_")
+          .replace(/=+$/, "");
+      const verifier = bytes(crypto.getRandomValues(new Uint8Array(32)));
+      const query = new URLSearchParams({
+        result_challenge: bytes(
+          await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)),
+        ),
+      });
+      if (options.returnTo) query.set("return_to", options.returnTo);
+      const [, { url, state }] = await call(`/authorize?${query}`, { signal: options.signal });
+      if (!options.poll) {
+        flows.setItem(FLOW_KEY, JSON.stringify({ state, verifier }));
+        location.assign(url);
+        return;
+      }
+      await (options.open ?? ((href: string) => open(href, "_blank", "noopener")))(url);
+      return poll(state, verifier, options.timeoutMs ?? 600_000, options.signal);
+    },
+
+    async handleCallback(href = location.href) {
+      const url = new URL(href);
+      const params = url.searchParams;
+      const state = params.get("state");
+      const code = params.get("code");
+      const error = params.get("error");
+      if (!state && !code && !error) return null;
+      // Codes and states do not belong in the history, bookmarks or a shared link.
+      for (const key of ["code", "state", "error", "error_description"]) params.delete(key);
+      try {
+        history.replaceState(history.state, "", url);
+      } catch {
+        // Not in a page (tests), or another origin's URL: nothing to clean.
+      }
+      const flow = readJson<{ state: string; verifier: string }>(flows, FLOW_KEY);
+      flows.removeItem(FLOW_KEY);
+      if (flow?.state !== state) {
+        throw new SoundgateError(
+          "state_mismatch",
+          "This login was not started in this tab, or it was already completed",
+        );
+      }
+      if (error) {
+        throw new SoundgateError(
+          error,
+          error === "access_denied" ? "Access was denied" : "The login did not complete",
+        );
+      }
+      if (code) {
+        const [, body] = await post(
+          "/callback",
+          { code, state },
+          { [VERIFIER_HEADER]: flow.verifier },
+        );
+        return save(body).user as SoundgateUser;
+      }
+      return poll(state, flow.verifier, 15_000);
+    },
+
+    ensureValidToken,
+    getSession,
+    getUser,
+
+    async logout() {
+      const session = getSession();
+      clear();
+      flows.removeItem(FLOW_KEY);
+      if (session) await post("/sign-out", { access_token: session.accessToken });
+    },
+
+    async fetchSoundCloud(path, init = {}) {
+      const url = /^https?:/i.test(path) ? path : apiUrl + path;
+      // The token goes to the API only, never to wherever a next_href might point.
+      if (new URL(url).origin !== new URL(apiUrl).origin) {
+        throw new SoundgateError("invalid_url", "Only SoundCloud API URLs get the token");
+      }
+      const attempt = (token: string) => {
+        const headers = new Headers(init.headers);
+        headers.set("Authorization", `OAuth ${token}`);
+        return request(url, { ...init, headers });
+      };
+      const token = await ensureValidToken();
+      const response = await attempt(token);
+      return response.status === 401 ? attempt(await refresh(token)) : response;
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
