@@ -163,8 +163,8 @@ export function loadConfig(
       .string()
       .trim()
       .refine(
-        (v) => v.startsWith("sqlite:"),
-        "must start with sqlite: (e.g. sqlite:./data/soundgate.db)",
+        (v) => v.startsWith("sqlite:") || /^postgres(ql)?:\/\/./.test(v),
+        "must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database",
       ),
     "sqlite:./data/soundgate.db",
   );
