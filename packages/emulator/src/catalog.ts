@@ -7,6 +7,8 @@
 
 export type TrackAccess = "playable" | "preview" | "blocked";
 export type UserPlan = "Free" | "Pro Unlimited" | "Next Pro";
+export type Sharing = "public" | "private";
+export type EmbeddableBy = "all" | "me" | "none";
 
 export interface UserRecord {
   id: number;
@@ -45,6 +47,17 @@ export interface TrackRecord {
   artwork_url: string | null;
   waveform_url: string;
   access: TrackAccess;
+  /** Private tracks are seen only by their owner, or with their secret token. */
+  sharing: Sharing;
+  secret_token: string | null;
+  embeddable_by: EmbeddableBy;
+  purchase_url: string | null;
+  release: string | null;
+  isrc: string | null;
+  streamable: boolean;
+  reveal_stats: boolean;
+  reveal_comments: boolean;
+  storefront: StorefrontRecord | null;
   downloadable: boolean;
   commentable: boolean;
   playback_count: number;
@@ -57,6 +70,15 @@ export interface TrackRecord {
   release_date: { year: number; month: number; day: number } | null;
 }
 
+export interface StorefrontRecord {
+  title: string;
+  type: string;
+  link: string;
+  link_title: string | null;
+  description: string | null;
+  price: string | null;
+}
+
 export interface PlaylistRecord {
   id: number;
   user_id: number;
@@ -66,6 +88,15 @@ export interface PlaylistRecord {
   genre: string;
   tag_list: string;
   set_type: "playlist" | "album";
+  sharing: Sharing;
+  secret_token: string | null;
+  label_name: string | null;
+  license: string;
+  ean: string | null;
+  purchase_title: string | null;
+  purchase_url: string | null;
+  release: string | null;
+  release_date: { year: number; month: number; day: number } | null;
   artwork_url: string | null;
   track_ids: number[];
   outside_likes_count: number;
@@ -104,8 +135,8 @@ export class Catalog {
   readonly signInUsers: readonly UserRecord[];
 
   private readonly allUsers: readonly UserRecord[];
-  private readonly allTracks: readonly TrackRecord[];
-  private readonly allPlaylists: readonly PlaylistRecord[];
+  private readonly allTracks: TrackRecord[];
+  private readonly allPlaylists: PlaylistRecord[];
   private readonly usersByPermalink = new Map<string, UserRecord>();
   private readonly tracksByUser = new Map<number, number[]>();
   private readonly playlistsByUser = new Map<number, number[]>();
@@ -117,6 +148,16 @@ export class Catalog {
   // Reverse indexes so a like count is a lookup, not a scan of every user.
   private readonly trackLikers = new Map<number, Set<number>>();
   private readonly playlistLikers = new Map<number, Set<number>>();
+  // Reposts start empty: the seeded reposts_count numbers stand for the outside world.
+  private readonly trackReposts = new Map<number, number[]>();
+  private readonly playlistReposts = new Map<number, number[]>();
+  private readonly trackReposters = new Map<number, Set<number>>();
+  private readonly playlistReposters = new Map<number, Set<number>>();
+  /** user id → recently played track ids, most recent first (a streams request is a play). */
+  private readonly plays = new Map<number, number[]>();
+  private nextTrackId: number;
+  private nextPlaylistId: number;
+  private nextCommentId: number;
 
   constructor(data: CatalogData) {
     this.allUsers = data.users;
@@ -155,6 +196,9 @@ export class Catalog {
     for (const [userId, ids] of data.followings) {
       for (const id of ids) pushTo(this.followersOf, id, userId);
     }
+    this.nextTrackId = nextId(data.tracks);
+    this.nextPlaylistId = nextId(data.playlists);
+    this.nextCommentId = nextId(data.comments);
   }
 
   userByPermalink(permalink: string): UserRecord | undefined {
@@ -239,6 +283,199 @@ export class Catalog {
   unlikePlaylist(userId: number, playlistId: number): boolean {
     return unlike(this.playlistLikes, this.playlistLikers, userId, playlistId);
   }
+
+  // Reposts work like likes: a per-user list (newest first) and a reverse index.
+
+  repostedTrackIdsOf(userId: number): readonly number[] {
+    return this.trackReposts.get(userId) ?? [];
+  }
+
+  repostedPlaylistIdsOf(userId: number): readonly number[] {
+    return this.playlistReposts.get(userId) ?? [];
+  }
+
+  trackReposterIds(trackId: number): readonly number[] {
+    return [...(this.trackReposters.get(trackId) ?? [])];
+  }
+
+  playlistReposterIds(playlistId: number): readonly number[] {
+    return [...(this.playlistReposters.get(playlistId) ?? [])];
+  }
+
+  trackRepostsCount(track: TrackRecord): number {
+    return track.reposts_count + (this.trackReposters.get(track.id)?.size ?? 0);
+  }
+
+  userRepostsCount(user: UserRecord): number {
+    return (
+      user.reposts_count +
+      this.repostedTrackIdsOf(user.id).length +
+      this.repostedPlaylistIdsOf(user.id).length
+    );
+  }
+
+  repostTrack(userId: number, trackId: number): boolean {
+    return like(this.trackReposts, this.trackReposters, userId, trackId);
+  }
+
+  unrepostTrack(userId: number, trackId: number): boolean {
+    return unlike(this.trackReposts, this.trackReposters, userId, trackId);
+  }
+
+  repostPlaylist(userId: number, playlistId: number): boolean {
+    return like(this.playlistReposts, this.playlistReposters, userId, playlistId);
+  }
+
+  unrepostPlaylist(userId: number, playlistId: number): boolean {
+    return unlike(this.playlistReposts, this.playlistReposters, userId, playlistId);
+  }
+
+  /** Follows `targetId` (most recent first). Returns false when already following. */
+  follow(userId: number, targetId: number): boolean {
+    const list = this.followingsOf.get(userId) ?? [];
+    if (list.includes(targetId)) return false;
+    list.unshift(targetId);
+    this.followingsOf.set(userId, list);
+    const followers = this.followersOf.get(targetId) ?? [];
+    followers.unshift(userId);
+    this.followersOf.set(targetId, followers);
+    return true;
+  }
+
+  unfollow(userId: number, targetId: number): boolean {
+    const removed = removeFrom(this.followingsOf.get(userId), targetId);
+    removeFrom(this.followersOf.get(targetId), userId);
+    return removed;
+  }
+
+  /** Remembers a play for /me/recently-played/tracks (25 at most, no duplicates). */
+  recordPlay(userId: number, trackId: number): void {
+    const list = this.plays.get(userId) ?? [];
+    removeFrom(list, trackId);
+    list.unshift(trackId);
+    list.length = Math.min(list.length, RECENTLY_PLAYED_MAX);
+    this.plays.set(userId, list);
+  }
+
+  recentlyPlayedIdsOf(userId: number): readonly number[] {
+    return this.plays.get(userId) ?? [];
+  }
+
+  /** Adds an uploaded track as its owner's newest. */
+  addTrack(fields: Omit<TrackRecord, "id" | "permalink">): TrackRecord {
+    const track: TrackRecord = {
+      ...fields,
+      id: this.nextTrackId++,
+      permalink: this.permalinkFor("tracks", fields.user_id, fields.title),
+    };
+    this.allTracks.push(track);
+    this.tracks.set(track.id, track);
+    unshiftTo(this.tracksByUser, track.user_id, track.id);
+    return track;
+  }
+
+  /** Deletes a track and everything that points at it: likes, reposts, plays, playlists, comments. */
+  deleteTrack(trackId: number): void {
+    const track = this.tracks.get(trackId);
+    if (!track) return;
+    this.tracks.delete(trackId);
+    removeFrom(this.allTracks, track);
+    removeFrom(this.tracksByUser.get(track.user_id), trackId);
+    for (const userId of this.trackLikers.get(trackId) ?? []) {
+      removeFrom(this.trackLikes.get(userId), trackId);
+    }
+    this.trackLikers.delete(trackId);
+    for (const userId of this.trackReposters.get(trackId) ?? []) {
+      removeFrom(this.trackReposts.get(userId), trackId);
+    }
+    this.trackReposters.delete(trackId);
+    for (const list of this.plays.values()) removeFrom(list, trackId);
+    for (const playlist of this.allPlaylists) {
+      playlist.track_ids = playlist.track_ids.filter((id) => id !== trackId);
+    }
+    this.commentsByTrack.delete(trackId);
+  }
+
+  addPlaylist(
+    fields: Omit<PlaylistRecord, "id" | "permalink">,
+    permalink?: string,
+  ): PlaylistRecord {
+    const playlist: PlaylistRecord = {
+      ...fields,
+      id: this.nextPlaylistId++,
+      permalink: this.permalinkFor("playlists", fields.user_id, permalink ?? fields.title),
+    };
+    this.allPlaylists.push(playlist);
+    this.playlists.set(playlist.id, playlist);
+    unshiftTo(this.playlistsByUser, playlist.user_id, playlist.id);
+    return playlist;
+  }
+
+  deletePlaylist(playlistId: number): void {
+    const playlist = this.playlists.get(playlistId);
+    if (!playlist) return;
+    this.playlists.delete(playlistId);
+    removeFrom(this.allPlaylists, playlist);
+    removeFrom(this.playlistsByUser.get(playlist.user_id), playlistId);
+    for (const userId of this.playlistLikers.get(playlistId) ?? []) {
+      removeFrom(this.playlistLikes.get(userId), playlistId);
+    }
+    this.playlistLikers.delete(playlistId);
+    for (const userId of this.playlistReposters.get(playlistId) ?? []) {
+      removeFrom(this.playlistReposts.get(userId), playlistId);
+    }
+    this.playlistReposters.delete(playlistId);
+  }
+
+  /** A permalink for `title` that none of the user's other tracks or playlists uses. */
+  permalinkFor(kind: "tracks" | "playlists", userId: number, title: string, except?: number) {
+    const table: ReadonlyMap<number, { permalink: string }> =
+      kind === "tracks" ? this.tracks : this.playlists;
+    const ids = kind === "tracks" ? this.trackIdsOf(userId) : this.playlistIdsOf(userId);
+    const taken = new Set(ids.filter((id) => id !== except).map((id) => table.get(id)?.permalink));
+    return uniquePermalink(title, taken);
+  }
+
+  addComment(fields: Omit<CommentRecord, "id">): CommentRecord {
+    const comment: CommentRecord = { ...fields, id: this.nextCommentId++ };
+    unshiftTo(this.commentsByTrack, comment.track_id, comment);
+    return comment;
+  }
+}
+
+const RECENTLY_PLAYED_MAX = 25;
+
+function nextId(records: readonly { id: number }[]): number {
+  return records.reduce((max, r) => Math.max(max, r.id), 0) + 1;
+}
+
+/** A URL slug of `title`, made unique with -2, -3, … */
+export function uniquePermalink(title: string, taken: ReadonlySet<string | undefined>): string {
+  const base =
+    title
+      .toLowerCase()
+      .normalize("NFKD")
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 80) || "untitled";
+  let slug = base;
+  for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
+  return slug;
+}
+
+function removeFrom<T>(list: T[] | undefined, item: T): boolean {
+  const index = list?.indexOf(item) ?? -1;
+  if (list && index >= 0) {
+    list.splice(index, 1);
+    return true;
+  }
+  return false;
+}
+
+function unshiftTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.unshift(value);
+  else map.set(key, [value]);
 }
 
 function like(

@@ -65,6 +65,8 @@ export function controlRoutes(state: EmulatorState): Hono<AppEnv> {
     return json({ expired });
   });
 
+  app.get("/_emulator/uploads", () => json(state.uploads));
+
   app.get("/_emulator/users", () =>
     json(
       state.catalog.signInUsers.map((user) => ({

@@ -11,6 +11,8 @@ export interface AppEnv {
 
 /** Largest request body the emulator reads; bigger ones get 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Multipart bodies on API paths carry audio and artwork (track uploads), so they may be bigger. */
+export const MAX_UPLOAD_BYTES = 128 * 1024 * 1024;
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const API_DOCS_LINK = "https://developers.soundcloud.com/docs/api/explorer/open-api";
@@ -101,7 +103,7 @@ const BODIES = new WeakMap<Request, Uint8Array>();
 
 type Capped = Uint8Array | "too_large" | "unreadable";
 
-async function readCapped(stream: ReadableStream<Uint8Array>): Promise<Capped> {
+async function readCapped(stream: ReadableStream<Uint8Array>, cap: number): Promise<Capped> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -110,7 +112,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>): Promise<Capped> {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
+      if (size > cap) {
         await reader.cancel().catch(() => {});
         return "too_large";
       }
@@ -129,17 +131,13 @@ async function readCapped(stream: ReadableStream<Uint8Array>): Promise<Capped> {
  */
 export const limitBody: MiddlewareHandler = async (c, next) => {
   const declared = c.req.header("content-length");
+  const cap = bodyCap(c.req.path, c.req.header("content-type"));
   const tooLarge = () =>
-    errorForPath(
-      c.req.path,
-      413,
-      "payload_too_large",
-      `bodies are limited to ${MAX_BODY_BYTES} bytes`,
-    );
-  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge();
+    errorForPath(c.req.path, 413, "payload_too_large", `bodies are limited to ${cap} bytes`);
+  if (declared !== undefined && Number(declared) > cap) return tooLarge();
   const stream = c.req.raw.body;
   if (stream) {
-    const bytes = await readCapped(stream);
+    const bytes = await readCapped(stream, cap);
     if (bytes === "too_large") return tooLarge();
     if (bytes === "unreadable") {
       return errorForPath(c.req.path, 400, "invalid_request", "could not read the request body");
@@ -149,19 +147,35 @@ export const limitBody: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
+function bodyCap(path: string, contentType: string | undefined): number {
+  return isApiPath(path) && mediaType(contentType) === "multipart/form-data"
+    ? MAX_UPLOAD_BYTES
+    : MAX_BODY_BYTES;
+}
+
+export type BytesResult = { ok: true; bytes: Uint8Array } | { ok: false; message: string };
+
+/** The raw body bytes (read once by limitBody, or here with the same cap). */
+export async function readBodyBytes(c: Context): Promise<BytesResult> {
+  const kept = BODIES.get(c.req.raw);
+  if (kept !== undefined) return { ok: true, bytes: kept };
+  // Not behind limitBody (a route used on its own): read with the same cap.
+  const stream = c.req.raw.body;
+  const cap = bodyCap(c.req.path, c.req.header("content-type"));
+  const read = stream ? await readCapped(stream, cap) : new Uint8Array();
+  if (read === "too_large") return { ok: false, message: "request body too large" };
+  if (read === "unreadable") return { ok: false, message: "could not read the request body" };
+  BODIES.set(c.req.raw, read);
+  return { ok: true, bytes: read };
+}
+
 export type BodyResult = { ok: true; text: string } | { ok: false; message: string };
 
 /** The body as strict UTF-8 (invalid bytes are a client error, not replacement characters). */
 export async function readBodyText(c: Context): Promise<BodyResult> {
-  let bytes = BODIES.get(c.req.raw);
-  if (bytes === undefined) {
-    // Not behind limitBody (a route used on its own): read with the same cap.
-    const stream = c.req.raw.body;
-    const read = stream ? await readCapped(stream) : new Uint8Array();
-    if (read === "too_large") return { ok: false, message: "request body too large" };
-    if (read === "unreadable") return { ok: false, message: "could not read the request body" };
-    bytes = read;
-  }
+  const read = await readBodyBytes(c);
+  if (!read.ok) return read;
+  const bytes = read.bytes;
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {

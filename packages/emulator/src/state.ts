@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { UploadRecord } from "./api/upload.js";
 import type { Catalog, UserRecord } from "./catalog.js";
 import {
   autoApproveProblem,
@@ -31,6 +32,8 @@ export class EmulatorState implements FaultRuntime {
   settings: Settings;
   stats: EmulatorStats = emptyStats();
   catalog: Catalog = seedCatalog();
+  /** Files received by `POST /tracks`, oldest first (shown at /_emulator/uploads). */
+  uploads: UploadRecord[] = [];
   grants: GrantStore;
 
   private readonly startSettings: Settings;
@@ -64,11 +67,12 @@ export class EmulatorState implements FaultRuntime {
     this.grants = new GrantStore(this.now);
   }
 
-  /** Back to the start options: tokens, codes, consents, stats, faults, config and seeded data. */
+  /** Back to the start options: tokens, codes, consents, stats, faults, config, seeded data and uploads. */
   reset(): void {
     this.settings = cloneSettings(this.startSettings);
     this.stats = emptyStats();
     this.catalog = seedCatalog();
+    this.uploads = [];
     this.grants = new GrantStore(this.now);
     this.faults.clear();
     this.clientCredentialsLimiter.clear();

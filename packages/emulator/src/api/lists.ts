@@ -7,6 +7,7 @@ import { renderContextOf } from "./lookup.js";
 import { readPageRequest, respondWithPage } from "./pagination.js";
 import { parseAccess, parseBoolean, parseSort } from "./query.js";
 import { renderPlaylist, renderTrack, renderUser } from "./representations.js";
+import { canSeePlaylist, canSeeTrack } from "./visibility.js";
 
 /**
  * The list endpoints differ only in what they list; paging, the `access`
@@ -31,7 +32,8 @@ export function respondTracks<E extends TokenEnv>(
   const query = new URL(c.req.url).searchParams;
   const page = readPageRequest(c, state);
   if (!page.ok) return page.response;
-  let list = tracks;
+  const viewerId = c.var.viewer.user?.id ?? null;
+  let list = tracks.filter((t) => canSeeTrack(t, viewerId));
   if (options.access !== null) {
     const access = parseAccess(query, options.access);
     if (!access.ok) return soundcloudError(400, access.message);
@@ -71,7 +73,8 @@ export function respondPlaylists<E extends TokenEnv>(
   const showTracks = parseBoolean(query, "show_tracks", true);
   if (!showTracks.ok) return soundcloudError(400, showTracks.message);
   const ctx = renderContextOf(c, state);
-  return respondWithPage(c, state, page.page, playlists, (p) =>
+  const visible = playlists.filter((p) => canSeePlaylist(p, ctx.viewerId));
+  return respondWithPage(c, state, page.page, visible, (p) =>
     renderPlaylist(ctx, p, { showTracks: showTracks.value }),
   );
 }

@@ -5,6 +5,7 @@ import type { EmulatorState } from "../state.js";
 import type { TokenEnv } from "./auth.js";
 import type { RenderContext } from "./representations.js";
 import { parseIdParam, type UrnKind } from "./urn.js";
+import { canSeePlaylist, canSeeTrack } from "./visibility.js";
 
 /**
  * Resolves a path parameter to a record: 400 when it is not a URN or id of the
@@ -35,25 +36,32 @@ export function findPlaylist(state: EmulatorState, raw: string): PlaylistRecord 
 }
 
 type Finder<T> = (state: EmulatorState, raw: string) => T | Response;
+/** Whether the caller may see the record (private tracks and playlists); a hidden one is a 404. */
+type Visible<T> = (record: T, viewerId: number | null, secretToken: string | null) => boolean;
 
 /**
  * Wraps a handler of a route under one resource (`/users/:user_urn/...`): the
- * path parameter is resolved first, and a bad or unknown one answers 400/404.
+ * path parameter is resolved first, and a bad, unknown or hidden one answers 400/404.
  */
-function under<T>(find: Finder<T>, param: string) {
+function under<T>(find: Finder<T>, param: string, visible?: Visible<T>) {
   return <E extends TokenEnv>(
     state: EmulatorState,
-    respond: (c: Context<E>, record: T) => Response,
+    respond: (c: Context<E>, record: T) => Response | Promise<Response>,
   ) =>
-    (c: Context<E>): Response => {
+    (c: Context<E>): Response | Promise<Response> => {
       const record = find(state, c.req.param(param) ?? "");
-      return record instanceof Response ? record : respond(c, record);
+      if (record instanceof Response) return record;
+      const secret = new URL(c.req.url).searchParams.get("secret_token");
+      if (visible && !visible(record, c.var.viewer.user?.id ?? null, secret)) {
+        return soundcloudError(404, `${param.replace(/_urn$/, "")} not found`);
+      }
+      return respond(c, record);
     };
 }
 
 export const forUser = under(findUser, "user_urn");
-export const forTrack = under(findTrack, "track_urn");
-export const forPlaylist = under(findPlaylist, "playlist_urn");
+export const forTrack = under(findTrack, "track_urn", canSeeTrack);
+export const forPlaylist = under(findPlaylist, "playlist_urn", canSeePlaylist);
 
 export function renderContextOf<E extends TokenEnv>(
   c: Context<E>,

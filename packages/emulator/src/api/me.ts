@@ -1,11 +1,12 @@
 import { Hono } from "hono";
-import { type AppEnv, json } from "../http.js";
+import { type AppEnv, json, soundcloudError } from "../http.js";
 import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
 import { respondPlaylists, respondTracks, respondUsers } from "./lists.js";
 import { recordsOf, renderContextOf } from "./lookup.js";
-import { ALL_ACCESS, DEFAULT_ACCESS } from "./query.js";
-import { renderMe } from "./representations.js";
+import { ALL_ACCESS, DEFAULT_ACCESS, parseAccess } from "./query.js";
+import { renderMe, renderTrack } from "./representations.js";
+import { canSeeTrack } from "./visibility.js";
 
 /** The `/me` family: the signed-in user's own data. Needs a user's token. */
 export function meRoutes(state: EmulatorState): Hono<AppEnv> {
@@ -56,6 +57,21 @@ export function meRoutes(state: EmulatorState): Hono<AppEnv> {
       .flatMap((id) => recordsOf(catalog.tracks, catalog.trackIdsOf(id)))
       .sort((a, b) => b.created_at - a.created_at || b.id - a.id);
     return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS });
+  });
+
+  app.get("/me/recently-played/tracks", userToken, (c) => {
+    const { catalog } = state;
+    const ctx = renderContextOf(c, state);
+    // Up to 25 full tracks, newest play first; no pagination, as the spec says.
+    const tracks = recordsOf(catalog.tracks, catalog.recentlyPlayedIdsOf(c.var.me.id));
+    const query = new URL(c.req.url).searchParams;
+    const access = parseAccess(query, ALL_ACCESS);
+    if (!access.ok) return soundcloudError(400, access.message);
+    return json(
+      tracks
+        .filter((t) => canSeeTrack(t, ctx.viewerId) && access.value.has(t.access))
+        .map((t) => renderTrack(ctx, t)),
+    );
   });
 
   return app;

@@ -77,12 +77,23 @@ export function respondWithPage<T, R>(
 ): Response {
   const slice = items.slice(page.offset, page.offset + page.limit).map(render);
   if (!page.linked) return json(slice);
+  return json(linkedPage(c, state, page, items.length, slice));
+}
+
+/** The `{collection, next_href}` body of one page, for lists that are always paginated. */
+export function linkedPage<R>(
+  c: Context,
+  state: EmulatorState,
+  page: PageRequest,
+  total: number,
+  slice: R[],
+): ScCollection<R> {
   const body: ScCollection<R> = { collection: slice };
   const nextOffset = page.offset + page.limit;
-  if (nextOffset < items.length) {
+  if (nextOffset < total) {
     body.next_href = nextHref(c, state, page.limit, nextOffset);
   }
-  return json(body);
+  return body;
 }
 
 function nextHref(c: Context, state: EmulatorState, limit: number, nextOffset: number): string {

@@ -15,6 +15,7 @@ import type {
   ScWebProfile,
 } from "./schema.js";
 import { urnOf } from "./urn.js";
+import { canSeeTrack } from "./visibility.js";
 
 /** What rendering needs: where "the API" lives, the data, and who is asking. */
 export interface RenderContext {
@@ -27,7 +28,7 @@ export interface RenderContext {
 
 const WEB = "https://soundcloud.com";
 /** Free accounts get 3 hours of uploads. */
-const FREE_UPLOAD_SECONDS = 3 * 60 * 60;
+export const FREE_UPLOAD_SECONDS = 3 * 60 * 60;
 
 /** Seeded images are stored as paths on the emulator's own origin (see images.ts). */
 function absoluteImage<T extends string | null>(ctx: RenderContext, path: T): T {
@@ -66,7 +67,7 @@ export function renderUser(ctx: RenderContext, user: UserRecord): ScUser {
     plan: user.plan,
     playlist_count: catalog.playlistIdsOf(user.id).length,
     public_favorites_count: catalog.likedTrackIdsOf(user.id).length,
-    reposts_count: user.reposts_count,
+    reposts_count: catalog.userRepostsCount(user),
     track_count: catalog.trackIdsOf(user.id).length,
     uri: `${ctx.base}/users/${urn}`,
     urn,
@@ -119,6 +120,7 @@ export function renderTrack(
     options.showUserFavorite === true && ctx.viewerId !== null
       ? catalog.hasLikedTrack(ctx.viewerId, track.id)
       : false;
+  const isOwner = ctx.viewerId === track.user_id;
   return {
     access: track.access,
     artwork_url: absoluteImage(ctx, track.artwork_url),
@@ -132,11 +134,11 @@ export function renderTrack(
     download_url: track.downloadable ? `${uri}/download` : null,
     downloadable: track.downloadable,
     duration: track.duration,
-    embeddable_by: "all",
+    embeddable_by: track.embeddable_by,
     favoritings_count: catalog.favoritingsCount(track),
     genre: track.genre,
     id: track.id,
-    isrc: null,
+    isrc: track.isrc,
     key_signature: track.key_signature,
     kind: "track",
     label_name: track.label_name,
@@ -145,18 +147,20 @@ export function renderTrack(
     permalink_url: `${WEB}/${owner.permalink}/${track.permalink}`,
     playback_count: track.playback_count,
     purchase_title: null,
-    purchase_url: null,
-    release: null,
+    purchase_url: track.purchase_url,
+    release: track.release,
     release_day: track.release_date?.day ?? null,
     release_month: track.release_date?.month ?? null,
     release_year: track.release_date?.year ?? null,
-    reposts_count: track.reposts_count,
-    reveal_comments: true,
-    reveal_stats: true,
-    secret_uri: null,
-    sharing: "public",
+    reposts_count: catalog.trackRepostsCount(track),
+    reveal_comments: track.reveal_comments,
+    reveal_stats: track.reveal_stats,
+    // Only the owner learns the secret link of a private track.
+    secret_uri:
+      isOwner && track.secret_token !== null ? `${uri}?secret_token=${track.secret_token}` : null,
+    sharing: track.sharing,
     stream_url: `${uri}/stream`,
-    streamable: track.access !== "blocked",
+    streamable: track.streamable && track.access !== "blocked",
     tag_list: track.tag_list,
     title: track.title,
     uri,
@@ -179,34 +183,34 @@ export function renderPlaylist(
   const uri = `${ctx.base}/playlists/${urn}`;
   const tracks = playlist.track_ids
     .map((id) => catalog.tracks.get(id))
-    .filter((t): t is TrackRecord => t !== undefined);
+    .filter((t): t is TrackRecord => t !== undefined && canSeeTrack(t, ctx.viewerId));
   const rendered: ScPlaylist = {
     artwork_url: absoluteImage(ctx, playlist.artwork_url),
     created_at: formatScDate(playlist.created_at),
     description: playlist.description,
     downloadable: false,
     duration: tracks.reduce((sum, t) => sum + t.duration, 0),
-    ean: null,
+    ean: playlist.ean,
     embeddable_by: "all",
     genre: playlist.genre,
     id: playlist.id,
     kind: "playlist",
     label: null,
     label_id: null,
-    label_name: null,
+    label_name: playlist.label_name,
     last_modified: formatScDate(playlist.last_modified),
-    license: "all-rights-reserved",
+    license: playlist.license,
     likes_count: catalog.playlistLikesCount(playlist),
     permalink: playlist.permalink,
     permalink_url: `${WEB}/${owner.permalink}/sets/${playlist.permalink}`,
     playlist_type: playlist.set_type,
-    purchase_title: null,
-    purchase_url: null,
-    release: null,
-    release_day: null,
-    release_month: null,
-    release_year: null,
-    sharing: "public",
+    purchase_title: playlist.purchase_title,
+    purchase_url: playlist.purchase_url,
+    release: playlist.release,
+    release_day: playlist.release_date?.day ?? null,
+    release_month: playlist.release_date?.month ?? null,
+    release_year: playlist.release_date?.year ?? null,
+    sharing: playlist.sharing,
     streamable: true,
     tag_list: playlist.tag_list,
     tags: playlist.tag_list,
@@ -246,7 +250,7 @@ export function renderComment(ctx: RenderContext, comment: CommentRecord): ScCom
       last_modified: formatScDate(author.last_modified),
       permalink: author.permalink,
       permalink_url: `${WEB}/${author.permalink}`,
-      reposts_count: author.reposts_count,
+      reposts_count: catalog.userRepostsCount(author),
       uri: `${ctx.base}/users/${userUrn}`,
       urn: userUrn,
       username: author.username,

@@ -2,11 +2,18 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { type AppEnv, isApiPath } from "../http.js";
 import type { EmulatorState } from "../state.js";
+import { commentRoutes } from "./comments.js";
+import { feedRoutes } from "./feed.js";
+import { followingRoutes } from "./followings.js";
 import { likeRoutes } from "./likes.js";
 import { meRoutes } from "./me.js";
+import { playlistWriteRoutes } from "./playlist-writes.js";
 import { playlistRoutes } from "./playlists.js";
+import { repostRoutes } from "./reposts.js";
 import { resolveRoutes } from "./resolve.js";
+import { trackWriteRoutes } from "./track-writes.js";
 import { trackRoutes } from "./tracks.js";
+import { uploadRoutes } from "./upload.js";
 import { userRoutes } from "./users.js";
 
 /**
@@ -27,10 +34,17 @@ export function apiRoutes(state: EmulatorState): Hono<AppEnv> {
   app.use("*", (c, next) => (isApiPath(c.req.path) ? allowBrowsers(c, next) : next()));
   for (const routes of [
     meRoutes,
+    feedRoutes,
+    followingRoutes,
     trackRoutes,
+    trackWriteRoutes,
+    uploadRoutes,
+    commentRoutes,
     userRoutes,
     playlistRoutes,
+    playlistWriteRoutes,
     likeRoutes,
+    repostRoutes,
     resolveRoutes,
   ]) {
     app.route("/", routes(state));

@@ -194,3 +194,36 @@ export interface ScCollection<T> {
   collection: T[];
   next_href?: string;
 }
+
+/** One entry of `/me/feed`: a track or playlist, posted or reposted by someone you follow. */
+export interface ScActivity {
+  type: "track" | "track:repost" | "playlist" | "playlist:repost";
+  created_at: string;
+  origin: ScTrack | ScPlaylist;
+  /** URN of the reposter, on `*:repost` entries. */
+  reposter?: string;
+}
+
+/** The Activities object: always paginated, with a `future_href` to poll for newer entries. */
+export interface ScActivities {
+  collection: ScActivity[];
+  next_href?: string;
+  future_href: string;
+}
+
+/** A track's storefront (PUT /tracks/{urn}/storefront). */
+export interface ScStorefront {
+  track_urn: string;
+  title: string;
+  type: string;
+  link: string;
+  link_title: string | null;
+  description: string | null;
+  image_url: string | null;
+  price: string | null;
+}
+
+/** SoundCloud's simple status bodies: `{"status": "200 - OK"}` and friends. */
+export interface ScStatus {
+  status: string;
+}

@@ -5,9 +5,8 @@ import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
 import { respondTracks, respondUsers } from "./lists.js";
 import { forTrack, recordsOf, renderContextOf } from "./lookup.js";
-import { readPageRequest, respondWithPage } from "./pagination.js";
 import { DEFAULT_ACCESS, parseList } from "./query.js";
-import { renderComment, renderStreams, renderTrack } from "./representations.js";
+import { renderStreams, renderTrack } from "./representations.js";
 import { parseIdParam } from "./urn.js";
 
 /** `/tracks`: search, single tracks and what hangs off them. Any token works. */
@@ -42,22 +41,22 @@ export function trackRoutes(state: EmulatorState): Hono<AppEnv> {
   app.get(
     "/tracks/:track_urn/streams",
     anyToken,
-    forTrack(state, (_c, track) => {
+    forTrack(state, (c, track) => {
       if (track.access === "blocked") return soundcloudError(404, "no streams for this track");
+      // Asking for stream URLs is what a player does before it plays.
+      const viewer = c.var.viewer.user;
+      if (viewer) state.catalog.recordPlay(viewer.id, track.id);
       return json(renderStreams(track));
     }),
   );
 
   app.get(
-    "/tracks/:track_urn/comments",
+    "/tracks/:track_urn/preview",
     anyToken,
-    forTrack(state, (c, track) => {
-      const page = readPageRequest(c, state);
-      if (!page.ok) return page.response;
-      const ctx = renderContextOf(c, state);
-      return respondWithPage(c, state, page.page, state.catalog.commentsOn(track.id), (comment) =>
-        renderComment(ctx, comment),
-      );
+    forTrack(state, (_c, track) => {
+      if (track.access === "blocked") return soundcloudError(404, "no preview for this track");
+      const location = renderStreams(track).preview_mp3_128_url as string;
+      return json({ status: "302 - Found", location }, 302, { location });
     }),
   );
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { UserRecord } from "../catalog.js";
+import type { Catalog, UserRecord } from "../catalog.js";
 import { type AppEnv, json } from "../http.js";
 import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
@@ -91,12 +91,38 @@ export function userRoutes(state: EmulatorState): Hono<AppEnv> {
   );
 
   app.get(
+    "/users/:user_urn/related",
+    anyToken,
+    forUser(state, (c, user) => {
+      return respondUsers(c, state, relatedUsers(state.catalog, user));
+    }),
+  );
+
+  app.get(
     "/users/:user_urn/web-profiles",
     anyToken,
     forUser(state, (_c, user) => json(renderWebProfiles(user))),
   );
 
   return app;
+}
+
+/**
+ * Related artists: whoever uploads in the genres this user uploads in, most followed
+ * first; for someone who uploads nothing, the people they follow.
+ */
+function relatedUsers(catalog: Catalog, user: UserRecord): UserRecord[] {
+  const genresOf = (id: number) =>
+    new Set(catalog.trackIdsOf(id).map((t) => catalog.tracks.get(t)?.genre));
+  const mine = genresOf(user.id);
+  if (mine.size === 0) return recordsOf(catalog.users, catalog.followingIdsOf(user.id));
+  return catalog
+    .allUserList()
+    .filter((other) => other.id !== user.id && [...genresOf(other.id)].some((g) => mine.has(g)))
+    .sort(
+      (a, b) =>
+        catalog.followerIdsOf(b.id).length - catalog.followerIdsOf(a.id).length || a.id - b.id,
+    );
 }
 
 function userMatches(user: UserRecord, q: string): boolean {
