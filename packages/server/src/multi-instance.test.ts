@@ -1,0 +1,146 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import {
+  approveAtEmulator,
+  CookieJar,
+  TEST_ENCRYPTION_KEYS,
+} from "../../../test-support/gateway.js";
+import { type GatewayProcess, spawnGateway } from "../../../test-support/gateway-process.js";
+import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+
+const PUBLIC = "http://gateway.test";
+const CLIENT = { client_id: "multi-client", client_secret: "multi-secret" };
+
+let emulator: TestEmulator;
+let database: TestDatabase | undefined;
+let gateways: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+  database = await createTestDatabase();
+  if (!database) return;
+  await fetch(`${emulator.url}/_emulator/clients`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ...CLIENT, redirect_uris: [`${PUBLIC}/auth/soundcloud/redirect`] }),
+  });
+  const env = {
+    SOUNDCLOUD_CLIENT_ID: CLIENT.client_id,
+    SOUNDCLOUD_CLIENT_SECRET: CLIENT.client_secret,
+    SOUNDCLOUD_AUTH_URL: emulator.url,
+    SOUNDCLOUD_API_URL: emulator.url,
+    SOUNDGATE_PUBLIC_URL: PUBLIC,
+    SOUNDGATE_ALLOWED_RETURN_TO: `${PUBLIC}/`,
+    SOUNDGATE_DATABASE_URL: database.url,
+    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+  };
+  // One at a time: the first runs the migrations.
+  for (let i = 0; i < 3; i++) gateways.push(await spawnGateway(env));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.stop()));
+  await emulator.close();
+  await database?.drop();
+});
+
+async function sql(text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: database?.url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** BFF login that starts on one instance and completes on another. */
+async function login(first: GatewayProcess, second: GatewayProcess): Promise<CookieJar> {
+  const jar = new CookieJar();
+  const start = await fetch(`${first.url}/auth/soundcloud/login`, { redirect: "manual" });
+  jar.take(start);
+  const redirect = await approveAtEmulator(emulator, start.headers.get("location") ?? "");
+  const back = await fetch(`${second.url}${redirect.pathname}${redirect.search}`, {
+    redirect: "manual",
+    headers: { Cookie: jar.header() },
+  });
+  expect(back.status).toBe(303);
+  jar.take(back);
+  expect(jar.cookies.has("soundgate_session")).toBe(true);
+  return jar;
+}
+
+async function expireEverywhere(): Promise<void> {
+  await sql("update connections set expires_at = 0");
+  await fetch(`${emulator.url}/_emulator/tokens/expire`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: "{}",
+  });
+}
+
+describe("three gateway instances on one Postgres database", () => {
+  it("complete a flow started on another instance", async (context) => {
+    if (!database) return context.skip();
+    const jar = await login(gateways[0] as GatewayProcess, gateways[1] as GatewayProcess);
+    const session = await fetch(`${gateways[2]?.url}/auth/session`, {
+      headers: { Cookie: jar.header() },
+    });
+    expect(await session.json()).toMatchObject({ user: { username: "nightjar-audio" } });
+  });
+
+  it("turn 300 concurrent calls with an expired token into exactly 1 refresh and 300 successes", async (context) => {
+    if (!database) return context.skip();
+    const jar = await login(gateways[0] as GatewayProcess, gateways[2] as GatewayProcess);
+    await expireEverywhere();
+    const before = await emulator.stats();
+    const responses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        fetch(`${gateways[i % 3]?.url}/api/soundcloud/me`, { headers: { Cookie: jar.header() } }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(300);
+    const stats = await emulator.stats();
+    expect(stats.token_requests.refresh_token - before.token_requests.refresh_token).toBe(1);
+    expect(stats.refresh_reuse).toBe(before.refresh_reuse);
+    expect(stats.token_errors.invalid_grant ?? 0).toBe(before.token_errors.invalid_grant ?? 0);
+  });
+
+  it("keep serving when one instance is killed with SIGKILL mid-load, and lose nothing stored", async (context) => {
+    if (!database) return context.skip();
+    const [a, b, victim] = gateways as [GatewayProcess, GatewayProcess, GatewayProcess];
+    const jar = await login(a, b);
+    await expireEverywhere();
+    const before = await sql("select id, version from connections order by id");
+    const statsBefore = await emulator.stats();
+
+    const load = Array.from({ length: 300 }, (_, i) => {
+      const target = [a, b, victim][i % 3] as GatewayProcess;
+      return fetch(`${target.url}/api/soundcloud/me`, { headers: { Cookie: jar.header() } }).then(
+        (r) => ({ target, status: r.status }),
+        () => ({ target, status: 0 }),
+      );
+    });
+    // Kill one instance while requests (and possibly the refresh) are in flight.
+    setTimeout(() => void victim.kill9(), 15);
+    const results = await Promise.all(load);
+    const survivors = results.filter((r) => r.target !== victim);
+    // The kill landed mid-load: some of the victim's requests never got an answer.
+    expect(results.filter((r) => r.target === victim && r.status === 0).length).toBeGreaterThan(0);
+    expect(survivors.every((r) => r.status === 200)).toBe(true);
+    gateways = [a, b];
+
+    // Every stored connection is still there, readable and working, or the refresh had
+    // not happened: never a lost row or a half-written token.
+    const after = await sql("select id, version, status from connections order by id");
+    expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
+    expect(after.every((r) => r.status === "active")).toBe(true);
+    const again = await fetch(`${a.url}/api/soundcloud/me`, { headers: { Cookie: jar.header() } });
+    expect(again.status).toBe(200);
+    const stats = await emulator.stats();
+    expect(stats.refresh_reuse).toBe(statsBefore.refresh_reuse);
+  });
+});
