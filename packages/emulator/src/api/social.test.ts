@@ -3,7 +3,6 @@ import { type RunningEmulator, startEmulator } from "../server.js";
 import {
   api,
   clientCredentials,
-  configure,
   loginTokens,
   reset,
   TEST_CLIENT,
