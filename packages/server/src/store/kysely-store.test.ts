@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { GatewayStore, NewFlow } from "./store.js";
 
@@ -24,6 +26,9 @@ async function fileStore(): Promise<{ store: GatewayStore; url: string }> {
 function flow(id: string, now: number): NewFlow {
   return {
     id,
+    kind: "result",
+    appUserId: null,
+    browserBinding: null,
     verifier: "sealed-verifier",
     redirectUri: "http://gw/redirect",
     returnTo: "http://app/cb",
@@ -82,5 +87,84 @@ describe("SQLite store", () => {
     const reopened = await openSqliteStore(url);
     stores.push(reopened);
     expect(await reopened.getFlow("kept", 1)).toMatchObject({ returnTo: "http://app/cb" });
+  });
+});
+
+describe("Postgres store", () => {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("lets exactly one of many concurrent claims win, across two pools", async (context) => {
+    if (!database) return context.skip();
+    const one = await openPostgresStore(database.url);
+    const two = await openPostgresStore(database.url);
+    stores.push(one, two);
+    await one.createFlow(flow("pg1", 0));
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? two : one).claimFlow("pg1", 10)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    await one.completeFlow("pg1", "sealed", 5_000);
+    const takes = await Promise.all([
+      one.takeFlowOutcome("pg1", 20),
+      two.takeFlowOutcome("pg1", 20),
+    ]);
+    expect(takes.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("serializes work under one lock key across pools, and not across keys", async (context) => {
+    if (!database) return context.skip();
+    const one = await openPostgresStore(database.url);
+    const two = await openPostgresStore(database.url);
+    stores.push(one, two);
+    let inside = 0;
+    let maxInside = 0;
+    const work = async () => {
+      inside++;
+      maxInside = Math.max(maxInside, inside);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inside--;
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? two : one).withLock("k", work)));
+    expect(maxInside).toBe(1);
+    maxInside = 0;
+    await Promise.all([one.withLock("x", work), two.withLock("y", work)]);
+    expect(maxInside).toBe(2);
+  });
+
+  it("compares and swaps connection versions", async (context) => {
+    if (!database) return context.skip();
+    const store = await openPostgresStore(database.url);
+    stores.push(store);
+    const write = {
+      id: "c1",
+      soundcloudUserId: 1000001,
+      soundcloudUrn: "soundcloud:users:1000001",
+      userJson: "{}",
+      accessToken: "a",
+      refreshToken: "r",
+      scope: "",
+      expiresAt: 10,
+    };
+    await store.putConnection(write, 1);
+    expect((await store.getConnection("c1"))?.version).toBe(1);
+    const tokens = { accessToken: "a2", refreshToken: "r2", scope: "", expiresAt: 20 };
+    const results = await Promise.all([
+      store.updateConnectionTokens("c1", tokens, 1, 2),
+      store.updateConnectionTokens("c1", tokens, 1, 2),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.getConnection("c1")).toMatchObject({
+      version: 2,
+      expiresAt: 20,
+      soundcloudUserId: 1000001,
+    });
+    await store.putConnection(write, 3);
+    expect((await store.getConnection("c1"))?.version).toBe(3);
   });
 });
