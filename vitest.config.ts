@@ -16,7 +16,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "apps/*/e2e/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "apps/*/e2e/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,6 +1,6 @@
 // Shared by tests across packages: a real emulator on a free port, with one registered
 // client, plus small helpers to drive it over HTTP.
-import { type EmulatorOptions, startEmulator } from "@soundgate/emulator";
+import { type EmulatorOptions, type EmulatorStats, startEmulator } from "@soundgate/emulator";
 import {
   buildAuthorizeUrl,
   createPkce,
@@ -31,12 +31,8 @@ export interface TestEmulator {
   close(): Promise<void>;
 }
 
-export interface EmulatorStatsJson {
-  token_requests: { authorization_code: number; refresh_token: number; client_credentials: number };
-  token_errors: Record<string, number>;
-  refresh_reuse: number;
-  api_requests: number;
-}
+/** What GET /_emulator/stats answers. */
+export type EmulatorStatsJson = EmulatorStats;
 
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
   const emulator = await startEmulator({
