@@ -3,6 +3,7 @@
 // process) and the server under test do not share an event loop.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
@@ -85,4 +86,108 @@ export async function alternate(rounds, runs) {
     };
   }
   return summary;
+}
+
+/** The emulator in its own process, with auto-approve so logins need no clicks. */
+export async function startEmulatorProcess() {
+  const emulator = await startProcess(["packages/emulator/dist/cli.js", "--port", "0"]);
+  await post(`${emulator.url}/_emulator/config`, { auto_approve: true });
+  return emulator;
+}
+
+export async function post(url, body, headers = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  if (response.status >= 300)
+    throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : response.json();
+}
+
+export const BENCH_KEYS = `bench:${Buffer.alloc(32, 9).toString("base64")}`;
+
+/** `soundgate serve` against the emulator process, with a client registered for it. */
+export async function startGatewayProcess(emulatorUrl, database, extraEnv = {}) {
+  const publicUrl = "http://gateway.bench";
+  const client = { client_id: "bench-gateway", client_secret: "bench-gateway-secret" };
+  await post(`${emulatorUrl}/_emulator/clients`, {
+    ...client,
+    redirect_uris: [`${publicUrl}/auth/soundcloud/redirect`],
+  });
+  return startProcess(["packages/server/dist/cli.js", "serve", "--port", "0"], {
+    SOUNDCLOUD_CLIENT_ID: client.client_id,
+    SOUNDCLOUD_CLIENT_SECRET: client.client_secret,
+    SOUNDCLOUD_AUTH_URL: emulatorUrl,
+    SOUNDCLOUD_API_URL: emulatorUrl,
+    SOUNDGATE_PUBLIC_URL: publicUrl,
+    SOUNDGATE_ALLOWED_RETURN_TO: `${publicUrl}/`,
+    SOUNDGATE_DATABASE_URL: database,
+    SOUNDGATE_ENCRYPTION_KEYS: BENCH_KEYS,
+    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+    SOUNDGATE_LOG_LEVEL: "silent",
+    ...extraEnv,
+  });
+}
+
+/** A BFF login through the gateway (auto-approved at the emulator); returns the Cookie header. */
+export async function bffLogin(gatewayUrl) {
+  const start = await fetch(`${gatewayUrl}/auth/soundcloud/login`, { redirect: "manual" });
+  const login = cookiePair(start);
+  const approve = await fetch(start.headers.get("location"), { redirect: "manual" });
+  const back = new URL(approve.headers.get("location"));
+  const done = await fetch(`${gatewayUrl}${back.pathname}${back.search}`, {
+    redirect: "manual",
+    headers: { Cookie: login },
+  });
+  const session = cookiePair(done, "soundgate_session");
+  if (!session) throw new Error(`BFF login failed: ${done.status}`);
+  return session;
+}
+
+function cookiePair(response, name) {
+  const lines = response.headers.getSetCookie();
+  const line = name ? lines.find((l) => l.startsWith(`${name}=`)) : lines[0];
+  return line ? line.split(";")[0] : "";
+}
+
+/** A fresh Postgres database on 127.0.0.1:5432, or undefined when none is reachable. */
+export async function postgresDatabase() {
+  const pg = (await import("pg")).default;
+  const admin = new pg.Client({ connectionString: "postgres://postgres@127.0.0.1:5432/postgres" });
+  try {
+    await admin.connect();
+  } catch {
+    return undefined;
+  }
+  const name = `soundgate_bench_${process.pid}_${Date.now()}`;
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  return {
+    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    async drop() {
+      const client = new pg.Client({
+        connectionString: "postgres://postgres@127.0.0.1:5432/postgres",
+      });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+export async function stats(emulatorUrl) {
+  return (await fetch(`${emulatorUrl}/_emulator/stats`)).json();
+}
+
+/** Resident memory of a process in MiB (Linux). */
+export function rssMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return undefined;
+  }
 }
