@@ -1,7 +1,8 @@
-import type { Me } from "./api-types.js";
+import { Paginated } from "./api/pagination.js";
+import type { Me } from "./api/types.js";
 import { resolveEndpoints } from "./endpoints.js";
 import { SoundgateError, type SoundgateErrorCode } from "./errors.js";
-import { DEFAULT_TIMEOUT_MS, type FetchLike, sendBuffered } from "./http.js";
+import { type BufferedResponse, DEFAULT_TIMEOUT_MS, type FetchLike, sendBuffered } from "./http.js";
 import {
   parseRetryAfter,
   type RetryPolicy,
@@ -17,6 +18,7 @@ export interface ApiClientOptions {
   /** Default https://api.soundcloud.com. Tokens are only ever sent to this origin. */
   apiBaseUrl?: string | undefined;
   fetch?: FetchLike | undefined;
+  /** Deadline of each request, body included. Default 10 s. */
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   now?: (() => number) | undefined;
@@ -28,7 +30,16 @@ export interface RequestOptions {
   query?: Record<string, QueryValue> | undefined;
   /** A JSON-serialisable body (sent as JSON) or a ready BodyInit (FormData, URLSearchParams...). */
   body?: unknown;
+  /** Extra headers (Accept, say). Authorization is always the client's own. */
+  headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
+  /** This request's deadline, instead of the client's. */
+  timeoutMs?: number | undefined;
+}
+
+/** An API answer as it came, whatever its status (see `send`). */
+export interface ApiResponse extends BufferedResponse {
+  url: string;
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
@@ -40,10 +51,11 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
  */
 export class ApiClient {
   readonly apiBaseUrl: string;
+  /** The transport (default: the global fetch) and deadline, for calls built outside `send`. */
+  readonly fetch: FetchLike | undefined;
+  readonly timeoutMs: number;
   readonly #origin: string;
   readonly #auth: TokenProvider;
-  readonly #fetch: FetchLike | undefined;
-  readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
   readonly #now: () => number;
 
@@ -52,8 +64,8 @@ export class ApiClient {
     this.#origin = new URL(this.apiBaseUrl).origin;
     const auth = options.auth;
     this.#auth = typeof auth === "string" ? { getAccessToken: async () => auth } : auth;
-    this.#fetch = options.fetch;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fetch = options.fetch;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#retry = resolveRetryPolicy(options.retry);
     this.#now = options.now ?? Date.now;
   }
@@ -68,11 +80,26 @@ export class ApiClient {
   }
 
   /**
-   * Any API call. `path` is relative to the API base (`/tracks/soundcloud:tracks:1`) or
-   * an absolute URL on the API origin (a `next_href`); any other host is refused so a
-   * token is never sent elsewhere.
+   * Any API call, parsed as JSON. `path` is relative to the API base
+   * (`/tracks/soundcloud:tracks:1`) or an absolute URL on the API origin (a `next_href`);
+   * any other host is refused so a token is never sent elsewhere. A 302 (`/resolve`)
+   * answers its JSON body; any other non-2xx status is a SoundgateError.
    */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options);
+    const { status } = response;
+    if ((status >= 200 && status < 300) || status === 302 || status === 303) {
+      return parseJson<T>(response.text, status);
+    }
+    throw apiError(status, parseRetryAfter(response.headers.get("retry-after"), this.#now()));
+  }
+
+  /**
+   * Like `request`, but hands back the final response whatever its status, after the
+   * same token handling and retries: for callers that show SoundCloud's own answer
+   * (the CLI's `api` command) or read headers (`Location`).
+   */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
     const url = this.resolveUrl(path, options.query);
     const verb = method.toUpperCase();
     const { body, contentType } = encodeBody(options.body);
@@ -81,33 +108,59 @@ export class ApiClient {
       const token = await this.#auth.getAccessToken({ signal: options.signal });
       const headers: Record<string, string> = {
         Accept: "application/json",
+        ...options.headers,
         Authorization: `OAuth ${token}`,
       };
       if (contentType) headers["Content-Type"] = contentType;
       const response = await sendBuffered(
         url,
         { method: verb, headers, ...(body === undefined ? {} : { body }) },
-        { fetch: this.#fetch, timeoutMs: this.#timeoutMs, signal: options.signal },
+        {
+          fetch: this.fetch,
+          timeoutMs: options.timeoutMs ?? this.timeoutMs,
+          signal: options.signal,
+        },
       );
-      if (response.status >= 200 && response.status < 300)
-        return parseJson<T>(response.text, response.status);
-      if (response.status === 302 || response.status === 303) {
-        // /resolve answers 302 with a JSON body naming the resource.
-        return parseJson<T>(response.text, response.status);
-      }
       if (response.status === 401 && !retriedAuth && this.#auth.handleUnauthorized) {
         retriedAuth = true;
         if (await this.#auth.handleUnauthorized(token)) continue;
       }
-      const retryAfter = parseRetryAfter(response.headers.get("retry-after"), this.#now());
       const transient = response.status === 429 || response.status >= 500;
-      const wait =
-        transient && IDEMPOTENT.has(verb)
-          ? retryDelay(attempt + 1, retryAfter, this.#retry)
-          : undefined;
-      if (wait === undefined) throw apiError(response.status, retryAfter);
+      if (!transient || !IDEMPOTENT.has(verb)) return { ...response, url };
+      const retryAfter = parseRetryAfter(response.headers.get("retry-after"), this.#now());
+      const wait = retryDelay(attempt + 1, retryAfter, this.#retry);
+      if (wait === undefined) return { ...response, url };
       await sleep(wait, options.signal);
     }
+  }
+
+  /**
+   * Runs `attempt` with a valid access token; if it answers 401, asks the provider for
+   * a new token and, when `replayable`, runs it once more. For requests built outside
+   * `send`, such as a streamed upload whose body can be produced again from a Blob.
+   */
+  async withToken<R extends { status: number }>(
+    attempt: (token: string) => Promise<R>,
+    options: { signal?: AbortSignal | undefined; replayable: boolean },
+  ): Promise<R> {
+    const token = await this.#auth.getAccessToken({ signal: options.signal });
+    const first = await attempt(token);
+    if (first.status !== 401 || !options.replayable || !this.#auth.handleUnauthorized) {
+      return first;
+    }
+    if (!(await this.#auth.handleUnauthorized(token))) return first;
+    return attempt(await this.#auth.getAccessToken({ signal: options.signal }));
+  }
+
+  /**
+   * A list endpoint, page by page or item by item (`for await`), following `next_href`
+   * on the API origin only.
+   */
+  paginate<T>(
+    path: string,
+    options: { query?: Record<string, QueryValue>; limit?: number; signal?: AbortSignal } = {},
+  ): Paginated<T> {
+    return new Paginated<T>(this, path, options);
   }
 
   resolveUrl(path: string, query?: Record<string, QueryValue>): string {
@@ -145,7 +198,7 @@ function encodeBody(body: unknown): { body?: BodyInit; contentType?: string } {
   return { body: JSON.stringify(body), contentType: "application/json" };
 }
 
-function parseJson<T>(text: string, status: number): T {
+export function parseJson<T>(text: string, status: number): T {
   if (text === "") return undefined as T;
   try {
     return JSON.parse(text) as T;
@@ -158,7 +211,7 @@ function parseJson<T>(text: string, status: number): T {
   }
 }
 
-function apiError(status: number, retryAfter: number | undefined): SoundgateError {
+export function apiError(status: number, retryAfter: number | undefined): SoundgateError {
   const [code, message] = describeApiStatus(status);
   return new SoundgateError(code, message, { status, retryAfter });
 }
@@ -167,6 +220,9 @@ function describeApiStatus(status: number): [SoundgateErrorCode, string] {
   if (status === 401) return ["unauthorized", "SoundCloud rejected the access token (HTTP 401)"];
   if (status === 403) return ["forbidden", "SoundCloud refused access to this resource (HTTP 403)"];
   if (status === 404) return ["not_found", "SoundCloud has no such resource (HTTP 404)"];
+  if (status === 422) {
+    return ["api_error", "SoundCloud could not process the request's fields (HTTP 422)"];
+  }
   if (status === 429) return ["rate_limited", "SoundCloud is rate limiting this app (HTTP 429)"];
   if (status >= 500) return ["upstream_unavailable", `SoundCloud's API failed (HTTP ${status})`];
   return ["api_error", `SoundCloud refused the request (HTTP ${status})`];

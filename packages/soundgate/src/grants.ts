@@ -1,7 +1,7 @@
 import { SoundgateError } from "./errors.js";
-import { sendBuffered } from "./http.js";
 import { type OAuthClientOptions, resolveOAuthClient } from "./oauth-client.js";
 import { isValidCodeVerifier } from "./pkce.js";
+import { postSignOut } from "./sign-out.js";
 import { postTokenRequest } from "./token-endpoint.js";
 import { parseTokenResponse, type TokenSet } from "./token-set.js";
 
@@ -103,21 +103,9 @@ export async function signOut(
   params: { accessToken: string; signal?: AbortSignal | undefined },
 ): Promise<void> {
   const client = resolveOAuthClient(options);
-  if (!params.accessToken)
-    throw new SoundgateError("invalid_argument", "An access token is required to sign out");
-  const response = await sendBuffered(
-    client.endpoints.signOutUrl,
-    {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ access_token: params.accessToken }),
-    },
-    { fetch: client.fetch, timeoutMs: client.timeoutMs, signal: params.signal },
-  );
-  if (response.status >= 200 && response.status < 300) return;
-  if (response.status === 401) return; // Already signed out or expired: the goal is reached.
-  const code = response.status >= 500 ? "upstream_unavailable" : "upstream_error";
-  throw new SoundgateError(code, `SoundCloud's sign-out failed (HTTP ${response.status})`, {
-    status: response.status,
+  await postSignOut(client.endpoints.signOutUrl, params.accessToken, {
+    fetch: client.fetch,
+    timeoutMs: client.timeoutMs,
+    signal: params.signal,
   });
 }

@@ -6,7 +6,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface TransportOptions {
   fetch?: FetchLike | undefined;
-  /** Whole-request budget, including reading the body. Default 10 s. */
+  /** Whole-request budget, including reading the body. Default 10 s; Infinity for none. */
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -69,10 +69,15 @@ export async function sendStreaming(
 function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
   const controller = new AbortController();
   let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort(new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`));
-  }, timeoutMs);
+  // Infinity: the caller keeps its own clock (an upload's idle timer) through `outer`.
+  const timer = Number.isFinite(timeoutMs)
+    ? setTimeout(() => {
+        expired = true;
+        controller.abort(
+          new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`),
+        );
+      }, timeoutMs)
+    : undefined;
   const onOuterAbort = () => controller.abort(outer?.reason);
   if (outer?.aborted) onOuterAbort();
   else outer?.addEventListener("abort", onOuterAbort, { once: true });

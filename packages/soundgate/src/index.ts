@@ -1,10 +1,58 @@
+export { CommentsApi } from "./api/comments.js";
+export { LikesApi } from "./api/likes.js";
+export { MeApi } from "./api/me.js";
+export type { FileSource, StreamSource } from "./api/multipart.js";
+export type {
+  AccessListOptions,
+  CallOptions,
+  ListOptions,
+  PlaylistListOptions,
+} from "./api/options.js";
+export { Paginated, type PaginateOptions } from "./api/pagination.js";
+export { type PlaylistSearch, PlaylistsApi } from "./api/playlists.js";
+export { RepostsApi } from "./api/reposts.js";
+export { createSoundCloud, type SoundCloud, type SoundCloudOptions } from "./api/soundcloud.js";
+export { type SecretOptions, type TrackSearch, TracksApi } from "./api/tracks.js";
+export type {
+  Access,
+  Activity,
+  ApiErrorBody,
+  Comment,
+  CommentInput,
+  CommentUrn,
+  CommentUser,
+  EmbeddableBy,
+  License,
+  Me,
+  Page,
+  Playlist,
+  PlaylistInput,
+  PlaylistUrn,
+  Resource,
+  Sharing,
+  Storefront,
+  StorefrontInput,
+  StorefrontType,
+  Streams,
+  Subscription,
+  Track,
+  TrackMetadata,
+  TrackUrn,
+  Urn,
+  User,
+  UserUrn,
+  WebProfile,
+} from "./api/types.js";
+export type { UploadInput, UploadProgress } from "./api/upload.js";
+export { isUrn, parseUrn, playlistUrn, trackUrn, userUrn } from "./api/urn.js";
+export { type UserSearch, UsersApi } from "./api/users.js";
 export {
   ApiClient,
   type ApiClientOptions,
+  type ApiResponse,
   type QueryValue,
   type RequestOptions,
 } from "./api-client.js";
-export type { Me, Page, PlaylistUrn, TrackUrn, Urn, User, UserUrn } from "./api-types.js";
 export { type AuthorizeUrlParams, buildAuthorizeUrl } from "./authorize-url.js";
 export {
   ClientCredentialsCache,

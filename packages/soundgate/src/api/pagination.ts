@@ -1,0 +1,96 @@
+import type { ApiClient, QueryValue } from "../api-client.js";
+import { SoundgateError } from "../errors.js";
+import type { ListOptions } from "./options.js";
+import { query } from "./query.js";
+import type { Page } from "./types.js";
+
+export interface PaginateOptions extends ListOptions {
+  query?: Record<string, QueryValue> | undefined;
+}
+
+/**
+ * A SoundCloud list, fetched lazily. Iterate it for items
+ * (`for await (const track of sc.me.likes.tracks())`), call `pages()` for whole pages,
+ * `page()` for the first one only, or `toArray(max)`. It asks with
+ * `linked_partitioning=true` and follows `next_href` until it is absent; a `next_href`
+ * on any other origin than the configured API is refused before anything is sent, so
+ * the token never leaves for another host. Lists the API answers as a bare array (the
+ * deprecated form) are one page.
+ */
+export class Paginated<T> implements AsyncIterable<T> {
+  readonly #api: ApiClient;
+  readonly #path: string;
+  readonly #query: Record<string, QueryValue>;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(api: ApiClient, path: string, options: PaginateOptions = {}) {
+    const { limit } = options;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 200)) {
+      throw new SoundgateError("invalid_argument", "limit must be an integer from 1 to 200");
+    }
+    this.#api = api;
+    this.#path = path;
+    this.#query = { ...options.query, linked_partitioning: true, limit };
+    this.#signal = options.signal;
+  }
+
+  /** The first page. */
+  page(): Promise<Page<T>> {
+    return this.#fetch(this.#path, this.#query);
+  }
+
+  /** Every page in order, fetched one at a time as you iterate. */
+  async *pages(): AsyncGenerator<Page<T>, void, undefined> {
+    const seen = new Set<string>();
+    let page = await this.page();
+    for (;;) {
+      yield page;
+      const next = page.next_href;
+      if (!next) return;
+      // A server that hands back a page it already gave would loop forever.
+      if (seen.has(next)) {
+        throw new SoundgateError("invalid_response", "The API returned the same next page twice");
+      }
+      seen.add(next);
+      page = await this.#fetch(next, undefined);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.pages()) yield* page.collection;
+  }
+
+  /** All items (or the first `max`), stopping early so no page past `max` is fetched. */
+  async toArray(max = Number.POSITIVE_INFINITY): Promise<T[]> {
+    const items: T[] = [];
+    if (max <= 0) return items;
+    for await (const item of this) {
+      items.push(item);
+      if (items.length >= max) break;
+    }
+    return items;
+  }
+
+  async #fetch(path: string, query: Record<string, QueryValue> | undefined): Promise<Page<T>> {
+    const body = await this.#api.request<unknown>("GET", path, { query, signal: this.#signal });
+    if (Array.isArray(body)) return { collection: body as T[] };
+    if (typeof body === "object" && body !== null && Array.isArray((body as Page<T>).collection)) {
+      return body as Page<T>;
+    }
+    throw new SoundgateError("invalid_response", "The API answered a list with something else");
+  }
+}
+
+/** A list endpoint with its options and extra query parameters (undefined ones left out). */
+export function list<T>(
+  api: ApiClient,
+  path: string,
+  options: ListOptions,
+  extra: Record<string, QueryValue | readonly string[] | undefined> = {},
+): Paginated<T> {
+  return api.paginate<T>(path, {
+    limit: options.limit,
+    signal: options.signal,
+    query: query(extra),
+  });
+}
