@@ -103,9 +103,9 @@ export function encodeMultipart(fields: readonly MultipartField[]): Multipart {
 
 // HTML's form encoding escapes only these three in names and file names.
 function disposition(name: string, filename?: string): string {
-  const escape = (s: string) => s.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-  const file = filename === undefined ? "" : `; filename="${escape(filename)}"`;
-  return `Content-Disposition: form-data; name="${escape(name)}"${file}`;
+  const quoted = (s: string) => s.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  const file = filename === undefined ? "" : `; filename="${quoted(filename)}"`;
+  return `Content-Disposition: form-data; name="${quoted(name)}"${file}`;
 }
 
 function partsStream(parts: Part[], hooks: StreamHooks) {
