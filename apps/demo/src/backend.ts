@@ -1,0 +1,70 @@
+/**
+ * How the page reaches SoundCloud. The page talks only to this interface, so a mode can
+ * be swapped without touching the UI: the token mode (Starlib-compatible: the browser
+ * SDK keeps tokens in localStorage and calls the API itself) is here; a BFF mode (an
+ * HttpOnly session cookie, API calls through the gateway's /api/soundcloud/*) fits the
+ * same shape with `tokenExpiresAt()` returning null.
+ */
+export interface DemoBackend {
+  /** Shown in the footer, e.g. "Token mode". */
+  readonly label: string;
+  /** Finishes a login if SoundCloud just sent the browser back here. */
+  init(): Promise<void>;
+  isConnected(): boolean;
+  /** What is known without a request (for a fast first paint), or null. */
+  cachedUser(): { username: string; avatar_url: string | null } | null;
+  /** Starts a login; the page navigates away. */
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  me(): Promise<Me>;
+  /** A page of the user's tracks: the first, or the one at `next`. */
+  tracks(next?: string): Promise<Page<Track>>;
+  likes(next?: string): Promise<Page<Track>>;
+  /** When the access token held by the page expires (ms), or null if the page holds none. */
+  tokenExpiresAt(): number | null;
+  /** Renews the session now (the token expired while the page was open). */
+  renew(): Promise<void>;
+  /** Called when the session changes, in this tab or another. */
+  onChange(listener: () => void): void;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** The fields of SoundCloud's Me the page shows. */
+export interface Me {
+  username: string;
+  full_name?: string | null;
+  avatar_url?: string | null;
+  city?: string | null;
+  country?: string | null;
+  followers_count?: number;
+  followings_count?: number;
+  track_count?: number;
+  public_favorites_count?: number;
+  permalink_url?: string;
+}
+
+export interface Track {
+  urn: string;
+  title: string;
+  duration: number;
+  artwork_url?: string | null;
+  genre?: string | null;
+  playback_count?: number;
+  permalink_url?: string;
+  user?: { username: string; avatar_url?: string | null };
+}
+
+/** A failed API call, with what the UI needs to word it. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
