@@ -87,14 +87,11 @@ export class TokenManager {
   provider(key = "default"): TokenProvider {
     return {
       getAccessToken: (options) => this.getAccessToken(key, options),
+      // A failed refresh is thrown, not swallowed: "SoundCloud is down" or "connect
+      // again" tells the caller more than the API's bare 401 would.
       handleUnauthorized: async (rejectedToken) => {
-        try {
-          const tokens = await this.refresh(key, { rejectedAccessToken: rejectedToken });
-          return tokens.accessToken !== rejectedToken;
-        } catch (error) {
-          if (isSoundgateError(error, "reauth_required")) throw error;
-          return false;
-        }
+        const tokens = await this.refresh(key, { rejectedAccessToken: rejectedToken });
+        return tokens.accessToken !== rejectedToken;
       },
     };
   }

@@ -6,7 +6,8 @@ export interface TokenProvider {
   getAccessToken(options?: { signal?: AbortSignal | undefined }): Promise<string>;
   /**
    * The API answered 401 to `rejectedToken`. Resolves true when a different token is now
-   * available (worth one retry), false when retrying cannot help.
+   * available (worth one retry), false when retrying cannot help; rejects when getting
+   * a new token failed (SoundCloud unavailable, or the grant is dead: reauth_required).
    */
   handleUnauthorized?(rejectedToken: string): Promise<boolean>;
 }
