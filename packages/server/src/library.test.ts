@@ -141,8 +141,13 @@ for (const [name, database] of databases) {
       // Postgres keeps one database for the file: these ids sort after every other test's.
       await connect(sg, "zz-a");
       await connect(sg, "zz-b");
-      expect((await sg.listConnections()).map((c) => c.appUserId).slice(-2)).toEqual(["zz-a", "zz-b"]);
-      expect((await sg.listConnections({ after: "zz-a" })).map((c) => c.appUserId)).toEqual(["zz-b"]);
+      expect((await sg.listConnections()).map((c) => c.appUserId).slice(-2)).toEqual([
+        "zz-a",
+        "zz-b",
+      ]);
+      expect((await sg.listConnections({ after: "zz-a" })).map((c) => c.appUserId)).toEqual([
+        "zz-b",
+      ]);
       const token = await sg.accessToken("zz-a");
       expect(await sg.disconnect("zz-a")).toBe(true);
       expect((await emulator.stats()).sign_outs).toBe(1);
