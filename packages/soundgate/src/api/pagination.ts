@@ -57,7 +57,17 @@ export class Paginated<T> implements AsyncIterable<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for await (const page of this.pages()) yield* page.collection;
+    for await (const page of this.pages()) {
+      for (const item of page.collection) {
+        // An abort stops the walk at once, not at the end of the page in hand.
+        if (this.#signal?.aborted) {
+          throw new SoundgateError("aborted", "The request was aborted", {
+            cause: this.#signal.reason,
+          });
+        }
+        yield item;
+      }
+    }
   }
 
   /** All items (or the first `max`), stopping early so no page past `max` is fetched. */
