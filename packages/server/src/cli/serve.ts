@@ -1,8 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
-import { startDevEmulator } from "../dev-emulator.js";
-import { startGateway } from "../gateway.js";
 import { type Command, EXIT, parsePort } from "./command.js";
 
 export const serveCommand: Command = {
@@ -27,6 +25,12 @@ export const serveCommand: Command = {
       return EXIT.ok;
     }
     const port = values.port === undefined ? undefined : parsePort(values.port);
+    // Loaded here, not at the top: every other command (`soundgate token` in a
+    // $(...) above all) would otherwise pay for the gateway's start-up on each run.
+    const [{ startDevEmulator }, { startGateway }] = await Promise.all([
+      import("../dev-emulator.js"),
+      import("../gateway.js"),
+    ]);
     loadDotEnv();
     const config = loadConfig(process.env, {
       ...(port === undefined ? {} : { port }),

@@ -1,0 +1,138 @@
+import { openAsBlob } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import { parseArgs } from "node:util";
+import type { License, Sharing, UploadInput } from "soundgate";
+import { type Command, EXIT, UsageError } from "./command.js";
+import { openConnection } from "./connection.js";
+import { ProgressBar } from "./progress-bar.js";
+
+const AUDIO_TYPES: Record<string, string> = {
+  ".aac": "audio/aac",
+  ".aif": "audio/aiff",
+  ".aiff": "audio/aiff",
+  ".flac": "audio/flac",
+  ".m4a": "audio/mp4",
+  ".mp2": "audio/mpeg",
+  ".mp3": "audio/mpeg",
+  ".mp4": "audio/mp4",
+  ".oga": "audio/ogg",
+  ".ogg": "audio/ogg",
+  ".opus": "audio/opus",
+  ".wav": "audio/wav",
+  ".wma": "audio/x-ms-wma",
+};
+const IMAGE_TYPES: Record<string, string> = {
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".png": "image/png",
+  ".gif": "image/gif",
+};
+const SHARING: readonly Sharing[] = ["public", "private"];
+
+const HELP = `Usage: soundgate upload <file> --title TITLE [options]
+
+Uploads a track as the logged-in user. The file is streamed, not read into memory;
+a progress bar is drawn when stderr is a terminal. Prints the new track's URN and
+link (the whole Track with --json).
+
+Options:
+  --title TITLE          the track's title (required)
+  --description TEXT
+  --genre GENRE
+  --tags TAGS            space-separated; quote multi-word tags: 'drone "field recording"'
+  --sharing public|private   (default public)
+  --license LICENSE      all-rights-reserved, cc-by, cc-by-nc, ... (SoundCloud's list)
+  --release-date DATE    yyyy-mm-dd
+  --downloadable / --no-downloadable
+  --artwork FILE         cover art (JPEG, PNG or GIF)
+  --json                 print the created Track as JSON
+`;
+
+export const uploadCommand: Command = {
+  name: "upload",
+  synopsis: "<file> --title TITLE [options]",
+  summary: "Upload a track (streamed, with a progress bar on a terminal).",
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        title: { type: "string" },
+        description: { type: "string" },
+        genre: { type: "string" },
+        tags: { type: "string" },
+        sharing: { type: "string" },
+        license: { type: "string" },
+        "release-date": { type: "string" },
+        downloadable: { type: "boolean" },
+        "no-downloadable": { type: "boolean" },
+        artwork: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    const [path, ...extra] = positionals;
+    if (path === undefined || extra.length > 0) {
+      throw new UsageError("expected: soundgate upload <file> --title TITLE");
+    }
+    if (!values.title?.trim()) throw new UsageError("--title is required");
+    if (values.sharing !== undefined && !SHARING.includes(values.sharing as Sharing)) {
+      throw new UsageError("--sharing is public or private");
+    }
+    if (values.downloadable && values["no-downloadable"]) {
+      throw new UsageError("--downloadable and --no-downloadable contradict each other");
+    }
+    const release = values["release-date"];
+    if (release !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(release)) {
+      throw new UsageError("--release-date is yyyy-mm-dd");
+    }
+    const file = await openFile(path, AUDIO_TYPES);
+    const artwork =
+      values.artwork === undefined ? undefined : await openFile(values.artwork, IMAGE_TYPES);
+
+    const { sc } = await openConnection();
+    const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+    const input: UploadInput = {
+      file: file.blob,
+      filename: file.name,
+      title: values.title,
+      description: values.description,
+      genre: values.genre,
+      tag_list: values.tags,
+      sharing: values.sharing as Sharing | undefined,
+      license: values.license as License | undefined,
+      release_date: release,
+      downloadable: values.downloadable ? true : values["no-downloadable"] ? false : undefined,
+      artwork: artwork?.blob,
+      onProgress: bar ? ({ loaded, total }) => bar.update(loaded, total) : undefined,
+    };
+    try {
+      const track = await sc.tracks.upload(input);
+      bar?.finish();
+      if (values.json) process.stdout.write(`${JSON.stringify(track, null, 2)}\n`);
+      else process.stdout.write(`${track.urn}\t${track.permalink_url ?? ""}\n`);
+      return EXIT.ok;
+    } finally {
+      bar?.finish();
+    }
+  },
+};
+
+/** A file on disk as a Blob that reads from disk as it is sent (never whole in memory). */
+async function openFile(path: string, types: Record<string, string>) {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new UsageError(`no such file: ${path}`);
+  }
+  if (!info.isFile()) throw new UsageError(`not a file: ${path}`);
+  const type = types[extname(path).toLowerCase()] ?? "application/octet-stream";
+  return { blob: await openAsBlob(path, { type }), name: basename(path) };
+}
