@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,9 +16,15 @@ interface Result {
 }
 
 /** Runs `soundgate …` in a clean environment: no ./.env, no inherited credentials. */
-function run(args: string[], env: Record<string, string> = {}, cwd = work): Promise<Result> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = work,
+  command = [process.execPath, cli],
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const [file, ...fixed] = command as [string, ...string[]];
+    const child = spawn(file, [...fixed, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? "", SOUNDGATE_CONFIG_DIR: configDir, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -181,6 +187,23 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain("HTTP 422");
   });
+
+  // `script` gives the CLI a pseudo-terminal, as an interactive shell would.
+  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+    "draws a progress bar when stderr is a terminal",
+    async () => {
+      const path = join(work, "tty take.mp3");
+      await writeFile(path, Buffer.alloc(3_000_000, 1));
+      const command = [process.execPath, cli, "upload", path, "--title", "TTY take"]
+        .map((arg) => `'${arg.replace(/'/g, "'\\''")}'`)
+        .join(" ");
+      const result = await run([], {}, work, ["script", "-qec", command, "/dev/null"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/\r\[#+\.*\] +\d+%/);
+      expect(result.stdout).toContain("100%  2.9 MB / 2.9 MB");
+      expect(result.stdout).toMatch(/soundcloud:tracks:\d+/);
+    },
+  );
 
   it("logs out: SoundCloud forgets the session and the files are gone", async () => {
     const current = (await run(["token"])).stdout.trim();
