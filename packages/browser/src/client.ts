@@ -114,9 +114,11 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
       : null;
   };
   const save = (body: TokenJson) => {
+    // Other tabs see these writes one key at a time, in this order: a tab that reads a
+    // new expiry with the old token just uses the old token (still valid) a moment longer.
+    store.setItem(EXPIRES_AT, String(Date.now() + body.expires_in * 1000));
     store.setItem(ACCESS_TOKEN, body.access_token);
     if (body.refresh_token) store.setItem(REFRESH_TOKEN, body.refresh_token);
-    store.setItem(EXPIRES_AT, String(Date.now() + body.expires_in * 1000));
     if (body.user) store.setItem(USER, JSON.stringify(body.user));
     notify();
     return body;
@@ -182,12 +184,18 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
    * caller found stale; any other unexpired token in storage is newer.
    */
   const refresh = (seen: string) =>
-    (refreshing ??= withRefreshLock(store, async () => {
-      const session = getSession();
-      if (!session) throw notConnected();
-      if (session.accessToken !== seen && session.expiresAt > Date.now()) {
-        return session.accessToken;
+    (refreshing ??= withRefreshLock(store, async (waited) => {
+      const fresh = (s: Session | null) =>
+        s && s.accessToken !== seen && s.expiresAt > Date.now() ? s.accessToken : undefined;
+      let session = getSession();
+      // After waiting for another tab, give its new tokens a moment to arrive here.
+      for (let i = 0; waited && i < 20 && session && !fresh(session); i++) {
+        await sleep(25);
+        session = getSession();
       }
+      if (!session) throw notConnected();
+      const newer = fresh(session);
+      if (newer) return newer;
       try {
         const [, body] = await post("/refresh", { refresh_token: session.refreshToken });
         // Signed out (here or in another tab) while the refresh was under way.

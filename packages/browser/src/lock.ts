@@ -8,11 +8,18 @@ const LEASE_MS = 15_000;
 /**
  * Runs `task` while no other tab of this origin runs one: the Web Locks API where it
  * exists (secure contexts in current browsers), else a lease in the shared storage.
- * The task must re-read storage first: the tab before it may have refreshed already.
+ * `task` learns whether it had to wait for another tab: that tab has probably just
+ * refreshed, and its writes to localStorage reach this tab a moment after the lock does.
  */
-export function withRefreshLock<T>(storage: TokenStorage, task: () => Promise<T>): Promise<T> {
+export function withRefreshLock<T>(
+  storage: TokenStorage,
+  task: (waited: boolean) => Promise<T>,
+): Promise<T> {
   const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
-  return locks?.request ? (locks.request(LOCK_NAME, task) as Promise<T>) : lease(storage, task);
+  if (!locks?.request) return lease(storage, task);
+  return locks.request(LOCK_NAME, { ifAvailable: true }, (lock) =>
+    lock ? task(false) : locks.request(LOCK_NAME, () => task(true)),
+  ) as Promise<T>;
 }
 
 interface Lease {
@@ -26,8 +33,12 @@ interface Lease {
  * (the last writer wins everywhere). A race this misses is still harmless: the
  * gateway answers a repeated refresh of one token with the same new tokens.
  */
-export async function lease<T>(storage: TokenStorage, task: () => Promise<T>): Promise<T> {
+export async function lease<T>(
+  storage: TokenStorage,
+  task: (waited: boolean) => Promise<T>,
+): Promise<T> {
   const owner = Math.random().toString(36).slice(2);
+  let waited = false;
   const holder = () => {
     const held = readJson<Lease>(storage, LEASE_KEY);
     return held && held.until > Date.now() ? held.owner : null;
@@ -38,11 +49,12 @@ export async function lease<T>(storage: TokenStorage, task: () => Promise<T>): P
       await sleep(50);
       if (holder() === owner) break;
     }
+    waited = true;
     // Jitter, so tabs that collided do not collide again.
     await sleep(40 + Math.random() * 80);
   }
   try {
-    return await task();
+    return await task(waited);
   } finally {
     if (holder() === owner) storage.removeItem(LEASE_KEY);
   }
