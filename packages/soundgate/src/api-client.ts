@@ -138,6 +138,7 @@ export class ApiClient {
    * Runs `attempt` with a valid access token; if it answers 401, asks the provider for
    * a new token and, when `replayable`, runs it once more. For requests built outside
    * `send`, such as a streamed upload whose body can be produced again from a Blob.
+   * A body that cannot be replayed still gets the provider told, so the next call works.
    */
   async withToken<R extends { status: number }>(
     attempt: (token: string) => Promise<R>,
@@ -145,10 +146,9 @@ export class ApiClient {
   ): Promise<R> {
     const token = await this.#auth.getAccessToken({ signal: options.signal });
     const first = await attempt(token);
-    if (first.status !== 401 || !options.replayable || !this.#auth.handleUnauthorized) {
-      return first;
-    }
-    if (!(await this.#auth.handleUnauthorized(token))) return first;
+    if (first.status !== 401 || !this.#auth.handleUnauthorized) return first;
+    const renewed = await this.#auth.handleUnauthorized(token);
+    if (!renewed || !options.replayable) return first;
     return attempt(await this.#auth.getAccessToken({ signal: options.signal }));
   }
 

@@ -147,6 +147,9 @@ describe("sc.tracks.upload", () => {
         title: "Once",
       }),
     ).rejects.toMatchObject({ code: "unauthorized", status: 401 });
+    // The provider was told, so the next call has a fresh token.
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+    expect((await sc.me.get()).username).toBe("nightjar-audio");
   });
 
   it("stops when aborted mid-way", async () => {
