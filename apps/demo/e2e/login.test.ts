@@ -124,6 +124,7 @@ for (const flow of ["backend-redirect", "direct"] as const) {
       );
       expect(page.url()).toBe(`${stack.url}/`);
       expect(await storageOf(page)).toEqual({});
+      if (flow === "backend-redirect") await screenshot(page, "demo-access-denied");
       expect(errors).toEqual([]);
       await context.close();
     });
