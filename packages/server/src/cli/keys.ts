@@ -2,8 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig } from "../config.js";
 import { Cipher } from "../crypto/cipher.js";
-import { rotateKeys } from "../crypto/rotate.js";
-import { openStore } from "../store/open.js";
 import { type Command, EXIT, UsageError } from "./command.js";
 
 export const keysCommand: Command = {
@@ -41,6 +39,12 @@ async function rotate(): Promise<number> {
   } catch (error) {
     throw new ConfigError("SOUNDGATE_ENCRYPTION_KEYS", (error as Error).message);
   }
+  // Loaded here, not at the top: every other CLI command (`soundgate token` in a shell
+  // prompt, say) would otherwise pay for the database drivers on each run.
+  const [{ openStore }, { rotateKeys }] = await Promise.all([
+    import("../store/open.js"),
+    import("../crypto/rotate.js"),
+  ]);
   const store = await openStore(config.databaseUrl);
   try {
     const report = await rotateKeys(store, cipher);
