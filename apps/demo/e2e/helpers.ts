@@ -3,13 +3,18 @@ import type { DemoStack } from "../../../test-support/browser.js";
 
 export const USER = { username: "nightjar-audio", name: "Mara Lindqvist" };
 
-/** Clicks through a login: Connect → SoundCloud's consent page → `choice` → back on the demo. */
+/**
+ * Clicks through a login: Connect → SoundCloud's consent page → `choice` → back on the
+ * demo. `mode` picks the demo's mode (BFF is its default; these token tests ask for the
+ * Starlib-compatible token mode, which the page then remembers).
+ */
 export async function clickThroughLogin(
   page: Page,
   stack: DemoStack,
   choice = `Connect as ${USER.username}`,
+  mode: "tokens" | "bff" = "tokens",
 ): Promise<void> {
-  await page.goto(`${stack.url}/`);
+  await page.goto(`${stack.url}/?mode=${mode}`);
   await page.getByRole("button", { name: "Connect with SoundCloud" }).click();
   await page.waitForURL((url) => url.origin === stack.emulator.url);
   await page.getByRole("button", { name: choice, exact: true }).click();
@@ -22,9 +27,13 @@ export async function waitConnected(page: Page): Promise<void> {
   await page.locator("#likes-items li").nth(9).waitFor();
 }
 
-/** Everything in the page's localStorage. */
+/** Everything in the page's localStorage, but the demo's own mode preference. */
 export function storageOf(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+  return page.evaluate(() =>
+    Object.fromEntries(
+      Object.entries(localStorage).filter(([key]) => key !== "soundgate_demo_mode"),
+    ),
+  );
 }
 
 export const countdownText = (page: Page) => page.locator("#countdown").textContent();

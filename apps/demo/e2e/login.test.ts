@@ -187,7 +187,7 @@ describe("a connected page", { timeout: 60_000 }, () => {
   it("looks right on a desktop and a 375 px phone, with readable contrast and a sensible focus order", async (test) => {
     if (!browser) return test.skip();
     const desktop = await openTab({ width: 1280, height: 900 });
-    await desktop.page.goto(`${stack.url}/`);
+    await desktop.page.goto(`${stack.url}/?mode=tokens`);
     await desktop.page.getByRole("button", { name: "Connect with SoundCloud" }).waitFor();
     await screenshot(desktop.page, "demo-signed-out-desktop");
     expect(await lowContrastText(desktop.page)).toEqual([]);

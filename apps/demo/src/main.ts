@@ -1,7 +1,7 @@
 import type { DemoBackend, Me, Page, Track } from "./backend.js";
 import { clock, count, plays, spoken } from "./format.js";
 import { describe, type Notice } from "./messages.js";
-import { createTokenMode } from "./token-mode.js";
+import { chooseBackend } from "./mode.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -9,9 +9,14 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const RENEW_RETRY_MS = 10_000;
 
 async function main(): Promise<void> {
-  // One mode today; a BFF mode (session cookie, API through the gateway) plugs in here.
-  const backend = await createTokenMode("");
+  const { backend, other } = await chooseBackend("");
   $("mode").textContent = backend.label;
+  if (other) {
+    const link = $<HTMLAnchorElement>("mode-switch");
+    link.href = `?mode=${other}`;
+    link.textContent = other === "tokens" ? "Try the token mode" : "Try the BFF mode";
+    link.hidden = false;
+  }
 
   const notice = noticeArea();
   const status = (text: string) => {

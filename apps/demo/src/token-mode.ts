@@ -7,8 +7,10 @@ const PAGE_SIZE = 10;
  * The Starlib-compatible mode: the SDK logs in through the gateway, keeps the tokens in
  * localStorage under Starlib's keys and calls the SoundCloud API from the page.
  */
-export async function createTokenMode(gatewayUrl: string): Promise<DemoBackend> {
-  const apiUrl = await apiUrlOf(gatewayUrl);
+export async function createTokenMode(
+  gatewayUrl: string,
+  apiUrl: string | undefined,
+): Promise<DemoBackend> {
   const client = createSoundgateClient({ gatewayUrl, apiUrl });
 
   const get = async <T>(path: string): Promise<T> => {
@@ -43,16 +45,4 @@ export async function createTokenMode(gatewayUrl: string): Promise<DemoBackend> 
       client.subscribe(listener);
     },
   };
-}
-
-/** The gateway says which API it uses (SoundCloud, or the emulator in development). */
-async function apiUrlOf(gatewayUrl: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(`${gatewayUrl}/auth/soundcloud/config`);
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { api_url?: unknown };
-    return typeof body.api_url === "string" ? body.api_url : undefined;
-  } catch {
-    return undefined;
-  }
 }

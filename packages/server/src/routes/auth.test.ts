@@ -476,7 +476,11 @@ describe("public config", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(response.headers.get("cache-control")).toBe("public, max-age=300");
-    expect(await response.json()).toEqual({ api_url: emulator.url });
+    expect(await response.json()).toEqual({ api_url: emulator.url, bff: true });
+    const direct = await startTestGateway(emulator, { env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK } });
+    started.push(direct);
+    const directConfig = await fetch(`${direct.url}/auth/soundcloud/config`);
+    expect(await directConfig.json()).toEqual({ api_url: emulator.url, bff: false });
     const post = await fetch(`${gateway.url}/auth/soundcloud/config`, { method: "POST" });
     expect(post.status).toBe(405);
   });

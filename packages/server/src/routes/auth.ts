@@ -118,7 +118,11 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   });
 
   // What a front end needs to call the API itself; public facts only, the same for everyone.
-  const publicConfig = JSON.stringify({ api_url: ctx.soundcloud.apiUrl });
+  // `bff`: whether BFF logins can complete here (SoundCloud must redirect to the gateway).
+  const publicConfig = JSON.stringify({
+    api_url: ctx.soundcloud.apiUrl,
+    bff: ctx.config.flowMode === "backend-redirect",
+  });
   app.get("/config", (c) => {
     c.header("Cache-Control", "public, max-age=300");
     c.header("Pragma", undefined);

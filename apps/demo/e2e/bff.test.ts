@@ -1,0 +1,97 @@
+// The demo's default mode, BFF, in a real Chromium: the page holds no token, only an
+// HttpOnly session cookie; SoundCloud is reached through the gateway's proxy.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  collectPageErrors,
+  type DemoStack,
+  launchChromium,
+  screenshot,
+  startDemoStack,
+} from "../../../test-support/browser.js";
+import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { clickThroughLogin, storageOf, USER, waitConnected } from "./helpers.js";
+
+let browser: Browser | undefined;
+let emulator: TestEmulator;
+let stack: DemoStack;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  emulator = await startTestEmulator();
+  stack = await startDemoStack({ emulator });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  await emulator?.close();
+});
+
+// Signed out, the page asks /auth/session and gets the documented 401, which Chromium
+// logs as a failed resource. Every other console error still fails the tests.
+const SIGNED_OUT_CHECK =
+  "console: Failed to load resource: the server responded with a status of 401 (Unauthorized)";
+
+async function tab() {
+  if (!browser) throw new Error("no browser");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const all = collectPageErrors(page);
+  return { context, page, errors: () => all.filter((e) => e !== SIGNED_OUT_CHECK) };
+}
+
+describe("BFF mode (the default)", { timeout: 60_000 }, () => {
+  it("is the default, connects by clicking the consent page, and leaves no token in the browser", async (test) => {
+    if (!browser) return test.skip();
+    const { context, page, errors } = await tab();
+    await page.goto(`${stack.url}/`);
+    expect(await page.locator("#mode").textContent()).toContain("BFF mode");
+    await clickThroughLogin(page, stack, `Connect as ${USER.username}`, "bff");
+    await waitConnected(page);
+    expect(await page.locator("#countdown").textContent()).toBe("Held by the gateway");
+    expect(await storageOf(page)).toEqual({});
+    // The session cookie is HttpOnly: the page's script cannot read it.
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+    const cookies = await context.cookies();
+    expect(cookies.map((c) => c.name)).toEqual(["soundgate_session"]);
+    expect(cookies[0]?.httpOnly).toBe(true);
+    expect(cookies[0]?.sameSite).toBe("Lax");
+    await screenshot(page, "demo-connected-bff");
+    // "Load more" pages through the proxy.
+    await page.getByRole("button", { name: "Load more liked tracks" }).click();
+    await page.locator("#likes-items li").nth(19).waitFor();
+
+    await page.reload();
+    await waitConnected(page);
+    expect(errors()).toEqual([]);
+    await context.close();
+  });
+
+  it("says access was denied after Cancel", async (test) => {
+    if (!browser) return test.skip();
+    const { context, page } = await tab();
+    await clickThroughLogin(page, stack, "Cancel", "bff");
+    await page.getByText("Access was denied").waitFor();
+    expect(await page.getByRole("button", { name: "Connect with SoundCloud" }).isVisible()).toBe(
+      true,
+    );
+    expect(new URL(page.url()).search).toBe("");
+    await context.close();
+  });
+
+  it("Disconnect ends the session on the gateway and at SoundCloud", async (test) => {
+    if (!browser) return test.skip();
+    const { context, page, errors } = await tab();
+    await clickThroughLogin(page, stack, `Connect as ${USER.username}`, "bff");
+    await waitConnected(page);
+    const before = (await emulator.stats()).sign_outs;
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await page.getByRole("button", { name: "Connect with SoundCloud" }).waitFor();
+    expect((await emulator.stats()).sign_outs).toBe(before + 1);
+    expect(errors()).toEqual([]);
+    const session = await page.evaluate(async () => (await fetch("/auth/session")).status);
+    expect(session).toBe(401);
+    await context.close();
+  });
+});
