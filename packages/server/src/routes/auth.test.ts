@@ -477,7 +477,9 @@ describe("public config", () => {
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(response.headers.get("cache-control")).toBe("public, max-age=300");
     expect(await response.json()).toEqual({ api_url: emulator.url, bff: true });
-    const direct = await startTestGateway(emulator, { env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK } });
+    const direct = await startTestGateway(emulator, {
+      env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK },
+    });
     started.push(direct);
     const directConfig = await fetch(`${direct.url}/auth/soundcloud/config`);
     expect(await directConfig.json()).toEqual({ api_url: emulator.url, bff: false });
