@@ -6,7 +6,9 @@ import {
   createPkce,
   createState,
   endpointsForOrigin,
+  exchangeCode,
   type SoundCloudEndpoints,
+  TokenManager,
 } from "soundgate";
 
 export const TEST_CLIENT = {
@@ -98,4 +100,12 @@ export async function authorizeCode(
   const code = back.searchParams.get("code");
   if (!code) throw new Error(`authorize: no code (${back.searchParams.get("error")})`);
   return { code, verifier: pkce.verifier, state };
+}
+
+/** A TokenManager holding a freshly authorized user grant under the key "me" (the full code flow with PKCE). */
+export async function signedInUser(emulator: TestEmulator): Promise<TokenManager> {
+  const { code, verifier } = await authorizeCode(emulator);
+  const manager = new TokenManager({ client: emulator.client });
+  await manager.save("me", await exchangeCode(emulator.client, { code, codeVerifier: verifier }));
+  return manager;
 }

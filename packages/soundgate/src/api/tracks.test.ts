@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  authorizeCode,
+  signedInUser,
   startTestEmulator,
   type TestEmulator,
 } from "../../../../test-support/emulator.js";
 import { ClientCredentialsCache } from "../client-credentials.js";
-import { exchangeCode } from "../grants.js";
-import { TokenManager } from "../token-manager.js";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { TrackUrn } from "./types.js";
 
@@ -19,9 +17,7 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(async () => {
   await emulator.reset();
-  const { code, verifier } = await authorizeCode(emulator);
-  const manager = new TokenManager({ client: emulator.client });
-  await manager.save("me", await exchangeCode(emulator.client, { code, codeVerifier: verifier }));
+  const manager = await signedInUser(emulator);
   sc = createSoundCloud({ auth: manager.provider("me"), apiBaseUrl: emulator.url });
 });
 

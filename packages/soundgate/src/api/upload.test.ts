@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  authorizeCode,
+  signedInUser,
   startTestEmulator,
   type TestEmulator,
 } from "../../../../test-support/emulator.js";
-import { exchangeCode } from "../grants.js";
-import { TokenManager } from "../token-manager.js";
+import type { TokenManager } from "../token-manager.js";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { UploadProgress } from "./upload.js";
 
@@ -20,9 +19,7 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(async () => {
   await emulator.reset();
-  const { code, verifier } = await authorizeCode(emulator);
-  manager = new TokenManager({ client: emulator.client });
-  await manager.save("me", await exchangeCode(emulator.client, { code, codeVerifier: verifier }));
+  manager = await signedInUser(emulator);
   sc = createSoundCloud({ auth: manager.provider("me"), apiBaseUrl: emulator.url });
 });
 
