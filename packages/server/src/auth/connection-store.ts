@@ -1,5 +1,5 @@
 import { SoundgateError, type StoredTokens, type TokenStore } from "soundgate";
-import { aad, type Cipher } from "../crypto/cipher.js";
+import { aad, type Cipher, SealedValueError } from "../crypto/cipher.js";
 import type { ConnectionTokens, GatewayStore } from "../store/store.js";
 
 /**
@@ -12,22 +12,30 @@ export class ConnectionTokenStore implements TokenStore {
     private readonly store: GatewayStore,
     private readonly cipher: Cipher,
     private readonly now: () => number,
+    private readonly onUnreadable?: () => void,
   ) {}
 
   async get(key: string): Promise<StoredTokens | undefined> {
     const row = await this.store.getConnection(key);
     if (!row) return undefined;
-    return {
-      accessToken: this.cipher.open(row.accessToken, aad("connections", "access_token", key)),
-      refreshToken:
-        row.refreshToken === null
-          ? undefined
-          : this.cipher.open(row.refreshToken, aad("connections", "refresh_token", key)),
-      expiresAt: row.expiresAt,
-      scope: row.scope,
-      reauthRequired: row.status === "reauth_required",
-      version: row.version,
-    };
+    const base = { expiresAt: row.expiresAt, scope: row.scope, version: row.version };
+    try {
+      return {
+        ...base,
+        accessToken: this.cipher.open(row.accessToken, aad("connections", "access_token", key)),
+        refreshToken:
+          row.refreshToken === null
+            ? undefined
+            : this.cipher.open(row.refreshToken, aad("connections", "refresh_token", key)),
+        reauthRequired: row.status === "reauth_required",
+      };
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      // Sealed with a key this gateway no longer has (an ephemeral development key, a
+      // key dropped too early) or altered: unusable, so the user must connect again.
+      this.onUnreadable?.();
+      return { ...base, accessToken: "", refreshToken: undefined, reauthRequired: true };
+    }
   }
 
   async set(key: string, tokens: StoredTokens): Promise<void> {

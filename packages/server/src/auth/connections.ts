@@ -31,7 +31,11 @@ export class Connections {
   ) {
     this.tokens = new TokenManager({
       client: oauthClient(ctx),
-      store: new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now),
+      store: new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now, () =>
+        ctx.logger.warn(
+          "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
+        ),
+      ),
     });
   }
 
@@ -148,7 +152,7 @@ export class Connections {
    */
   async disconnect(appUserId: string): Promise<boolean> {
     const tokens = await this.tokens.store.get(appUserId).catch(() => undefined);
-    if (tokens) {
+    if (tokens?.accessToken) {
       await signOut(oauthClient(this.ctx), { accessToken: tokens.accessToken }).catch(() =>
         this.ctx.logger.warn("sign-out at SoundCloud failed; the connection is deleted anyway"),
       );

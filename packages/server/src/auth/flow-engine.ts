@@ -1,6 +1,7 @@
 import { buildAuthorizeUrl, createPkce, createState, exchangeCode } from "soundgate";
-import { aad } from "../crypto/cipher.js";
+import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
+import { HttpError } from "../http/errors.js";
 import type { FlowKind } from "../store/schema.js";
 import type { FlowRecord } from "../store/store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
@@ -66,7 +67,17 @@ export class FlowEngine {
 
   /** Exchange the code with this flow's verifier and fetch who logged in. */
   async exchange(flow: FlowRecord, code: string): Promise<LoginResult> {
-    const verifier = this.ctx.cipher.open(flow.verifier, aad("auth_flows", "verifier", flow.id));
+    let verifier: string;
+    try {
+      verifier = this.ctx.cipher.open(flow.verifier, aad("auth_flows", "verifier", flow.id));
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      throw new HttpError(
+        400,
+        "invalid_state",
+        "This login can no longer be completed (the gateway's encryption keys changed); start again",
+      );
+    }
     const tokens = await exchangeCode(oauthClient(this.ctx), {
       code,
       codeVerifier: verifier,

@@ -1,6 +1,6 @@
 import { isSoundgateError } from "soundgate";
 import { normalizeReturnTo } from "../config.js";
-import { aad } from "../crypto/cipher.js";
+import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { FlowRecord } from "../store/store.js";
@@ -92,9 +92,15 @@ export class Flows {
       const error = taken.error ?? "login_failed";
       throw new HttpError(error === "access_denied" ? 403 : 400, error, describeFlowError(error));
     }
-    const result = JSON.parse(
-      this.ctx.cipher.open(taken.result, aad("auth_flows", "result", flow.id)),
-    ) as LoginResult;
+    let result: LoginResult;
+    try {
+      result = JSON.parse(
+        this.ctx.cipher.open(taken.result, aad("auth_flows", "result", flow.id)),
+      ) as LoginResult;
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      throw resultNotFound(); // sealed under a key this gateway no longer has
+    }
     return { status: "complete", body: loginResultJson(result, this.ctx.now()) };
   }
 

@@ -1,5 +1,5 @@
 import { refreshToken, SingleFlight, type TokenSet, toTokenResponseJson } from "soundgate";
-import { aad } from "../crypto/cipher.js";
+import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
 import { upstreamHttpError } from "../http/errors.js";
 import { oauthClient, type ServiceContext } from "./context.js";
@@ -60,6 +60,14 @@ export class Refresher {
   async #fromGrace(id: string): Promise<TokenSet | undefined> {
     const sealed = await this.ctx.store.getRefreshGrace(id, this.ctx.now());
     if (!sealed) return undefined;
-    return JSON.parse(this.ctx.cipher.open(sealed, aad("refresh_grace", "tokens", id))) as TokenSet;
+    try {
+      return JSON.parse(
+        this.ctx.cipher.open(sealed, aad("refresh_grace", "tokens", id)),
+      ) as TokenSet;
+    } catch (error) {
+      // Sealed under a key we no longer have: as if there were no grace entry.
+      if (error instanceof SealedValueError) return undefined;
+      throw error;
+    }
   }
 }

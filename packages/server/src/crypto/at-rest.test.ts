@@ -7,14 +7,21 @@ import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { approveAtEmulator } from "../../../../test-support/gateway.js";
+import {
+  approveAtEmulator,
+  deliverToGateway,
+  loginViaBff,
+  loginViaRedirect,
+  startLogin,
+  startTestGateway,
+} from "../../../../test-support/gateway.js";
 import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import { ConnectionTokenStore } from "../auth/connection-store.js";
 import { createSoundgate, type Soundgate } from "../library.js";
 import { createLogger } from "../logger.js";
 import type { KyselyStore } from "../store/kysely-store.js";
 import { openStore } from "../store/open.js";
-import { Cipher, SealedValueError } from "./cipher.js";
+import { aad, Cipher, SealedValueError } from "./cipher.js";
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
@@ -142,12 +149,55 @@ for (const [name, target] of targets) {
         .set({ access_token: u1?.accessToken as string })
         .where("id", "=", "u3")
         .execute();
-      await expect(
-        new ConnectionTokenStore(store, Cipher.fromEnv(NEW), Date.now).get("u3"),
-      ).rejects.toBeInstanceOf(SealedValueError);
-      await expect(rotated.forUser("u3").me()).rejects.toThrow();
+      // It does not open as u3's (nor hand out u1's token): u3 must connect again.
+      const moved = await new ConnectionTokenStore(store, Cipher.fromEnv(NEW), Date.now).get("u3");
+      expect(moved).toMatchObject({ accessToken: "", reauthRequired: true });
+      expect(() =>
+        Cipher.fromEnv(NEW).open(
+          u1?.accessToken as string,
+          aad("connections", "access_token", "u3"),
+        ),
+      ).toThrow(SealedValueError);
+      await expect(rotated.forUser("u3").me()).rejects.toMatchObject({ code: "reauth_required" });
+      expect((await rotated.forUser("u1").me()).username).toBe("nightjar-audio");
       await store.close();
       await rotated.close();
     });
   });
 }
+
+describe("a gateway restarted with other keys", () => {
+  it("asks for a new login instead of failing: never a 5xx", async () => {
+    const database = `sqlite:${join(dir, "rekeyed.db")}`;
+    const before = await startTestGateway(emulator, { env: { SOUNDGATE_DATABASE_URL: database } });
+    const { jar } = await loginViaBff(emulator, before);
+    const pending = await startLogin(before);
+    const starlib = await loginViaRedirect(emulator, before);
+    await before.close();
+
+    const after = await startTestGateway(emulator, {
+      env: { SOUNDGATE_DATABASE_URL: database, SOUNDGATE_ENCRYPTION_KEYS: NEW },
+    });
+    try {
+      const proxied = await fetch(`${after.url}/api/soundcloud/me`, {
+        headers: { Cookie: jar.header() },
+      });
+      expect(proxied.status).toBe(401);
+      expect(await proxied.json()).toMatchObject({ error: "reauth_required" });
+      const back = await deliverToGateway(after, await approveAtEmulator(emulator, pending.url));
+      expect(back.status).toBe(303);
+      expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe(
+        "invalid_state",
+      );
+      // The Starlib refresh does not depend on stored secrets: it still works.
+      const refreshed = await fetch(`${after.url}/auth/soundcloud/refresh`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: starlib.refresh_token }),
+      });
+      expect(refreshed.status).toBe(200);
+    } finally {
+      await after.close();
+    }
+  });
+});

@@ -26,6 +26,7 @@ export function upstreamHttpError(
   error: unknown,
   context: "exchange" | "refresh" | "api",
 ): HttpError {
+  if (error instanceof HttpError) return error;
   if (!isSoundgateError(error)) {
     return new HttpError(502, "upstream_unavailable", "SoundCloud could not be reached");
   }
