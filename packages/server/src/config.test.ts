@@ -26,6 +26,7 @@ describe("loadConfig", () => {
       "http://localhost:8787/",
     ]);
     expect(config.allowUnboundResult).toBe(false);
+    expect(config.sessionTtlMs).toBe(7 * 24 * 3_600_000);
   });
 
   it("accepts Starlib's CLIENT_ID / CLIENT_SECRET", () => {
@@ -72,5 +73,8 @@ describe("loadConfig", () => {
       "SOUNDGATE_ALLOW_UNBOUND_RESULT",
     );
     expect(configError({ NODE_ENV: "production" }).variable).toBe("SOUNDCLOUD_CLIENT_ID");
+    expect(configError({ SOUNDGATE_SESSION_TTL_HOURS: "0" }).variable).toBe(
+      "SOUNDGATE_SESSION_TTL_HOURS",
+    );
   });
 });

@@ -19,6 +19,8 @@ export interface GatewayConfig {
   encryptionKeys: string | undefined;
   production: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+  /** How long a BFF session lasts (ms). */
+  sessionTtlMs: number;
   /** A built front end (e.g. apps/demo/dist) served at `/`; undefined → the built-in page. */
   staticDir: string | undefined;
 }
@@ -189,6 +191,16 @@ export function loadConfig(
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
     production,
     staticDir: overrides.staticDir ?? optional("SOUNDGATE_STATIC_DIR"),
+    sessionTtlMs:
+      read(
+        "SOUNDGATE_SESSION_TTL_HOURS",
+        z
+          .string()
+          .regex(/^\d+$/, "must be a whole number of hours")
+          .transform(Number)
+          .refine((n) => n >= 1 && n <= 24 * 400, "must be between 1 and 9600 hours"),
+        "168",
+      ) * 3_600_000,
     logLevel: read(
       "SOUNDGATE_LOG_LEVEL",
       z.enum(["fatal", "error", "warn", "info", "debug", "silent"]),

@@ -8,8 +8,6 @@ import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
 import { allowedReturnTo, errorCode } from "./flows.js";
 import type { UserSummary } from "./login-result.js";
 
-export const SESSION_TTL_MS = 7 * 24 * 60 * 60_000;
-
 export interface SessionView {
   sessionId: string;
   connectionId: string;
@@ -83,7 +81,7 @@ export class Sessions {
         id: secretHash(session),
         connectionId,
         createdAt: now,
-        expiresAt: now + SESSION_TTL_MS,
+        expiresAt: now + this.ctx.config.sessionTtlMs,
       });
       return { location: back.href, session };
     } catch (error) {

@@ -3,7 +3,6 @@ import { signOut } from "soundgate";
 import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
-import { SESSION_TTL_MS } from "../auth/sessions.js";
 import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
 import { parseJsonBody, parseQuery } from "../http/validation.js";
@@ -57,7 +56,13 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
       const outcome = await sessions.finishRedirect(flow, query, readCookie(c, cookies.login));
       clearCookie(c, ctx.config, cookies.login);
       if (outcome.session) {
-        writeCookie(c, ctx.config, cookies.session, outcome.session, SESSION_TTL_MS / 1000);
+        writeCookie(
+          c,
+          ctx.config,
+          cookies.session,
+          outcome.session,
+          ctx.config.sessionTtlMs / 1000,
+        );
       }
       return c.redirect(outcome.location, 303);
     }
