@@ -195,6 +195,8 @@ async function relay(
 
 /** next_href (paging) and location (/resolve) point back at the proxy, never at the API with a token. */
 function rewriteJson(text: string, urls: { apiOrigin: string; proxyBase: string }): string {
+  // Most answers (a user, a track) carry neither field: skip the parse and re-serialise.
+  if (!text.includes('"next_href"') && !text.includes('"location"')) return text;
   let body: unknown;
   try {
     body = JSON.parse(text);
