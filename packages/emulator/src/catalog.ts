@@ -381,14 +381,8 @@ export class Catalog {
     this.tracks.delete(trackId);
     removeFrom(this.allTracks, track);
     removeFrom(this.tracksByUser.get(track.user_id), trackId);
-    for (const userId of this.trackLikers.get(trackId) ?? []) {
-      removeFrom(this.trackLikes.get(userId), trackId);
-    }
-    this.trackLikers.delete(trackId);
-    for (const userId of this.trackReposters.get(trackId) ?? []) {
-      removeFrom(this.trackReposts.get(userId), trackId);
-    }
-    this.trackReposters.delete(trackId);
+    forgetItem(this.trackLikes, this.trackLikers, trackId);
+    forgetItem(this.trackReposts, this.trackReposters, trackId);
     for (const list of this.plays.values()) removeFrom(list, trackId);
     for (const playlist of this.allPlaylists) {
       playlist.track_ids = playlist.track_ids.filter((id) => id !== trackId);
@@ -417,14 +411,8 @@ export class Catalog {
     this.playlists.delete(playlistId);
     removeFrom(this.allPlaylists, playlist);
     removeFrom(this.playlistsByUser.get(playlist.user_id), playlistId);
-    for (const userId of this.playlistLikers.get(playlistId) ?? []) {
-      removeFrom(this.playlistLikes.get(userId), playlistId);
-    }
-    this.playlistLikers.delete(playlistId);
-    for (const userId of this.playlistReposters.get(playlistId) ?? []) {
-      removeFrom(this.playlistReposts.get(userId), playlistId);
-    }
-    this.playlistReposters.delete(playlistId);
+    forgetItem(this.playlistLikes, this.playlistLikers, playlistId);
+    forgetItem(this.playlistReposts, this.playlistReposters, playlistId);
   }
 
   /** A permalink for `title` that none of the user's other tracks or playlists uses. */
@@ -487,9 +475,7 @@ function like(
   const set = likers.get(itemId);
   if (set?.has(userId)) return false;
   addTo(likers, itemId, userId);
-  const list = lists.get(userId);
-  if (list) list.unshift(itemId);
-  else lists.set(userId, [itemId]);
+  unshiftTo(lists, userId, itemId);
   return true;
 }
 
@@ -502,10 +488,18 @@ function unlike(
   const set = likers.get(itemId);
   if (!set?.has(userId)) return false;
   set.delete(userId);
-  const list = lists.get(userId);
-  const index = list?.indexOf(itemId) ?? -1;
-  if (list && index >= 0) list.splice(index, 1);
+  removeFrom(lists.get(userId), itemId);
   return true;
+}
+
+/** An item is going away: drop it from every user's list (likes or reposts) and its inverse index. */
+function forgetItem(
+  lists: Map<number, number[]>,
+  likers: Map<number, Set<number>>,
+  itemId: number,
+): void {
+  for (const userId of likers.get(itemId) ?? []) removeFrom(lists.get(userId), itemId);
+  likers.delete(itemId);
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
