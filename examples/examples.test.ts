@@ -19,11 +19,7 @@ let dir: string;
 
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(APP),
-  });
+  await emulator.register(APP);
   dir = mkdtempSync(join(tmpdir(), "soundgate-examples-"));
   Object.assign(process.env, {
     SOUNDCLOUD_CLIENT_ID: APP.client_id,

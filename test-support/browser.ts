@@ -92,16 +92,11 @@ export async function startDemoStack(
     SOUNDGATE_STATIC_DIR: DEMO_DIST,
     ...(options.flow === "direct" ? { SOUNDCLOUD_REDIRECT_URI: `${url}/` } : {}),
   });
-  const registered = await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      ...client,
-      name: "Soundgate demo",
-      redirect_uris: [config.redirectUri],
-    }),
+  await emulator.register({
+    ...client,
+    name: "Soundgate demo",
+    redirect_uris: [config.redirectUri],
   });
-  if (registered.status >= 300) throw new Error(`registering the client: ${registered.status}`);
   const gateway = await createGateway({ config });
   server.on("request", getRequestListener(gateway.app.fetch));
   return {

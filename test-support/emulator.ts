@@ -29,6 +29,13 @@ export interface TestEmulator {
   };
   stats(): Promise<EmulatorStatsJson>;
   configure(patch: Record<string, unknown>): Promise<void>;
+  /** Register (or replace) a client, as an app registration on SoundCloud would. */
+  register(client: {
+    client_id: string;
+    client_secret: string;
+    redirect_uris: readonly string[];
+    name?: string;
+  }): Promise<void>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,6 +72,9 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     stats: () => control("stats") as Promise<EmulatorStatsJson>,
     configure: async (patch) => {
       await control("config", patch);
+    },
+    register: async (client) => {
+      await control("clients", client);
     },
     reset: async () => {
       await control("reset", {});

@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import type { TestEmulator } from "./emulator.js";
+import { TEST_ENCRYPTION_KEYS } from "./gateway.js";
 
 const CLI = fileURLToPath(new URL("../packages/server/dist/cli.js", import.meta.url));
 
@@ -57,4 +59,35 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
       await once(child, "exit");
     },
   };
+}
+
+/** The public URL of process gateways in tests (a name only: requests go to `url`). */
+export const PROCESS_PUBLIC_URL = "http://gateway.test";
+
+/**
+ * `soundgate serve` against `emulator` on `database`, as `client` (registered for the
+ * gateway's redirect URI; registering again is harmless, so several instances share it).
+ */
+export async function spawnGatewayFor(
+  emulator: TestEmulator,
+  database: string,
+  client: { client_id: string; client_secret: string },
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
+  await emulator.register({
+    ...client,
+    redirect_uris: [`${PROCESS_PUBLIC_URL}/auth/soundcloud/redirect`],
+  });
+  return spawnGateway({
+    SOUNDCLOUD_CLIENT_ID: client.client_id,
+    SOUNDCLOUD_CLIENT_SECRET: client.client_secret,
+    SOUNDCLOUD_AUTH_URL: emulator.url,
+    SOUNDCLOUD_API_URL: emulator.url,
+    SOUNDGATE_PUBLIC_URL: PROCESS_PUBLIC_URL,
+    SOUNDGATE_ALLOWED_RETURN_TO: `${PROCESS_PUBLIC_URL}/`,
+    SOUNDGATE_DATABASE_URL: database,
+    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+    ...env,
+  });
 }

@@ -36,13 +36,7 @@ export async function startTestGateway(
     SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
     ...options.env,
   });
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...GATEWAY_CLIENT, redirect_uris: [config.redirectUri] }),
-  }).then((r) => {
-    if (r.status >= 300) throw new Error(`registering the gateway client failed: ${r.status}`);
-  });
+  await emulator.register({ ...GATEWAY_CLIENT, redirect_uris: [config.redirectUri] });
   return startGateway({ config, now: options.now, logger: options.logger });
 }
 
@@ -52,6 +46,11 @@ export function resultSecret(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
+/** A gateway to drive over HTTP, in this process or its own: only its URL is used. */
+export interface GatewayAt {
+  url: string;
+}
+
 export interface StartedLogin {
   state: string;
   url: string;
@@ -59,7 +58,7 @@ export interface StartedLogin {
 }
 
 export async function startLogin(
-  gateway: RunningGateway,
+  gateway: GatewayAt,
   query: { return_to?: string; result_challenge?: string | null } = {},
 ): Promise<StartedLogin> {
   const secret = resultSecret();
@@ -87,15 +86,11 @@ export async function approveAtEmulator(
 }
 
 /** Deliver SoundCloud's redirect to the gateway (the browser's hop). Returns the gateway's answer. */
-export function deliverToGateway(gateway: RunningGateway, redirect: URL): Promise<Response> {
+export function deliverToGateway(gateway: GatewayAt, redirect: URL): Promise<Response> {
   return fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, { redirect: "manual" });
 }
 
-export function getResult(
-  gateway: RunningGateway,
-  state: string,
-  verifier?: string,
-): Promise<Response> {
+export function getResult(gateway: GatewayAt, state: string, verifier?: string): Promise<Response> {
   return fetch(`${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(state)}`, {
     headers: verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier },
   });
@@ -104,14 +99,15 @@ export function getResult(
 /** The backend-redirect flow end to end; returns the /result JSON. */
 export async function loginViaRedirect(
   emulator: TestEmulator,
-  gateway: RunningGateway,
+  gateway: GatewayAt,
+  query: { return_to?: string } = {},
 ): Promise<{
   access_token: string;
   refresh_token: string;
   expires_in: number;
   user: Record<string, unknown>;
 }> {
-  const login = await startLogin(gateway);
+  const login = await startLogin(gateway, query);
   const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
   if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
   const result = await getResult(gateway, login.state, login.verifier);
@@ -140,12 +136,17 @@ export class CookieJar {
   }
 }
 
-/** BFF login in the backend-redirect flow; returns the browser's cookie jar. */
+/**
+ * BFF login in the backend-redirect flow; returns the browser's cookie jar. With
+ * `completeAt`, SoundCloud's redirect lands on another gateway instance.
+ */
 export async function loginViaBff(
   emulator: TestEmulator,
-  gateway: RunningGateway,
-  returnTo = APP_CALLBACK,
+  gateway: GatewayAt,
+  options: { returnTo?: string; completeAt?: GatewayAt } = {},
 ): Promise<{ jar: CookieJar; landing: URL }> {
+  const returnTo = options.returnTo ?? APP_CALLBACK;
+  const completeAt = options.completeAt ?? gateway;
   const jar = new CookieJar();
   const start = await fetch(
     `${gateway.url}/auth/soundcloud/login?return_to=${encodeURIComponent(returnTo)}`,
@@ -154,7 +155,7 @@ export async function loginViaBff(
   if (start.status !== 302) throw new Error(`login: ${start.status} ${await start.text()}`);
   jar.take(start);
   const redirect = await approveAtEmulator(emulator, start.headers.get("location") ?? "");
-  const back = await fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, {
+  const back = await fetch(`${completeAt.url}${redirect.pathname}${redirect.search}`, {
     redirect: "manual",
     headers: { Cookie: jar.header() },
   });

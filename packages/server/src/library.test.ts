@@ -31,11 +31,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await emulator.reset();
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(APP),
-  });
+  await emulator.register(APP);
 });
 
 const databases: Array<[string, () => string | undefined]> = [

@@ -1,15 +1,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { type CookieJar, loginViaBff } from "../../../test-support/gateway.js";
 import {
-  approveAtEmulator,
-  CookieJar,
-  TEST_ENCRYPTION_KEYS,
-} from "../../../test-support/gateway.js";
-import { type GatewayProcess, spawnGateway } from "../../../test-support/gateway-process.js";
+  type GatewayProcess,
+  PROCESS_PUBLIC_URL as PUBLIC,
+  spawnGatewayFor,
+} from "../../../test-support/gateway-process.js";
 import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
 
-const PUBLIC = "http://gateway.test";
 const CLIENT = { client_id: "multi-client", client_secret: "multi-secret" };
 
 let emulator: TestEmulator;
@@ -20,24 +19,8 @@ beforeAll(async () => {
   emulator = await startTestEmulator();
   database = await createTestDatabase();
   if (!database) return;
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...CLIENT, redirect_uris: [`${PUBLIC}/auth/soundcloud/redirect`] }),
-  });
-  const env = {
-    SOUNDCLOUD_CLIENT_ID: CLIENT.client_id,
-    SOUNDCLOUD_CLIENT_SECRET: CLIENT.client_secret,
-    SOUNDCLOUD_AUTH_URL: emulator.url,
-    SOUNDCLOUD_API_URL: emulator.url,
-    SOUNDGATE_PUBLIC_URL: PUBLIC,
-    SOUNDGATE_ALLOWED_RETURN_TO: `${PUBLIC}/`,
-    SOUNDGATE_DATABASE_URL: database.url,
-    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
-  };
   // One at a time: the first runs the migrations.
-  for (let i = 0; i < 3; i++) gateways.push(await spawnGateway(env));
+  for (let i = 0; i < 3; i++) gateways.push(await spawnGatewayFor(emulator, database.url, CLIENT));
 }, 60_000);
 
 afterAll(async () => {
@@ -58,16 +41,10 @@ async function sql(text: string, values: unknown[] = []) {
 
 /** BFF login that starts on one instance and completes on another. */
 async function login(first: GatewayProcess, second: GatewayProcess): Promise<CookieJar> {
-  const jar = new CookieJar();
-  const start = await fetch(`${first.url}/auth/soundcloud/login`, { redirect: "manual" });
-  jar.take(start);
-  const redirect = await approveAtEmulator(emulator, start.headers.get("location") ?? "");
-  const back = await fetch(`${second.url}${redirect.pathname}${redirect.search}`, {
-    redirect: "manual",
-    headers: { Cookie: jar.header() },
+  const { jar } = await loginViaBff(emulator, first, {
+    returnTo: `${PUBLIC}/`,
+    completeAt: second,
   });
-  expect(back.status).toBe(303);
-  jar.take(back);
   expect(jar.cookies.has("soundgate_session")).toBe(true);
   return jar;
 }

@@ -38,11 +38,7 @@ let postgres: TestDatabase | undefined;
 let dir: string;
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(APP),
-  });
+  await emulator.register(APP);
   postgres = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), "soundgate-rest-"));
 });

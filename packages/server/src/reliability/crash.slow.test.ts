@@ -7,17 +7,16 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { loginViaBff } from "../../../../test-support/gateway.js";
 import {
-  approveAtEmulator,
-  CookieJar,
-  TEST_ENCRYPTION_KEYS,
-} from "../../../../test-support/gateway.js";
-import { type GatewayProcess, spawnGateway } from "../../../../test-support/gateway-process.js";
+  type GatewayProcess,
+  PROCESS_PUBLIC_URL as PUBLIC,
+  spawnGatewayFor,
+} from "../../../../test-support/gateway-process.js";
 import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import type { KyselyStore } from "../store/kysely-store.js";
 import { openStore } from "../store/open.js";
 
-const PUBLIC = "http://gateway.test";
 const CLIENT = { client_id: "crash-client", client_secret: "crash-secret" };
 const USERS = 10;
 const ROUNDS = Number(process.env.SOUNDGATE_CRASH_ROUNDS ?? 4);
@@ -28,11 +27,6 @@ let dir: string;
 
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...CLIENT, redirect_uris: [`${PUBLIC}/auth/soundcloud/redirect`] }),
-  });
   postgres = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), "soundgate-crash-"));
 });
@@ -43,30 +37,11 @@ afterAll(async () => {
 });
 
 function start(database: string): Promise<GatewayProcess> {
-  return spawnGateway({
-    SOUNDCLOUD_CLIENT_ID: CLIENT.client_id,
-    SOUNDCLOUD_CLIENT_SECRET: CLIENT.client_secret,
-    SOUNDCLOUD_AUTH_URL: emulator.url,
-    SOUNDCLOUD_API_URL: emulator.url,
-    SOUNDGATE_PUBLIC_URL: PUBLIC,
-    SOUNDGATE_ALLOWED_RETURN_TO: `${PUBLIC}/`,
-    SOUNDGATE_DATABASE_URL: database,
-    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
-  });
+  return spawnGatewayFor(emulator, database, CLIENT);
 }
 
 async function login(gateway: GatewayProcess): Promise<string> {
-  const jar = new CookieJar();
-  const begin = await fetch(`${gateway.url}/auth/soundcloud/login`, { redirect: "manual" });
-  jar.take(begin);
-  const redirect = await approveAtEmulator(emulator, begin.headers.get("location") ?? "");
-  const back = await fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, {
-    redirect: "manual",
-    headers: { Cookie: jar.header() },
-  });
-  jar.take(back);
-  return jar.header();
+  return (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
 }
 
 async function expireAll(database: string): Promise<void> {

@@ -1,22 +1,20 @@
 // Soak: mixed traffic at a steady rate (3 minutes by default; SOUNDGATE_SOAK_SECONDS or
 // `npm run test:reliability -- --soak-seconds N` for longer). Every answer must be the
 // right one, and the gateway's memory must stay flat.
-import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { loginViaBff, loginViaRedirect } from "../../../../test-support/gateway.js";
 import {
-  approveAtEmulator,
-  CookieJar,
-  TEST_ENCRYPTION_KEYS,
-} from "../../../../test-support/gateway.js";
-import { type GatewayProcess, spawnGateway } from "../../../../test-support/gateway-process.js";
+  type GatewayProcess,
+  PROCESS_PUBLIC_URL as PUBLIC,
+  spawnGatewayFor,
+} from "../../../../test-support/gateway-process.js";
 
 const SECONDS = Number(process.env.SOUNDGATE_SOAK_SECONDS ?? 180);
 const RATE_PER_SECOND = 25;
-const PUBLIC = "http://gateway.test";
 const CLIENT = { client_id: "soak-client", client_secret: "soak-secret" };
 
 let emulator: TestEmulator;
@@ -29,24 +27,9 @@ beforeAll(async () => {
     accessTokenTtlS: 70,
     rateLimits: { client_credentials_per_ip: 1_000_000 },
   });
-  await fetch(`${emulator.url}/_emulator/clients`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...CLIENT, redirect_uris: [`${PUBLIC}/auth/soundcloud/redirect`] }),
-  });
   await emulator.configure({ auto_approve: true });
   dir = mkdtempSync(join(tmpdir(), "soundgate-soak-"));
-  gateway = await spawnGateway({
-    SOUNDCLOUD_CLIENT_ID: CLIENT.client_id,
-    SOUNDCLOUD_CLIENT_SECRET: CLIENT.client_secret,
-    SOUNDCLOUD_AUTH_URL: emulator.url,
-    SOUNDCLOUD_API_URL: emulator.url,
-    SOUNDGATE_PUBLIC_URL: PUBLIC,
-    SOUNDGATE_ALLOWED_RETURN_TO: `${PUBLIC}/`,
-    SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "soak.db")}`,
-    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
-  });
+  gateway = await spawnGatewayFor(emulator, `sqlite:${join(dir, "soak.db")}`, CLIENT);
 });
 afterAll(async () => {
   await gateway?.stop();
@@ -60,38 +43,11 @@ function rssMiB(pid: number): number {
 }
 
 async function bffLogin(): Promise<string> {
-  const jar = new CookieJar();
-  const begin = await fetch(`${gateway.url}/auth/soundcloud/login`, { redirect: "manual" });
-  jar.take(begin);
-  const redirect = await approveAtEmulator(emulator, begin.headers.get("location") ?? "");
-  jar.take(
-    await fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, {
-      redirect: "manual",
-      headers: { Cookie: jar.header() },
-    }),
-  );
-  return jar.header();
+  return (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
 }
 
-async function starlibLogin(): Promise<{ refresh_token: string }> {
-  const secret = randomBytes(32).toString("base64url");
-  const challenge = createHash("sha256").update(secret).digest("base64url");
-  const start = (await (
-    await fetch(`${gateway.url}/auth/soundcloud/authorize?result_challenge=${challenge}`)
-  ).json()) as {
-    url: string;
-    state: string;
-  };
-  const redirect = await approveAtEmulator(emulator, start.url);
-  await fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, { redirect: "manual" });
-  const result = await fetch(
-    `${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(start.state)}`,
-    {
-      headers: { "X-Soundgate-Result-Verifier": secret },
-    },
-  );
-  if (result.status !== 200) throw new Error(`result ${result.status}`);
-  return (await result.json()) as { refresh_token: string };
+function starlibLogin(): Promise<{ refresh_token: string }> {
+  return loginViaRedirect(emulator, gateway, { return_to: `${PUBLIC}/` });
 }
 
 describe("soak", () => {
