@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { ConfigError, loadConfig } from "../config.js";
 import { Cipher } from "../crypto/cipher.js";
 import { type Command, EXIT, UsageError } from "./command.js";
+import { loadDotEnv } from "./env.js";
 
 export const keysCommand: Command = {
   name: "keys",
@@ -25,7 +25,7 @@ export const keysCommand: Command = {
 };
 
 async function rotate(): Promise<number> {
-  if (existsSync(".env")) process.loadEnvFile(".env");
+  loadDotEnv();
   const config = loadConfig(process.env);
   if (!config.encryptionKeys) {
     throw new ConfigError(

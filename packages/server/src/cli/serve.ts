@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
 import { type Command, EXIT, parsePort } from "./command.js";
+import { loadDotEnv } from "./env.js";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -57,8 +57,3 @@ export const serveCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function loadDotEnv(): void {
-  // Variables already in the environment win over .env (Node's loadEnvFile keeps them).
-  if (existsSync(".env")) process.loadEnvFile(".env");
-}
