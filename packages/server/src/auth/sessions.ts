@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
-import type { FlowRecord } from "../store/store.js";
+import type { FlowRecord, SessionRecord } from "../store/store.js";
 import type { Connections } from "./connections.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
@@ -93,11 +93,16 @@ export class Sessions {
   }
 
   /** The session behind a cookie value, with its user; undefined when there is none. */
-  async current(session: string | undefined): Promise<SessionView | undefined> {
+  /** The live session record behind a cookie value (one read; the proxy needs no more). */
+  async lookup(session: string | undefined): Promise<SessionRecord | undefined> {
     if (!session || session.length > 128) return undefined;
-    const id = secretHash(session);
-    const record = await this.ctx.store.getSession(id, this.ctx.now());
+    return this.ctx.store.getSession(secretHash(session), this.ctx.now());
+  }
+
+  async current(session: string | undefined): Promise<SessionView | undefined> {
+    const record = await this.lookup(session);
     if (!record) return undefined;
+    const id = record.id;
     const connection = await this.connections.get(record.connectionId);
     if (!connection) return undefined;
     return {

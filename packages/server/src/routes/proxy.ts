@@ -2,7 +2,6 @@ import { type Context, Hono } from "hono";
 import { isSoundgateError } from "soundgate";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
-import { secretHash } from "../crypto/hash.js";
 import { cookieNames, readCookie } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 import { HttpError } from "../http/errors.js";
@@ -59,10 +58,7 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     const target = upstreamUrl(c, apiBase);
 
     const cookie = readCookie(c, cookies.session);
-    const session =
-      cookie && cookie.length <= 128
-        ? await ctx.store.getSession(secretHash(cookie), ctx.now())
-        : undefined;
+    const session = await services.sessions.lookup(cookie);
     if (!session) throw new HttpError(401, "not_authenticated", "No session: sign in first");
 
     const declared = Number(c.req.header("content-length") ?? "0");
