@@ -79,6 +79,14 @@ export {
   type Pkce,
 } from "./pkce.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+export {
+  DEFAULT_REFRESH_GRACE_MS,
+  type GraceStore,
+  type LockFn,
+  MemoryGraceStore,
+  RotationGuard,
+  type RotationGuardOptions,
+} from "./rotation-guard.js";
 export { SingleFlight } from "./single-flight.js";
 export {
   DEFAULT_REFRESH_WINDOW_MS,
