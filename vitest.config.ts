@@ -9,6 +9,8 @@ export default defineConfig({
     // Tests run against the TypeScript sources of sibling packages, so a change is
     // tested without a rebuild. Spawned CLIs still use dist (built by `pretest`).
     alias: {
+      "@soundgate/authjs": src("authjs"),
+      "@soundgate/better-auth": src("better-auth"),
       "@soundgate/browser": src("browser"),
       "@soundgate/emulator": src("emulator"),
       "@soundgate/server": src("server"),
