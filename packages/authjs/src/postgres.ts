@@ -53,19 +53,28 @@ export function postgresCoordination(
   const lock: LockFn = async (key, work) => {
     if (held.getStore()) return work(); // already inside a lock of ours: same transaction
     const client = await pool.connect();
-    let done = false;
+    let outcome: { value: Awaited<ReturnType<typeof work>> } | { error: unknown } | undefined;
+    let healthy = false;
     try {
       await client.query("begin");
       await client.query(`set local lock_timeout = ${lockTimeoutMs}`);
       await client.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [key]);
-      const result = await held.run(client, work);
+      try {
+        outcome = { value: await held.run(client, work) };
+      } catch (error) {
+        outcome = { error };
+      }
+      // Commit either way: what the work wrote before it failed is meant (a grant marked
+      // dead must stay marked). After a failed statement Postgres turns COMMIT into ROLLBACK.
       await client.query("commit");
-      done = true;
-      return result;
+      healthy = true;
     } finally {
-      if (!done) await client.query("rollback").catch(() => {});
-      client.release();
+      if (!healthy) await client.query("rollback").catch(() => {});
+      // A connection in an unknown state (a lock timeout, the server gone) is not reused.
+      client.release(!healthy);
     }
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
   };
 
   let graceReady: Promise<void> | undefined;

@@ -129,10 +129,11 @@ export function soundcloudRefresh(options: SoundCloudRefreshOptions = {}): Sound
         return { ...session, accessToken: token.access_token };
       return session;
     }
-    if (!manager || !accounts || !params.user?.id) return session;
-    if (!(await accounts.get(params.user.id))) return session; // no SoundCloud account linked
+    if (!manager || !accounts || params.user?.id === undefined) return session;
+    const userId = String(params.user.id); // adapters differ: numbers (pg) or strings
+    if (!(await accounts.get(userId))) return session; // no SoundCloud account linked
     try {
-      const tokens = await manager.getTokens(params.user.id);
+      const tokens = await manager.getTokens(userId);
       return options.exposeAccessToken ? { ...session, accessToken: tokens.accessToken } : session;
     } catch (error) {
       if (isSoundgateError(error, "reauth_required"))
