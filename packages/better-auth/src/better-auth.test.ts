@@ -87,7 +87,7 @@ async function post(at: Instance, jar: CookieJar, path: string, body: unknown): 
 }
 
 /** Start (sign-in or link), press Connect on the consent page, deliver the redirect back. */
-async function throughSoundCloud(at: Instance, jar: CookieJar, start: Response, user: string) {
+async function throughSoundCloud(jar: CookieJar, start: Response, user: string) {
   expect(start.status).toBe(200);
   const { url } = (await start.json()) as { url: string };
   const authorize = new URL(url);
@@ -146,7 +146,7 @@ function suite(
         provider: "soundcloud",
         callbackURL: "/dashboard",
       });
-      const back = await throughSoundCloud(a, jar, start, "velvet-transit");
+      const back = await throughSoundCloud(jar, start, "velvet-transit");
       expect(back.status).toBe(302);
       expect(back.headers.get("location")).toMatch(/\/dashboard$/);
       const session = await getSession(a, jar);
@@ -178,7 +178,7 @@ function suite(
         provider: "soundcloud",
         callbackURL: "/settings",
       });
-      const back = await throughSoundCloud(a, jar, link, "hollow-oak");
+      const back = await throughSoundCloud(jar, link, "hollow-oak");
       expect(back.headers.get("location")).toMatch(/\/settings$/);
       expect((await getSession(a, jar))?.user).toMatchObject({ id: userId, email });
       const linked = await soundcloudAccount(a, userId);
@@ -221,7 +221,7 @@ function suite(
         provider: "soundcloud",
         callbackURL: "/",
       });
-      await throughSoundCloud(a, jar, start, "blue-hour-fm");
+      await throughSoundCloud(jar, start, "blue-hour-fm");
       const userId = (await getSession(a, jar))?.user.id as string;
       const accountId = (await soundcloudAccount(a, userId))?.id as string;
       await expireSoundCloudToken(a, userId);
@@ -244,7 +244,7 @@ function suite(
         provider: "soundcloud",
         callbackURL: "/",
       });
-      await throughSoundCloud(a, jar, start, "copperline");
+      await throughSoundCloud(jar, start, "copperline");
       const userId = (await getSession(a, jar))?.user.id as string;
       await expireSoundCloudToken(a, userId);
       await emulator.configure({
