@@ -1,5 +1,5 @@
 import type { JWT } from "@auth/core/jwt";
-import type { Account, Session, User } from "@auth/core/types";
+import type { Account, Session } from "@auth/core/types";
 import {
   DEFAULT_REFRESH_WINDOW_MS,
   type GraceStore,
@@ -42,9 +42,12 @@ export interface SoundCloudRefreshOptions extends SoundCloudAppOptions {
 }
 
 type JwtParams = { token: JWT; account?: Account | null | undefined };
-type SessionParams =
-  | { session: Session; token: JWT; user?: undefined }
-  | { session: Session; user: User; token?: undefined };
+/** Auth.js passes `token` with JWT sessions and `user` with database sessions. */
+type SessionParams = {
+  session: Session;
+  token?: JWT | undefined;
+  user?: { id?: string | number | undefined } | undefined;
+};
 
 export interface SoundCloudRefresh {
   /** Auth.js `callbacks.jwt`: keeps the SoundCloud tokens in the JWT fresh. */
@@ -122,7 +125,7 @@ export function soundcloudRefresh(options: SoundCloudRefreshOptions = {}): Sound
 
   async function session(params: SessionParams): Promise<Session> {
     const { session } = params;
-    if (params.token) {
+    if (params.token && typeof params.token === "object") {
       const token = params.token;
       if (token.error) return { ...session, error: token.error };
       if (options.exposeAccessToken && token.access_token)
