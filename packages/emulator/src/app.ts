@@ -3,8 +3,8 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { apiRoutes } from "./api/router.js";
 import { controlRoutes } from "./control.js";
 import { DROPPED_HEADER } from "./faults.js";
-import { type AppEnv, errorForPath, formDecode, limitBody, sleep } from "./http.js";
-import { imageRoutes } from "./images.js";
+import { type AppEnv, errorForPath, formDecode, isApiPath, limitBody, sleep } from "./http.js";
+import { IMAGES_PREFIX, imageRoutes } from "./images.js";
 import { authorizeRoutes } from "./oauth/authorize.js";
 import { signOutRoutes } from "./oauth/sign-out.js";
 import { tokenRoutes } from "./oauth/token.js";
@@ -31,6 +31,15 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     errorForPath(c.req.path, 500, "server_error", "the emulator failed to handle this request"),
   );
   app.notFound((c) => errorForPath(c.req.path, 404, "not_found", "no such endpoint"));
+
+  // Every API request counts, before anything can answer it: 401s, faults, 405s and
+  // paths with no route included (a client calling a wrong path shows up here).
+  app.use("*", async (c, next) => {
+    const counted = c.req.method !== "OPTIONS" && isCountedApiPath(c.req.path);
+    if (counted) state.stats.api_requests += 1;
+    await next();
+    if (counted && c.res.status === 404) state.stats.api_not_found += 1;
+  });
 
   app.use(
     "*",
@@ -93,4 +102,9 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   };
 
   return { app, state };
+}
+
+/** API paths, less the emulated image CDN (which SoundCloud serves from another host). */
+function isCountedApiPath(path: string): boolean {
+  return isApiPath(path) && !path.startsWith(IMAGES_PREFIX);
 }

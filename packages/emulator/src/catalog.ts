@@ -54,6 +54,8 @@ export interface TrackRecord {
   purchase_url: string | null;
   release: string | null;
   isrc: string | null;
+  /** The artist's name when it differs from the uploader's (a live band, a collaboration). */
+  metadata_artist: string | null;
   streamable: boolean;
   reveal_stats: boolean;
   reveal_comments: boolean;
@@ -125,6 +127,10 @@ export interface CatalogData {
   playlistLikes: Map<number, number[]>;
   /** user id → followed user ids, most recent first. */
   followings: Map<number, number[]>;
+  /** user id → reposted track ids, most recent first. */
+  trackReposts: Map<number, number[]>;
+  /** user id → reposted playlist ids, most recent first. */
+  playlistReposts: Map<number, number[]>;
 }
 
 export class Catalog {
@@ -148,9 +154,9 @@ export class Catalog {
   // Reverse indexes so a like count is a lookup, not a scan of every user.
   private readonly trackLikers = new Map<number, Set<number>>();
   private readonly playlistLikers = new Map<number, Set<number>>();
-  // Reposts start empty: the seeded reposts_count numbers stand for the outside world.
-  private readonly trackReposts = new Map<number, number[]>();
-  private readonly playlistReposts = new Map<number, number[]>();
+  // Seeded reposts_count numbers stand for the outside world; these are the seeded users' own.
+  private readonly trackReposts: Map<number, number[]>;
+  private readonly playlistReposts: Map<number, number[]>;
   private readonly trackReposters = new Map<number, Set<number>>();
   private readonly playlistReposters = new Map<number, Set<number>>();
   /** user id → recently played track ids, most recent first (a streams request is a play). */
@@ -192,6 +198,14 @@ export class Catalog {
     }
     for (const [userId, ids] of data.playlistLikes) {
       for (const id of ids) addTo(this.playlistLikers, id, userId);
+    }
+    this.trackReposts = data.trackReposts;
+    this.playlistReposts = data.playlistReposts;
+    for (const [userId, ids] of data.trackReposts) {
+      for (const id of ids) addTo(this.trackReposters, id, userId);
+    }
+    for (const [userId, ids] of data.playlistReposts) {
+      for (const id of ids) addTo(this.playlistReposters, id, userId);
     }
     for (const [userId, ids] of data.followings) {
       for (const id of ids) pushTo(this.followersOf, id, userId);

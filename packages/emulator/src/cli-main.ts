@@ -25,6 +25,7 @@ Options:
                             or as USER (a seeded username)
   --latency-ms N            delay every non-control response by N ms (default 0)
   --public-url URL          origin to put in next_href, uri and Location (default: request origin)
+  --plays-quota N|off       stream requests per app per 24 h before 429 (default 15000)
   -h, --help                show this help
 `;
 
@@ -115,6 +116,7 @@ function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
       "auto-approve": { type: "string" },
       "latency-ms": { type: "string" },
       "public-url": { type: "string" },
+      "plays-quota": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -139,6 +141,12 @@ function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
     options.autoApprove = value === "true" ? true : value === "false" ? false : value;
   }
   if (values["public-url"] !== undefined) options.publicUrl = values["public-url"];
+  const plays = values["plays-quota"];
+  if (plays !== undefined) {
+    options.rateLimits = {
+      plays_per_client: plays === "off" ? null : integer("--plays-quota", plays, 0),
+    };
+  }
 
   const client = clientFrom(values["client-id"], values["client-secret"], values["redirect-uri"]);
   if (client) options.clients = [client];

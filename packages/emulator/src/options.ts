@@ -10,12 +10,18 @@ export interface EmulatorClient {
   name?: string;
 }
 
-/** Client-credentials rate limits (SoundCloud: 50 per 12 h per app, 30 per hour per IP). */
+/**
+ * SoundCloud's rate limits: client-credentials tokens (50 per 12 h per app, 30 per
+ * hour per IP) and the plays quota (15,000 stream requests per 24 h per app).
+ */
 export interface RateLimits {
   client_credentials_per_client: number;
   client_credentials_per_client_window_s: number;
   client_credentials_per_ip: number;
   client_credentials_per_ip_window_s: number;
+  /** `GET /tracks/{urn}/streams` per app and window; null turns the quota off. */
+  plays_per_client: number | null;
+  plays_per_client_window_s: number;
 }
 
 export interface EmulatorOptions {
@@ -45,6 +51,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
   client_credentials_per_client_window_s: 12 * 60 * 60,
   client_credentials_per_ip: 30,
   client_credentials_per_ip_window_s: 60 * 60,
+  plays_per_client: 15_000,
+  plays_per_client_window_s: 24 * 60 * 60,
 });
 
 export const DEFAULT_ACCESS_TOKEN_TTL_S = 3599;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { PlaysQuota } from "./api/plays-quota.js";
 import type { UploadRecord } from "./api/upload.js";
 import type { Catalog, UserRecord } from "./catalog.js";
 import {
@@ -26,6 +27,7 @@ export class EmulatorState implements FaultRuntime {
   readonly clients = new Map<string, EmulatorClient>();
   readonly faults = new FaultQueue();
   readonly clientCredentialsLimiter = new SlidingWindowLimiter();
+  readonly playsQuota = new PlaysQuota();
   /** Signs pagination cursors, so a tampered cursor is detected instead of trusted. */
   readonly cursorKey = randomBytes(32);
 
@@ -76,6 +78,7 @@ export class EmulatorState implements FaultRuntime {
     this.grants = new GrantStore(this.now);
     this.faults.clear();
     this.clientCredentialsLimiter.clear();
+    this.playsQuota.clear();
   }
 
   config(): EmulatorConfig {

@@ -136,8 +136,9 @@ describe("/me", () => {
 
   it("lists followings and followers consistently with the counts", async () => {
     const me = await getJson<ScMe>("/me");
-    const followings = await getJson<ScUser[]>("/me/followings?limit=200");
-    const followers = await getJson<ScUser[]>("/me/followers?limit=200");
+    // User lists answer {collection, next_href} with or without linked_partitioning, as the spec says.
+    const followings = (await getJson<ScCollection<ScUser>>("/me/followings?limit=200")).collection;
+    const followers = (await getJson<ScCollection<ScUser>>("/me/followers?limit=200")).collection;
     expect(followings).toHaveLength(me.followings_count);
     expect(followers).toHaveLength(me.followers_count);
     expect(
@@ -234,8 +235,8 @@ describe("users and playlists", () => {
   it("finds users and searches them", async () => {
     const u = await getJson<ScUser>("/users/soundcloud:users:1000002");
     expect(u).toMatchObject({ username: "copperline", kind: "user" });
-    const found = await getJson<ScUser[]>("/users?q=copper");
-    expect(found.map((x) => x.username)).toContain("copperline");
+    const found = await getJson<ScCollection<ScUser>>("/users?q=copper");
+    expect(found.collection.map((x) => x.username)).toContain("copperline");
     const tracks = await getJson<ScTrack[]>("/users/1000002/tracks?limit=200");
     expect(tracks).toHaveLength(18);
     expect(await getJson<ScTrack[]>("/users/1000006/tracks")).toEqual([]);
