@@ -96,6 +96,19 @@ describe("authentication", () => {
     await api(emu, "/tracks/999", user.access_token);
     expect((await stats(emu)).api_requests).toBe(before + 3);
   });
+
+  it("counts requests to paths with no route, and every 404 apart", async () => {
+    const before = await stats(emu);
+    expect((await api(emu, "/me/nothing-here", user.access_token)).status).toBe(404);
+    expect((await api(emu, "/tracks/999", user.access_token)).status).toBe(404);
+    expect((await api(emu, "/me", user.access_token, { method: "PATCH" })).status).toBe(405);
+    // The OAuth side, the image CDN and the control surface are not API requests.
+    await fetch(`${emu.url}/images/avatars-0000000000000000-large.svg`);
+    await fetch(`${emu.url}/_emulator/nothing`);
+    const after = await stats(emu);
+    expect(after.api_requests).toBe(before.api_requests + 3);
+    expect(after.api_not_found).toBe(before.api_not_found + 2);
+  });
 });
 
 describe("/me", () => {
