@@ -32,6 +32,27 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   );
   app.notFound((c) => errorForPath(c.req.path, 404, "not_found", "no such endpoint"));
 
+  // With a state file, whatever may have changed state is saved before the answer goes
+  // out, so a client that saw a write succeed finds it after a restart.
+  if (state.stateFile !== undefined) {
+    app.use("*", async (c, next) => {
+      await next();
+      if (!mayChangeState(c.req.method, c.req.path)) return;
+      try {
+        state.save();
+      } catch {
+        // The change stays in memory and the next save retries; the client must not
+        // believe it was kept.
+        c.res = errorForPath(
+          c.req.path,
+          500,
+          "state_not_saved",
+          "the emulator could not write its state file",
+        );
+      }
+    });
+  }
+
   // Every API request counts, before anything can answer it: 401s, faults, 405s and
   // paths with no route included (a client calling a wrong path shows up here).
   app.use("*", async (c, next) => {
@@ -107,4 +128,15 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
 /** API paths, less the emulated image CDN (which SoundCloud serves from another host). */
 function isCountedApiPath(path: string): boolean {
   return isApiPath(path) && !path.startsWith(IMAGES_PREFIX);
+}
+
+const STREAMS_PATH = /^\/tracks\/[^/]+\/streams$/;
+
+/**
+ * Every write is a POST, PUT or DELETE; two GETs change state too: /authorize (a
+ * consent transaction, or a code when auto-approving) and a track's streams (a play).
+ */
+function mayChangeState(method: string, path: string): boolean {
+  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return true;
+  return path === "/authorize" || STREAMS_PATH.test(path);
 }

@@ -133,6 +133,43 @@ export interface CatalogData {
   playlistReposts: Map<number, number[]>;
 }
 
+/** Index lists of the catalog: key id → ids, in the order lists show them. */
+const LIST_INDEXES = [
+  "tracks_by_user",
+  "playlists_by_user",
+  "track_likes",
+  "playlist_likes",
+  "followings",
+  "followers",
+  "track_reposts",
+  "playlist_reposts",
+  "plays",
+] as const;
+/** Reverse indexes: item id → the users who liked or reposted it, in the order they did. */
+const SET_INDEXES = [
+  "track_likers",
+  "playlist_likers",
+  "track_reposters",
+  "playlist_reposters",
+] as const;
+type ListIndex = (typeof LIST_INDEXES)[number];
+type SetIndex = (typeof SET_INDEXES)[number];
+
+/**
+ * The whole catalog as plain JSON, for a state file: records in their stored order
+ * and every index exactly as it is, so lists keep their order across a restart.
+ */
+export interface CatalogSnapshot {
+  users: UserRecord[];
+  tracks: TrackRecord[];
+  playlists: PlaylistRecord[];
+  /** track id → its comments, newest first. */
+  comments: [number, CommentRecord[]][];
+  lists: Record<ListIndex, [number, number[]][]>;
+  sets: Record<SetIndex, [number, number[]][]>;
+  next_ids: { track: number; playlist: number; comment: number };
+}
+
 export class Catalog {
   readonly users = new Map<number, UserRecord>();
   readonly tracks = new Map<number, TrackRecord>();
@@ -213,6 +250,85 @@ export class Catalog {
     this.nextTrackId = nextId(data.tracks);
     this.nextPlaylistId = nextId(data.playlists);
     this.nextCommentId = nextId(data.comments);
+  }
+
+  snapshot(): CatalogSnapshot {
+    const lists = this.listIndexes();
+    const sets = this.setIndexes();
+    return {
+      users: [...this.allUsers],
+      tracks: [...this.allTracks],
+      playlists: [...this.allPlaylists],
+      comments: [...this.commentsByTrack],
+      lists: Object.fromEntries(LIST_INDEXES.map((name) => [name, [...lists[name]]])) as Record<
+        ListIndex,
+        [number, number[]][]
+      >,
+      sets: Object.fromEntries(
+        SET_INDEXES.map((name) => [name, [...sets[name]].map(([id, set]) => [id, [...set]])]),
+      ) as Record<SetIndex, [number, number[]][]>,
+      next_ids: {
+        track: this.nextTrackId,
+        playlist: this.nextPlaylistId,
+        comment: this.nextCommentId,
+      },
+    };
+  }
+
+  /** The catalog a snapshot describes, indexes and all. */
+  static restore(snapshot: CatalogSnapshot): Catalog {
+    const empty = () => new Map<number, number[]>();
+    const catalog = new Catalog({
+      users: snapshot.users,
+      tracks: snapshot.tracks,
+      playlists: snapshot.playlists,
+      comments: [],
+      trackLikes: empty(),
+      playlistLikes: empty(),
+      followings: empty(),
+      trackReposts: empty(),
+      playlistReposts: empty(),
+    });
+    const lists = catalog.listIndexes();
+    for (const name of LIST_INDEXES) {
+      lists[name].clear();
+      for (const [id, ids] of snapshot.lists[name]) lists[name].set(id, [...ids]);
+    }
+    const sets = catalog.setIndexes();
+    for (const name of SET_INDEXES) {
+      sets[name].clear();
+      for (const [id, ids] of snapshot.sets[name]) sets[name].set(id, new Set(ids));
+    }
+    for (const [trackId, comments] of snapshot.comments) {
+      catalog.commentsByTrack.set(trackId, comments);
+    }
+    catalog.nextTrackId = snapshot.next_ids.track;
+    catalog.nextPlaylistId = snapshot.next_ids.playlist;
+    catalog.nextCommentId = snapshot.next_ids.comment;
+    return catalog;
+  }
+
+  private listIndexes(): Record<ListIndex, Map<number, number[]>> {
+    return {
+      tracks_by_user: this.tracksByUser,
+      playlists_by_user: this.playlistsByUser,
+      track_likes: this.trackLikes,
+      playlist_likes: this.playlistLikes,
+      followings: this.followingsOf,
+      followers: this.followersOf,
+      track_reposts: this.trackReposts,
+      playlist_reposts: this.playlistReposts,
+      plays: this.plays,
+    };
+  }
+
+  private setIndexes(): Record<SetIndex, Map<number, Set<number>>> {
+    return {
+      track_likers: this.trackLikers,
+      playlist_likers: this.playlistLikers,
+      track_reposters: this.trackReposters,
+      playlist_reposters: this.playlistReposters,
+    };
   }
 
   userByPermalink(permalink: string): UserRecord | undefined {

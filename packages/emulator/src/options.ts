@@ -44,6 +44,12 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Origin used in next_href, uri fields and Location headers. Default: the request's own origin. */
   publicUrl?: string;
+  /**
+   * Keep registered clients, grants, tokens and every write in this JSON file, so they
+   * survive a restart. Read at start (a corrupt or unreadable file throws StateFileError),
+   * written atomically with mode 0600 after each request that changes something.
+   */
+  stateFile?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
