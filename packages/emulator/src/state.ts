@@ -36,10 +36,10 @@ export class EmulatorState implements FaultRuntime {
 
   settings: Settings;
   stats: EmulatorStats = emptyStats();
-  catalog: Catalog = seedCatalog();
+  catalog: Catalog;
   /** Files received by `POST /tracks`, oldest first (shown at /_emulator/uploads). */
-  uploads: UploadRecord[] = [];
-  grants!: GrantStore;
+  uploads: UploadRecord[];
+  grants: GrantStore;
 
   private readonly startSettings: Settings;
   private readonly closeCallbacks = new Set<() => void>();
@@ -59,11 +59,15 @@ export class EmulatorState implements FaultRuntime {
     }
     this.stateFile = options.stateFile;
     const saved = this.stateFile === undefined ? null : readStateFile(this.stateFile);
+    const restored = saved ? this.restored(saved) : null;
     this.cursorKey = saved ? Buffer.from(saved.cursor_key, "base64") : randomBytes(32);
-    if (saved) this.restore(saved);
+    this.catalog = restored?.catalog ?? seedCatalog();
+    this.grants = restored?.grants ?? new GrantStore(this.now);
+    this.uploads = restored?.uploads ?? [];
     // Clients named in the options are registered on top of the saved ones (same id: replaced).
-    for (const client of options.clients ?? [])
+    for (const client of [...(restored?.clients ?? []), ...(options.clients ?? [])]) {
       this.clients.set(client.client_id, copyClient(client));
+    }
     this.startSettings = initialSettings(options);
     const approve = autoApproveProblem(this.startSettings.auto_approve, (name) =>
       Boolean(this.catalog.signInUser(name)),
@@ -81,7 +85,6 @@ export class EmulatorState implements FaultRuntime {
       }
     }
     this.settings = cloneSettings(this.startSettings);
-    this.grants ??= new GrantStore(this.now);
     // A new state file is written at once, so an unwritable path fails at start, not later.
     if (this.stateFile !== undefined && !saved) this.save();
   }
@@ -98,17 +101,20 @@ export class EmulatorState implements FaultRuntime {
     });
   }
 
-  private restore(saved: SavedState): void {
+  /** The parts a state file holds, rebuilt; anything that does not hang together is a StateFileError. */
+  private restored(saved: SavedState) {
     const path = this.stateFile as string;
     try {
       for (const client of saved.clients) {
         const problem = clientProblem(client);
         if (problem) throw new Error(`a saved client is invalid: ${problem}`);
-        this.clients.set(client.client_id, copyClient(client));
       }
-      this.catalog = Catalog.restore(saved.catalog);
-      this.grants = GrantStore.restore(saved.grants, this.now);
-      this.uploads = saved.uploads;
+      return {
+        clients: saved.clients,
+        catalog: Catalog.restore(saved.catalog),
+        grants: GrantStore.restore(saved.grants, this.now),
+        uploads: saved.uploads,
+      };
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new StateFileError(path, `is corrupt (${detail}); nothing was changed`);
