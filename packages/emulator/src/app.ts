@@ -3,8 +3,8 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { apiRoutes } from "./api/router.js";
 import { controlRoutes } from "./control.js";
 import { DROPPED_HEADER } from "./faults.js";
-import { type AppEnv, errorForPath, formDecode, limitBody, sleep } from "./http.js";
-import { imageRoutes } from "./images.js";
+import { type AppEnv, errorForPath, formDecode, isApiPath, limitBody, sleep } from "./http.js";
+import { IMAGES_PREFIX, imageRoutes } from "./images.js";
 import { authorizeRoutes } from "./oauth/authorize.js";
 import { signOutRoutes } from "./oauth/sign-out.js";
 import { tokenRoutes } from "./oauth/token.js";
@@ -31,6 +31,36 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
     errorForPath(c.req.path, 500, "server_error", "the emulator failed to handle this request"),
   );
   app.notFound((c) => errorForPath(c.req.path, 404, "not_found", "no such endpoint"));
+
+  // With a state file, whatever may have changed state is saved before the answer goes
+  // out, so a client that saw a write succeed finds it after a restart.
+  if (state.stateFile !== undefined) {
+    app.use("*", async (c, next) => {
+      await next();
+      if (!mayChangeState(c.req.method, c.req.path)) return;
+      try {
+        state.save();
+      } catch {
+        // The change stays in memory and the next save retries; the client must not
+        // believe it was kept.
+        c.res = errorForPath(
+          c.req.path,
+          500,
+          "state_not_saved",
+          "the emulator could not write its state file",
+        );
+      }
+    });
+  }
+
+  // Every API request counts, before anything can answer it: 401s, faults, 405s and
+  // paths with no route included (a client calling a wrong path shows up here).
+  app.use("*", async (c, next) => {
+    const counted = c.req.method !== "OPTIONS" && isCountedApiPath(c.req.path);
+    if (counted) state.stats.api_requests += 1;
+    await next();
+    if (counted && c.res.status === 404) state.stats.api_not_found += 1;
+  });
 
   app.use(
     "*",
@@ -93,4 +123,20 @@ export function buildEmulator(options: EmulatorOptions = {}): Emulator {
   };
 
   return { app, state };
+}
+
+/** API paths, less the emulated image CDN (which SoundCloud serves from another host). */
+function isCountedApiPath(path: string): boolean {
+  return isApiPath(path) && !path.startsWith(IMAGES_PREFIX);
+}
+
+const STREAMS_PATH = /^\/tracks\/[^/]+\/streams$/;
+
+/**
+ * Every write is a POST, PUT or DELETE; two GETs change state too: /authorize (a
+ * consent transaction, or a code when auto-approving) and a track's streams (a play).
+ */
+function mayChangeState(method: string, path: string): boolean {
+  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return true;
+  return path === "/authorize" || STREAMS_PATH.test(path);
 }

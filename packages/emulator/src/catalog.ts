@@ -54,6 +54,8 @@ export interface TrackRecord {
   purchase_url: string | null;
   release: string | null;
   isrc: string | null;
+  /** The artist's name when it differs from the uploader's (a live band, a collaboration). */
+  metadata_artist: string | null;
   streamable: boolean;
   reveal_stats: boolean;
   reveal_comments: boolean;
@@ -125,6 +127,47 @@ export interface CatalogData {
   playlistLikes: Map<number, number[]>;
   /** user id → followed user ids, most recent first. */
   followings: Map<number, number[]>;
+  /** user id → reposted track ids, most recent first. */
+  trackReposts: Map<number, number[]>;
+  /** user id → reposted playlist ids, most recent first. */
+  playlistReposts: Map<number, number[]>;
+}
+
+/** Index lists of the catalog: key id → ids, in the order lists show them. */
+const LIST_INDEXES = [
+  "tracks_by_user",
+  "playlists_by_user",
+  "track_likes",
+  "playlist_likes",
+  "followings",
+  "followers",
+  "track_reposts",
+  "playlist_reposts",
+  "plays",
+] as const;
+/** Reverse indexes: item id → the users who liked or reposted it, in the order they did. */
+const SET_INDEXES = [
+  "track_likers",
+  "playlist_likers",
+  "track_reposters",
+  "playlist_reposters",
+] as const;
+type ListIndex = (typeof LIST_INDEXES)[number];
+type SetIndex = (typeof SET_INDEXES)[number];
+
+/**
+ * The whole catalog as plain JSON, for a state file: records in their stored order
+ * and every index exactly as it is, so lists keep their order across a restart.
+ */
+export interface CatalogSnapshot {
+  users: UserRecord[];
+  tracks: TrackRecord[];
+  playlists: PlaylistRecord[];
+  /** track id → its comments, newest first. */
+  comments: [number, CommentRecord[]][];
+  lists: Record<ListIndex, [number, number[]][]>;
+  sets: Record<SetIndex, [number, number[]][]>;
+  next_ids: { track: number; playlist: number; comment: number };
 }
 
 export class Catalog {
@@ -148,9 +191,9 @@ export class Catalog {
   // Reverse indexes so a like count is a lookup, not a scan of every user.
   private readonly trackLikers = new Map<number, Set<number>>();
   private readonly playlistLikers = new Map<number, Set<number>>();
-  // Reposts start empty: the seeded reposts_count numbers stand for the outside world.
-  private readonly trackReposts = new Map<number, number[]>();
-  private readonly playlistReposts = new Map<number, number[]>();
+  // Seeded reposts_count numbers stand for the outside world; these are the seeded users' own.
+  private readonly trackReposts: Map<number, number[]>;
+  private readonly playlistReposts: Map<number, number[]>;
   private readonly trackReposters = new Map<number, Set<number>>();
   private readonly playlistReposters = new Map<number, Set<number>>();
   /** user id → recently played track ids, most recent first (a streams request is a play). */
@@ -193,12 +236,99 @@ export class Catalog {
     for (const [userId, ids] of data.playlistLikes) {
       for (const id of ids) addTo(this.playlistLikers, id, userId);
     }
+    this.trackReposts = data.trackReposts;
+    this.playlistReposts = data.playlistReposts;
+    for (const [userId, ids] of data.trackReposts) {
+      for (const id of ids) addTo(this.trackReposters, id, userId);
+    }
+    for (const [userId, ids] of data.playlistReposts) {
+      for (const id of ids) addTo(this.playlistReposters, id, userId);
+    }
     for (const [userId, ids] of data.followings) {
       for (const id of ids) pushTo(this.followersOf, id, userId);
     }
     this.nextTrackId = nextId(data.tracks);
     this.nextPlaylistId = nextId(data.playlists);
     this.nextCommentId = nextId(data.comments);
+  }
+
+  snapshot(): CatalogSnapshot {
+    const lists = this.listIndexes();
+    const sets = this.setIndexes();
+    return {
+      users: [...this.allUsers],
+      tracks: [...this.allTracks],
+      playlists: [...this.allPlaylists],
+      comments: [...this.commentsByTrack],
+      lists: Object.fromEntries(LIST_INDEXES.map((name) => [name, [...lists[name]]])) as Record<
+        ListIndex,
+        [number, number[]][]
+      >,
+      sets: Object.fromEntries(
+        SET_INDEXES.map((name) => [name, [...sets[name]].map(([id, set]) => [id, [...set]])]),
+      ) as Record<SetIndex, [number, number[]][]>,
+      next_ids: {
+        track: this.nextTrackId,
+        playlist: this.nextPlaylistId,
+        comment: this.nextCommentId,
+      },
+    };
+  }
+
+  /** The catalog a snapshot describes, indexes and all. */
+  static restore(snapshot: CatalogSnapshot): Catalog {
+    const empty = () => new Map<number, number[]>();
+    const catalog = new Catalog({
+      users: snapshot.users,
+      tracks: snapshot.tracks,
+      playlists: snapshot.playlists,
+      comments: [],
+      trackLikes: empty(),
+      playlistLikes: empty(),
+      followings: empty(),
+      trackReposts: empty(),
+      playlistReposts: empty(),
+    });
+    const lists = catalog.listIndexes();
+    for (const name of LIST_INDEXES) {
+      lists[name].clear();
+      for (const [id, ids] of snapshot.lists[name]) lists[name].set(id, [...ids]);
+    }
+    const sets = catalog.setIndexes();
+    for (const name of SET_INDEXES) {
+      sets[name].clear();
+      for (const [id, ids] of snapshot.sets[name]) sets[name].set(id, new Set(ids));
+    }
+    for (const [trackId, comments] of snapshot.comments) {
+      catalog.commentsByTrack.set(trackId, comments);
+    }
+    catalog.nextTrackId = snapshot.next_ids.track;
+    catalog.nextPlaylistId = snapshot.next_ids.playlist;
+    catalog.nextCommentId = snapshot.next_ids.comment;
+    return catalog;
+  }
+
+  private listIndexes(): Record<ListIndex, Map<number, number[]>> {
+    return {
+      tracks_by_user: this.tracksByUser,
+      playlists_by_user: this.playlistsByUser,
+      track_likes: this.trackLikes,
+      playlist_likes: this.playlistLikes,
+      followings: this.followingsOf,
+      followers: this.followersOf,
+      track_reposts: this.trackReposts,
+      playlist_reposts: this.playlistReposts,
+      plays: this.plays,
+    };
+  }
+
+  private setIndexes(): Record<SetIndex, Map<number, Set<number>>> {
+    return {
+      track_likers: this.trackLikers,
+      playlist_likers: this.playlistLikers,
+      track_reposters: this.trackReposters,
+      playlist_reposters: this.playlistReposters,
+    };
   }
 
   userByPermalink(permalink: string): UserRecord | undefined {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { type EmulatorClient, type EmulatorOptions, redirectUriProblem } from "./options.js";
 import { startEmulator } from "./server.js";
+import { StateFileError } from "./state-file.js";
 
 /** Where the CLI writes; injectable so it can be mounted inside another CLI or tested in-process. */
 export interface CliIo {
@@ -25,10 +26,17 @@ Options:
                             or as USER (a seeded username)
   --latency-ms N            delay every non-control response by N ms (default 0)
   --public-url URL          origin to put in next_href, uri and Location (default: request origin)
+  --plays-quota N|off       stream requests per app per 24 h before 429 (default 15000)
+  --state-file FILE         keep clients, grants, tokens and writes in FILE across restarts
   -h, --help                show this help
+
+Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start (e.g. the port is taken),
+2 for bad flags, 3 when the state file is unreadable, corrupt or cannot be written.
 `;
 
 const DEFAULT_PORT = 8788;
+/** Exit status when the state file is unreadable, corrupt or cannot be written (usage errors: 2). */
+export const EXIT_STATE_FILE = 3;
 
 class UsageError extends Error {}
 
@@ -61,8 +69,14 @@ export async function runEmulatorCli(
   try {
     emulator = await startEmulator(parsed);
   } catch (error) {
-    // TypeError: options the flags produced were refused (e.g. an unknown --auto-approve user).
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof StateFileError) {
+      // Its own exit status: a script can tell "the saved state is bad" from a busy port.
+      io.err(`soundgate-emulator: ${message}`);
+      process.exitCode = EXIT_STATE_FILE;
+      return;
+    }
+    // TypeError: options the flags produced were refused (e.g. an unknown --auto-approve user).
     const usage = error instanceof TypeError;
     io.err(`soundgate-emulator: ${usage ? message : `could not start: ${message}`}`);
     process.exitCode = usage ? 2 : 1;
@@ -115,6 +129,8 @@ function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
       "auto-approve": { type: "string" },
       "latency-ms": { type: "string" },
       "public-url": { type: "string" },
+      "plays-quota": { type: "string" },
+      "state-file": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -139,6 +155,13 @@ function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
     options.autoApprove = value === "true" ? true : value === "false" ? false : value;
   }
   if (values["public-url"] !== undefined) options.publicUrl = values["public-url"];
+  if (values["state-file"] !== undefined) options.stateFile = values["state-file"];
+  const plays = values["plays-quota"];
+  if (plays !== undefined) {
+    options.rateLimits = {
+      plays_per_client: plays === "off" ? null : integer("--plays-quota", plays, 0),
+    };
+  }
 
   const client = clientFrom(values["client-id"], values["client-secret"], values["redirect-uri"]);
   if (client) options.clients = [client];

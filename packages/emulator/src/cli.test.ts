@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
@@ -117,6 +120,7 @@ describe("soundgate-emulator", () => {
     [["--auto-approve", "mallory", "--port", "0"], /mallory/],
     [["--latency-ms", "-5"], /--latency-ms/],
     [["stray"], /unexpected argument/],
+    [["--plays-quota", "many"], /--plays-quota/],
   ])("exits 2 with one clear line for %j", async (args, pattern) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);
@@ -124,6 +128,55 @@ describe("soundgate-emulator", () => {
     const lines = stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(pattern);
+  });
+
+  it("--state-file keeps registered clients across restarts; a corrupt file exits 3", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emulator-cli-"));
+    const file = join(dir, "state.json");
+    try {
+      const first = await startCli(
+        ["--port", "0", "--state-file", file, "--plays-quota", "off"],
+        1,
+      );
+      const url = /^listening on (\S+)$/.exec(first.lines[0] ?? "")?.[1] ?? "";
+      const registered = await fetch(`${url}/_emulator/clients`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          client_id: "kept-app",
+          client_secret: "kept-secret",
+          redirect_uris: ["http://localhost:5173/callback"],
+        }),
+      });
+      expect(registered.status).toBe(201);
+      const config = (await (await fetch(`${url}/_emulator/config`)).json()) as {
+        rate_limits: { plays_per_client: unknown };
+      };
+      expect(config.rate_limits.plays_per_client).toBeNull();
+      let exited = exitOf(first.child);
+      first.child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+
+      const second = await startCli(["--port", "0", "--state-file", file], 1);
+      const again = /^listening on (\S+)$/.exec(second.lines[0] ?? "")?.[1] ?? "";
+      const clients = (await (await fetch(`${again}/_emulator/clients`)).json()) as unknown[];
+      expect(clients).toEqual([
+        { client_id: "kept-app", redirect_uris: ["http://localhost:5173/callback"] },
+      ]);
+      exited = exitOf(second.child);
+      second.child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+
+      writeFileSync(file, readFileSync(file, "utf8").slice(0, 100));
+      const { code, stdout, stderr } = await run(["--port", "0", "--state-file", file]);
+      expect(code).toBe(3);
+      expect(stdout).toBe("");
+      expect(stderr.trim().split("\n")).toEqual([
+        `soundgate-emulator: state file ${file}: is not valid JSON (corrupt or truncated); nothing was changed. Move the file away to start from the seeded data.`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("--help describes every flag and exits 0", async () => {
@@ -140,6 +193,8 @@ describe("soundgate-emulator", () => {
       "--auto-approve",
       "--latency-ms",
       "--public-url",
+      "--plays-quota",
+      "--state-file",
       "--help",
     ]) {
       expect(stdout).toContain(flag);

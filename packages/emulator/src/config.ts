@@ -124,6 +124,7 @@ export function rateLimitsProblem(value: unknown): string | null {
   const extra = unknownKey(value, RATE_LIMIT_KEYS);
   if (extra !== undefined) return `unknown rate_limits key: ${extra}`;
   for (const [key, limit] of Object.entries(value)) {
+    if (key === "plays_per_client" && limit === null) continue; // the quota is off
     // A limit of 0 blocks every request; a window must be at least a second.
     const min = key.endsWith("_window_s") ? 1 : 0;
     if (!isIntInRange(limit, min, MAX_TTL_S)) {

@@ -40,6 +40,8 @@ describe("config", () => {
         client_credentials_per_client_window_s: 43200,
         client_credentials_per_ip: 30,
         client_credentials_per_ip_window_s: 3600,
+        plays_per_client: 15000,
+        plays_per_client_window_s: 86400,
       },
       fail_next: [],
     });

@@ -7,9 +7,12 @@ import { errorForPath } from "./http.js";
 // the image's hex id, so every page that shows them renders without a network.
 const IMAGE = /^(avatars|artworks)-([0-9a-f]{16})-large\.svg$/;
 
+/** Where the emulated image CDN lives on the emulator's origin. */
+export const IMAGES_PREFIX = "/images/";
+
 /** The path (under the emulator's origin) of a seeded image. */
 export function imagePath(kind: "avatars" | "artworks", hex: string): string {
-  return `/images/${kind}-${hex}-large.svg`;
+  return `${IMAGES_PREFIX}${kind}-${hex}-large.svg`;
 }
 
 export function imageRoutes(): Hono<AppEnv> {

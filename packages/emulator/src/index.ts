@@ -10,4 +10,5 @@ export type { Fault, FaultMode } from "./faults.js";
 export type { EmulatorClient, EmulatorOptions, RateLimits } from "./options.js";
 export { DEFAULT_RATE_LIMITS } from "./options.js";
 export { type RunningEmulator, startEmulator } from "./server.js";
+export { StateFileError } from "./state-file.js";
 export type { EmulatorStats, FaultTarget, GrantType, TokenErrorCode } from "./stats.js";

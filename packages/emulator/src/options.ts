@@ -10,12 +10,18 @@ export interface EmulatorClient {
   name?: string;
 }
 
-/** Client-credentials rate limits (SoundCloud: 50 per 12 h per app, 30 per hour per IP). */
+/**
+ * SoundCloud's rate limits: client-credentials tokens (50 per 12 h per app, 30 per
+ * hour per IP) and the plays quota (15,000 stream requests per 24 h per app).
+ */
 export interface RateLimits {
   client_credentials_per_client: number;
   client_credentials_per_client_window_s: number;
   client_credentials_per_ip: number;
   client_credentials_per_ip_window_s: number;
+  /** `GET /tracks/{urn}/streams` per app and window; null turns the quota off. */
+  plays_per_client: number | null;
+  plays_per_client_window_s: number;
 }
 
 export interface EmulatorOptions {
@@ -38,6 +44,12 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Origin used in next_href, uri fields and Location headers. Default: the request's own origin. */
   publicUrl?: string;
+  /**
+   * Keep registered clients, grants, tokens and every write in this JSON file, so they
+   * survive a restart. Read at start (a corrupt or unreadable file throws StateFileError),
+   * written atomically with mode 0600 after each request that changes something.
+   */
+  stateFile?: string;
 }
 
 export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
@@ -45,6 +57,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
   client_credentials_per_client_window_s: 12 * 60 * 60,
   client_credentials_per_ip: 30,
   client_credentials_per_ip_window_s: 60 * 60,
+  plays_per_client: 15_000,
+  plays_per_client_window_s: 24 * 60 * 60,
 });
 
 export const DEFAULT_ACCESS_TOKEN_TTL_S = 3599;

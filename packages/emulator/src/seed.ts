@@ -42,6 +42,9 @@ interface AccountPlan {
   followings: number;
   /** How many background artists follow this account. */
   followers: number;
+  /** Background artists' tracks and playlists this account has reposted. */
+  repostedTracks: number;
+  repostedPlaylists: number;
 }
 
 /**
@@ -64,6 +67,8 @@ const SIGN_IN_ACCOUNTS: readonly AccountPlan[] = [
     likedPlaylists: 6,
     followings: 40,
     followers: 25,
+    repostedTracks: 12,
+    repostedPlaylists: 2,
   },
   {
     username: "copperline",
@@ -79,6 +84,8 @@ const SIGN_IN_ACCOUNTS: readonly AccountPlan[] = [
     likedPlaylists: 2,
     followings: 12,
     followers: 9,
+    repostedTracks: 4,
+    repostedPlaylists: 1,
   },
   {
     username: "saltmarsh",
@@ -94,6 +101,8 @@ const SIGN_IN_ACCOUNTS: readonly AccountPlan[] = [
     likedPlaylists: 1,
     followings: 8,
     followers: 4,
+    repostedTracks: 3,
+    repostedPlaylists: 0,
   },
   {
     username: "velvet-transit",
@@ -109,6 +118,8 @@ const SIGN_IN_ACCOUNTS: readonly AccountPlan[] = [
     likedPlaylists: 0,
     followings: 15,
     followers: 6,
+    repostedTracks: 2,
+    repostedPlaylists: 1,
   },
   {
     username: "hollow-oak",
@@ -124,6 +135,8 @@ const SIGN_IN_ACCOUNTS: readonly AccountPlan[] = [
     likedPlaylists: 3,
     followings: 6,
     followers: 3,
+    repostedTracks: 1,
+    repostedPlaylists: 0,
   },
   {
     username: "blue-hour-fm",
@@ -139,6 +152,8 @@ const SIGN_IN_ACCOUNTS: readonly AccountPlan[] = [
     likedPlaylists: 0,
     followings: 3,
     followers: 0,
+    repostedTracks: 2,
+    repostedPlaylists: 0,
   },
 ];
 
@@ -444,7 +459,31 @@ export function seedData(): CatalogData {
     }
   }
 
-  return { users, tracks, playlists, comments, trackLikes, playlistLikes, followings };
+  // Reposts, drawn last so everything above stays as it was before reposts were seeded.
+  // Only background artists' work is reposted: every sign-in account's own tracks and
+  // playlists start with no reposters, and most artists' tracks are left to repost.
+  const trackReposts = new Map<number, number[]>();
+  const playlistReposts = new Map<number, number[]>();
+  const artistIds = new Set(artists.map(toId));
+  const artistTracks = tracks.filter((t) => artistIds.has(t.user_id)).map(toId);
+  const artistPlaylists = playlists.filter((p) => artistIds.has(p.user_id)).map(toId);
+  SIGN_IN_ACCOUNTS.forEach((plan, i) => {
+    const user = accountUsers[i] as UserRecord;
+    trackReposts.set(user.id, rng.sample(artistTracks, plan.repostedTracks));
+    playlistReposts.set(user.id, rng.sample(artistPlaylists, plan.repostedPlaylists));
+  });
+
+  return {
+    users,
+    tracks,
+    playlists,
+    comments,
+    trackLikes,
+    playlistLikes,
+    followings,
+    trackReposts,
+    playlistReposts,
+  };
 }
 
 interface UserSeed {
@@ -517,6 +556,8 @@ function makeTrack(
     purchase_url: null,
     release: null,
     isrc: null,
+    // Derived, not drawn, so the seeded world stays the same: live takes credit a band.
+    metadata_artist: title.endsWith(" (Live)") ? `${user.first_name} ${user.last_name} Band` : null,
     streamable: access !== "blocked",
     reveal_stats: true,
     reveal_comments: true,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { PlaysQuota } from "./api/plays-quota.js";
 import type { UploadRecord } from "./api/upload.js";
-import type { Catalog, UserRecord } from "./catalog.js";
+import { Catalog, type UserRecord } from "./catalog.js";
 import {
   autoApproveProblem,
   type ConfigPatch,
@@ -14,6 +15,7 @@ import { GrantStore } from "./oauth/grants.js";
 import { SlidingWindowLimiter } from "./oauth/rate-limit.js";
 import { clientProblem, copyClient, type EmulatorClient, type EmulatorOptions } from "./options.js";
 import { seedCatalog } from "./seed.js";
+import { readStateFile, type SavedState, StateFileError, writeStateFile } from "./state-file.js";
 import { type EmulatorStats, emptyStats } from "./stats.js";
 
 /**
@@ -26,14 +28,17 @@ export class EmulatorState implements FaultRuntime {
   readonly clients = new Map<string, EmulatorClient>();
   readonly faults = new FaultQueue();
   readonly clientCredentialsLimiter = new SlidingWindowLimiter();
+  readonly playsQuota = new PlaysQuota();
   /** Signs pagination cursors, so a tampered cursor is detected instead of trusted. */
-  readonly cursorKey = randomBytes(32);
+  readonly cursorKey: Buffer;
+  /** Where clients, grants, tokens and writes are kept across restarts (`--state-file`). */
+  readonly stateFile: string | undefined;
 
   settings: Settings;
   stats: EmulatorStats = emptyStats();
-  catalog: Catalog = seedCatalog();
+  catalog: Catalog;
   /** Files received by `POST /tracks`, oldest first (shown at /_emulator/uploads). */
-  uploads: UploadRecord[] = [];
+  uploads: UploadRecord[];
   grants: GrantStore;
 
   private readonly startSettings: Settings;
@@ -45,6 +50,22 @@ export class EmulatorState implements FaultRuntime {
     for (const client of options.clients ?? []) {
       const problem = clientProblem(client);
       if (problem) throw new TypeError(`invalid client in options: ${problem}`);
+    }
+    if (
+      options.stateFile !== undefined &&
+      (typeof options.stateFile !== "string" || options.stateFile === "")
+    ) {
+      throw new TypeError("invalid stateFile option: must be a file path");
+    }
+    this.stateFile = options.stateFile;
+    const saved = this.stateFile === undefined ? null : readStateFile(this.stateFile);
+    const restored = saved ? this.restored(saved) : null;
+    this.cursorKey = saved ? Buffer.from(saved.cursor_key, "base64") : randomBytes(32);
+    this.catalog = restored?.catalog ?? seedCatalog();
+    this.grants = restored?.grants ?? new GrantStore(this.now);
+    this.uploads = restored?.uploads ?? [];
+    // Clients named in the options are registered on top of the saved ones (same id: replaced).
+    for (const client of [...(restored?.clients ?? []), ...(options.clients ?? [])]) {
       this.clients.set(client.client_id, copyClient(client));
     }
     this.startSettings = initialSettings(options);
@@ -64,7 +85,40 @@ export class EmulatorState implements FaultRuntime {
       }
     }
     this.settings = cloneSettings(this.startSettings);
-    this.grants = new GrantStore(this.now);
+    // A new state file is written at once, so an unwritable path fails at start, not later.
+    if (this.stateFile !== undefined && !saved) this.save();
+  }
+
+  /** Writes the state file (when there is one). Throws StateFileError when it cannot. */
+  save(): void {
+    if (this.stateFile === undefined) return;
+    writeStateFile(this.stateFile, {
+      clients: [...this.clients.values()].map(copyClient),
+      grants: this.grants.snapshot(),
+      catalog: this.catalog.snapshot(),
+      uploads: this.uploads,
+      cursor_key: this.cursorKey.toString("base64"),
+    });
+  }
+
+  /** The parts a state file holds, rebuilt; anything that does not hang together is a StateFileError. */
+  private restored(saved: SavedState) {
+    const path = this.stateFile as string;
+    try {
+      for (const client of saved.clients) {
+        const problem = clientProblem(client);
+        if (problem) throw new Error(`a saved client is invalid: ${problem}`);
+      }
+      return {
+        clients: saved.clients,
+        catalog: Catalog.restore(saved.catalog),
+        grants: GrantStore.restore(saved.grants, this.now),
+        uploads: saved.uploads,
+      };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new StateFileError(path, `is corrupt (${detail}); nothing was changed`);
+    }
   }
 
   /** Back to the start options: tokens, codes, consents, stats, faults, config, seeded data and uploads. */
@@ -76,6 +130,7 @@ export class EmulatorState implements FaultRuntime {
     this.grants = new GrantStore(this.now);
     this.faults.clear();
     this.clientCredentialsLimiter.clear();
+    this.playsQuota.clear();
   }
 
   config(): EmulatorConfig {

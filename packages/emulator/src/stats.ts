@@ -24,8 +24,12 @@ export interface EmulatorStats {
   token_errors: Record<TokenErrorCode, number>;
   /** Spent refresh tokens presented again by their own client. */
   refresh_reuse: number;
-  /** Every request to an API route, including 401s and faulted ones. */
+  /** Every request to an API path (not the OAuth side, images or /_emulator): 401s, 404s, faults included. */
   api_requests: number;
+  /** API requests answered 404: paths with no route, and unknown or hidden resources. */
+  api_not_found: number;
+  /** Stream requests refused with 429 by the plays quota. */
+  plays_rate_limited: number;
   /** Every POST /sign-out. */
   sign_outs: number;
   /** Every GET /authorize (authorization requests), including rejected and faulted ones. */
@@ -48,6 +52,8 @@ export function emptyStats(): EmulatorStats {
     },
     refresh_reuse: 0,
     api_requests: 0,
+    api_not_found: 0,
+    plays_rate_limited: 0,
     sign_outs: 0,
     authorize_requests: 0,
     consent_decisions: 0,

@@ -27,8 +27,14 @@ export function commentRoutes(state: EmulatorState): Hono<AppEnv> {
         track.reveal_comments || ctx.viewerId === track.user_id
           ? state.catalog.commentsOn(track.id)
           : [];
-      return respondWithPage(c, state, page.page, comments, (comment) =>
-        renderComment(ctx, comment),
+      // Comments (the spec's only answer here) are always `{collection, next_href}`.
+      return respondWithPage(
+        c,
+        state,
+        page.page,
+        comments,
+        (comment) => renderComment(ctx, comment),
+        "paged",
       );
     }),
   );

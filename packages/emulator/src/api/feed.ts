@@ -12,19 +12,31 @@ import { canSeePlaylist, canSeeTrack } from "./visibility.js";
 
 type Entry = { kind: "track"; item: TrackRecord } | { kind: "playlist"; item: PlaylistRecord };
 
+/** Whose posts an activities list shows: the accounts you follow, yours, or both. */
+type Sources = "followings" | "own" | "followings_and_own";
+
+const ACTIVITY_LISTS: readonly { path: string; sources: Sources; tracksOnly: boolean }[] = [
+  { path: "/me/feed", sources: "followings", tracksOnly: false },
+  { path: "/me/feed/tracks", sources: "followings", tracksOnly: true },
+  // Deprecated in the spec but still answered by SoundCloud (and still called by SDKs):
+  // /me/activities shows your own posts beside your followings', as seen in the wild;
+  // /all/own only yours; /tracks is the track feed.
+  { path: "/me/activities", sources: "followings_and_own", tracksOnly: false },
+  { path: "/me/activities/all/own", sources: "own", tracksOnly: false },
+  { path: "/me/activities/tracks", sources: "followings", tracksOnly: true },
+];
+
 /**
- * `/me/feed` and `/me/feed/tracks`: what the accounts you follow posted, newest first,
- * in the spec's Activities shape. Always paginated (`next_href`), with a `future_href`
+ * `/me/feed`, `/me/feed/tracks` and the deprecated `/me/activities*`: tracks and
+ * playlists posted by the accounts you follow (or by you), newest first, in the
+ * spec's Activities shape. Always paginated (`next_href`), with a `future_href`
  * that starts over from the newest entry.
  */
 export function feedRoutes(state: EmulatorState): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { userToken } = apiGuards(state);
 
-  for (const [path, tracksOnly] of [
-    ["/me/feed", false],
-    ["/me/feed/tracks", true],
-  ] as const) {
+  for (const { path, sources, tracksOnly } of ACTIVITY_LISTS) {
     app.get(path, userToken, (c) => {
       const page = readPageRequest(c, state);
       if (!page.ok) return page.response;
@@ -33,8 +45,14 @@ export function feedRoutes(state: EmulatorState): Hono<AppEnv> {
       if (!access.ok) return soundcloudError(400, access.message);
       const { catalog } = state;
       const me = c.var.me.id;
+      const posters =
+        sources === "own"
+          ? [me]
+          : sources === "followings"
+            ? catalog.followingIdsOf(me)
+            : [me, ...catalog.followingIdsOf(me)];
       const entries: Entry[] = [];
-      for (const userId of catalog.followingIdsOf(me)) {
+      for (const userId of posters) {
         for (const id of catalog.trackIdsOf(userId)) {
           const track = catalog.tracks.get(id);
           if (track && canSeeTrack(track, me) && access.value.has(track.access)) {

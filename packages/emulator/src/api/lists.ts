@@ -4,7 +4,7 @@ import { soundcloudError } from "../http.js";
 import type { EmulatorState } from "../state.js";
 import type { TokenEnv } from "./auth.js";
 import { renderContextOf } from "./lookup.js";
-import { readPageRequest, respondWithPage } from "./pagination.js";
+import { type ListStyle, readPageRequest, respondWithPage } from "./pagination.js";
 import { parseAccess, parseBoolean, parseSort } from "./query.js";
 import { renderPlaylist, renderTrack, renderUser } from "./representations.js";
 import { canSeePlaylist, canSeeTrack } from "./visibility.js";
@@ -21,6 +21,8 @@ export interface TrackListOptions {
   sortable?: boolean;
   /** The spec sets `user_favorite` only on search results and single tracks. */
   showUserFavorite?: boolean;
+  /** Default `choice` (Tracks); `array` for the deprecated TracksList answers. */
+  style?: ListStyle;
 }
 
 export function respondTracks<E extends TokenEnv>(
@@ -46,8 +48,13 @@ export function respondTracks<E extends TokenEnv>(
   }
   const ctx = renderContextOf(c, state);
   const showUserFavorite = options.showUserFavorite === true;
-  return respondWithPage(c, state, page.page, list, (t) =>
-    renderTrack(ctx, t, { showUserFavorite }),
+  return respondWithPage(
+    c,
+    state,
+    page.page,
+    list,
+    (t) => renderTrack(ctx, t, { showUserFavorite }),
+    options.style,
   );
 }
 
@@ -59,7 +66,8 @@ export function respondUsers<E extends TokenEnv>(
   const page = readPageRequest(c, state);
   if (!page.ok) return page.response;
   const ctx = renderContextOf(c, state);
-  return respondWithPage(c, state, page.page, users, (u) => renderUser(ctx, u));
+  // The spec's Users answer is always `{collection, next_href}`, with or without linked_partitioning.
+  return respondWithPage(c, state, page.page, users, (u) => renderUser(ctx, u), "paged");
 }
 
 export function respondPlaylists<E extends TokenEnv>(

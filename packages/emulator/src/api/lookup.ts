@@ -60,6 +60,8 @@ function under<T>(find: Finder<T>, param: string, visible?: Visible<T>) {
 }
 
 export const forUser = under(findUser, "user_urn");
+/** A user named by another path parameter (`follower_urn`, `following_urn`). */
+export const forUserParam = (param: string) => under(findUser, param);
 export const forTrack = under(findTrack, "track_urn", canSeeTrack);
 export const forPlaylist = under(findPlaylist, "playlist_urn", canSeePlaylist);
 

@@ -56,7 +56,8 @@ export function meRoutes(state: EmulatorState): Hono<AppEnv> {
       .followingIdsOf(c.var.me.id)
       .flatMap((id) => recordsOf(catalog.tracks, catalog.trackIdsOf(id)))
       .sort((a, b) => b.created_at - a.created_at || b.id - a.id);
-    return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS });
+    // The spec answers TracksList here (deprecated): a plain array paged by `offset`.
+    return respondTracks(c, state, tracks, { access: DEFAULT_ACCESS, style: "array" });
   });
 
   app.get("/me/recently-played/tracks", userToken, (c) => {

@@ -8,8 +8,17 @@ import type { ScCollection } from "./schema.js";
 /**
  * SoundCloud's two list styles: a plain array honouring `offset` (deprecated),
  * or with `linked_partitioning=true` a `{collection, next_href}` page whose
- * `next_href` carries an opaque cursor and is absent on the last page.
+ * `next_href` carries an opaque cursor and is absent on the last page. Which
+ * one a list answers is the spec's call per response type (see `ListStyle`).
  */
+
+/**
+ * How a list answers, from its response type in the spec: `choice` (Tracks,
+ * Playlists: a plain array unless `linked_partitioning` asks for a page),
+ * `paged` (Users, Comments, Activities: always `{collection, next_href}`) or
+ * `array` (TracksList: always a plain array, paged by `offset`).
+ */
+export type ListStyle = "choice" | "paged" | "array";
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -67,16 +76,18 @@ export function readPageRequest(c: Context, state: EmulatorState): PageResult {
   return { ok: true, page: { limit, offset, linked } };
 }
 
-/** Answers one page of `items` in the style the request asked for. */
+/** Answers one page of `items` in the list's style (and, for `choice`, the request's). */
 export function respondWithPage<T, R>(
   c: Context,
   state: EmulatorState,
   page: PageRequest,
   items: readonly T[],
   render: (item: T) => R,
+  style: ListStyle = "choice",
 ): Response {
   const slice = items.slice(page.offset, page.offset + page.limit).map(render);
-  if (!page.linked) return json(slice);
+  const paged = style === "paged" || (style === "choice" && page.linked);
+  if (!paged) return json(slice);
   return json(linkedPage(c, state, page, items.length, slice));
 }
 

@@ -143,6 +143,7 @@ export function renderTrack(
     kind: "track",
     label_name: track.label_name,
     license: track.license,
+    metadata_artist: track.metadata_artist,
     permalink: track.permalink,
     permalink_url: `${WEB}/${owner.permalink}/${track.permalink}`,
     playback_count: track.playback_count,

@@ -96,6 +96,19 @@ describe("authentication", () => {
     await api(emu, "/tracks/999", user.access_token);
     expect((await stats(emu)).api_requests).toBe(before + 3);
   });
+
+  it("counts requests to paths with no route, and every 404 apart", async () => {
+    const before = await stats(emu);
+    expect((await api(emu, "/me/nothing-here", user.access_token)).status).toBe(404);
+    expect((await api(emu, "/tracks/999", user.access_token)).status).toBe(404);
+    expect((await api(emu, "/me", user.access_token, { method: "PATCH" })).status).toBe(405);
+    // The OAuth side, the image CDN and the control surface are not API requests.
+    await fetch(`${emu.url}/images/avatars-0000000000000000-large.svg`);
+    await fetch(`${emu.url}/_emulator/nothing`);
+    const after = await stats(emu);
+    expect(after.api_requests).toBe(before.api_requests + 3);
+    expect(after.api_not_found).toBe(before.api_not_found + 2);
+  });
 });
 
 describe("/me", () => {
@@ -136,8 +149,9 @@ describe("/me", () => {
 
   it("lists followings and followers consistently with the counts", async () => {
     const me = await getJson<ScMe>("/me");
-    const followings = await getJson<ScUser[]>("/me/followings?limit=200");
-    const followers = await getJson<ScUser[]>("/me/followers?limit=200");
+    // User lists answer {collection, next_href} with or without linked_partitioning, as the spec says.
+    const followings = (await getJson<ScCollection<ScUser>>("/me/followings?limit=200")).collection;
+    const followers = (await getJson<ScCollection<ScUser>>("/me/followers?limit=200")).collection;
     expect(followings).toHaveLength(me.followings_count);
     expect(followers).toHaveLength(me.followers_count);
     expect(
@@ -234,8 +248,8 @@ describe("users and playlists", () => {
   it("finds users and searches them", async () => {
     const u = await getJson<ScUser>("/users/soundcloud:users:1000002");
     expect(u).toMatchObject({ username: "copperline", kind: "user" });
-    const found = await getJson<ScUser[]>("/users?q=copper");
-    expect(found.map((x) => x.username)).toContain("copperline");
+    const found = await getJson<ScCollection<ScUser>>("/users?q=copper");
+    expect(found.collection.map((x) => x.username)).toContain("copperline");
     const tracks = await getJson<ScTrack[]>("/users/1000002/tracks?limit=200");
     expect(tracks).toHaveLength(18);
     expect(await getJson<ScTrack[]>("/users/1000006/tracks")).toEqual([]);

@@ -74,6 +74,7 @@ export interface ScTrack {
   kind: "track";
   label_name: string | null;
   license: string;
+  metadata_artist: string | null;
   permalink: string;
   permalink_url: string;
   playback_count: number;

@@ -8,7 +8,15 @@ import {
   TEST_CLIENT,
   type TokenBody,
 } from "../test-support.js";
-import type { ScActivities, ScComment, ScMe, ScPlaylist, ScTrack, ScUser } from "./schema.js";
+import type {
+  ScActivities,
+  ScCollection,
+  ScComment,
+  ScMe,
+  ScPlaylist,
+  ScTrack,
+  ScUser,
+} from "./schema.js";
 
 let emu: RunningEmulator;
 let user: TokenBody;
@@ -28,6 +36,11 @@ async function getJson<T>(path: string, token = user.access_token): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** User lists are always `{collection, next_href}` (the spec's Users). */
+async function users(path: string): Promise<ScUser[]> {
+  return (await getJson<ScCollection<ScUser>>(path)).collection;
+}
+
 function call(method: string, path: string, body?: unknown, token = user.access_token) {
   return api(emu, path, token, {
     method,
@@ -40,8 +53,8 @@ function call(method: string, path: string, body?: unknown, token = user.access_
 describe("followings", () => {
   it("follows (201 with the user, then 200) and unfollows; both sides' counts follow", async () => {
     const me = await getJson<ScMe>("/me");
-    const following = await getJson<ScUser[]>("/me/followings?limit=200");
-    const target = (await getJson<ScUser[]>("/users?limit=200")).find(
+    const following = await users("/me/followings?limit=200");
+    const target = (await users("/users?limit=200")).find(
       (u) => u.urn !== me.urn && !following.some((f) => f.urn === u.urn),
     ) as ScUser;
 
@@ -49,9 +62,9 @@ describe("followings", () => {
     expect(first.status).toBe(201);
     expect(((await first.json()) as ScUser).followers_count).toBe(target.followers_count + 1);
     expect((await call("PUT", `/me/followings/${target.urn}`)).status).toBe(200);
-    const [newest] = await getJson<ScUser[]>("/me/followings?limit=1");
+    const [newest] = await users("/me/followings?limit=1");
     expect(newest?.urn).toBe(target.urn);
-    const theirFollowers = await getJson<ScUser[]>(`/users/${target.urn}/followers?limit=200`);
+    const theirFollowers = await users(`/users/${target.urn}/followers?limit=200`);
     expect(theirFollowers.some((u) => u.urn === me.urn)).toBe(true);
     expect((await getJson<ScMe>("/me")).followings_count).toBe(me.followings_count + 1);
 
@@ -72,16 +85,25 @@ describe("followings", () => {
 describe("reposts", () => {
   it("reposts a track and a playlist and shows them in every list", async () => {
     const me = await getJson<ScMe>("/me");
+    const seededTracks = (await getJson<ScTrack[]>("/me/reposts/tracks")).map((t) => t.urn);
+    const seededPlaylists = (await getJson<ScPlaylist[]>("/me/reposts/playlists")).map(
+      (p) => p.urn,
+    );
+    expect(seededTracks.length).toBeGreaterThan(0);
     const track = await getJson<ScTrack>("/tracks/2000100");
     const repost = await call("POST", `/reposts/tracks/${track.urn}`);
     expect(repost.status).toBe(201);
     expect(await repost.json()).toEqual({ status: "201 - Created" });
-    expect((await getJson<ScTrack[]>("/me/reposts/tracks")).map((t) => t.urn)).toEqual([track.urn]);
+    // The default account starts with seeded reposts; a new one goes first.
+    expect((await getJson<ScTrack[]>("/me/reposts/tracks")).map((t) => t.urn)).toEqual([
+      track.urn,
+      ...seededTracks,
+    ]);
     const linked = await getJson<{ collection: ScTrack[] }>(
-      `/users/${me.urn}/reposts/tracks?linked_partitioning=true`,
+      `/users/${me.urn}/reposts/tracks?linked_partitioning=true&access=playable,preview,blocked`,
     );
-    expect(linked.collection.map((t) => t.urn)).toEqual([track.urn]);
-    const reposters = await getJson<ScUser[]>(`/tracks/${track.urn}/reposters`);
+    expect(linked.collection.map((t) => t.urn)).toEqual([track.urn, ...seededTracks]);
+    const reposters = await users(`/tracks/${track.urn}/reposters`);
     expect(reposters.map((u) => u.urn)).toEqual([me.urn]);
     expect((await getJson<ScTrack>(`/tracks/${track.urn}`)).reposts_count).toBe(
       track.reposts_count + 1,
@@ -92,11 +114,14 @@ describe("reposts", () => {
     expect((await call("POST", `/reposts/playlists/${playlist?.urn}`)).status).toBe(201);
     expect((await getJson<ScPlaylist[]>("/me/reposts/playlists")).map((p) => p.urn)).toEqual([
       playlist?.urn,
+      ...seededPlaylists,
     ]);
-    expect((await getJson<ScUser[]>(`/playlists/${playlist?.urn}/reposters`)).length).toBe(1);
+    expect((await users(`/playlists/${playlist?.urn}/reposters`)).length).toBe(1);
 
     expect((await call("DELETE", `/reposts/tracks/${track.urn}`)).status).toBe(200);
-    expect(await getJson<ScTrack[]>("/me/reposts/tracks")).toEqual([]);
+    expect((await getJson<ScTrack[]>("/me/reposts/tracks")).map((t) => t.urn)).toEqual(
+      seededTracks,
+    );
   });
 });
 
@@ -114,7 +139,8 @@ describe("comments", () => {
       track_urn: "soundcloud:tracks:2000001",
       user: { username: "nightjar-audio" },
     });
-    const [newest] = await getJson<ScComment[]>("/tracks/2000001/comments?limit=1");
+    const page = await getJson<ScCollection<ScComment>>("/tracks/2000001/comments?limit=1");
+    const [newest] = page.collection;
     expect(newest?.urn).toBe(comment.urn);
   });
 
@@ -165,7 +191,7 @@ describe("feed, recently played and related", () => {
   });
 
   it("recommends related artists, never the user themself", async () => {
-    const related = await getJson<ScUser[]>("/users/soundcloud:users:1000002/related?limit=10");
+    const related = await users("/users/soundcloud:users:1000002/related?limit=10");
     expect(related.length).toBeGreaterThan(0);
     expect(related.some((u) => u.urn === "soundcloud:users:1000002")).toBe(false);
   });

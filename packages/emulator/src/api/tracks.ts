@@ -5,6 +5,7 @@ import type { EmulatorState } from "../state.js";
 import { apiGuards } from "./auth.js";
 import { respondTracks, respondUsers } from "./lists.js";
 import { forTrack, recordsOf, renderContextOf } from "./lookup.js";
+import { playsQuotaExceeded } from "./plays-quota.js";
 import { DEFAULT_ACCESS, parseList } from "./query.js";
 import { renderStreams, renderTrack } from "./representations.js";
 import { parseIdParam } from "./urn.js";
@@ -43,6 +44,20 @@ export function trackRoutes(state: EmulatorState): Hono<AppEnv> {
     anyToken,
     forTrack(state, (c, track) => {
       if (track.access === "blocked") return soundcloudError(404, "no streams for this track");
+      const { plays_per_client: limit, plays_per_client_window_s: windowS } =
+        state.settings.rate_limits;
+      if (limit !== null) {
+        const quota = state.playsQuota.take(
+          c.var.viewer.client_id,
+          limit,
+          windowS * 1000,
+          state.now(),
+        );
+        if (!quota.ok) {
+          state.stats.plays_rate_limited += 1;
+          return playsQuotaExceeded(limit, windowS, quota.resetAt);
+        }
+      }
       // Asking for stream URLs is what a player does before it plays.
       const viewer = c.var.viewer.user;
       if (viewer) state.catalog.recordPlay(viewer.id, track.id);

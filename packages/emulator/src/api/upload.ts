@@ -123,6 +123,7 @@ function newTrack(
     purchase_url: null,
     release: null,
     isrc: null,
+    metadata_artist: null,
     streamable: true,
     reveal_stats: true,
     reveal_comments: true,

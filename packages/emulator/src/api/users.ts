@@ -70,16 +70,19 @@ export function userRoutes(state: EmulatorState): Hono<AppEnv> {
     }),
   );
 
-  app.get(
-    "/users/:user_urn/likes/tracks",
-    anyToken,
-    forUser(state, (c, user) => {
-      const ids = state.catalog.likedTrackIdsOf(user.id);
-      return respondTracks(c, state, recordsOf(state.catalog.tracks, ids), {
-        access: DEFAULT_ACCESS,
-      });
-    }),
-  );
+  // `/favorites` is deprecated in the spec (use /likes/tracks) but still answered: the same list.
+  for (const path of ["/users/:user_urn/likes/tracks", "/users/:user_urn/favorites"]) {
+    app.get(
+      path,
+      anyToken,
+      forUser(state, (c, user) => {
+        const ids = state.catalog.likedTrackIdsOf(user.id);
+        return respondTracks(c, state, recordsOf(state.catalog.tracks, ids), {
+          access: DEFAULT_ACCESS,
+        });
+      }),
+    );
+  }
 
   app.get(
     "/users/:user_urn/likes/playlists",

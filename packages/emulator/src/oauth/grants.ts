@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { randomSecret } from "../random.js";
 import { verifierMatches } from "./pkce.js";
 
@@ -6,6 +7,8 @@ import { verifierMatches } from "./pkce.js";
  * grants and the tokens issued under them. A grant is one authorization (one
  * code exchange, or one client-credentials request); every access and refresh
  * token belongs to exactly one grant, so revoking a grant revokes all of them.
+ * Codes, tokens and transaction ids are kept only as SHA-256 digests, so neither
+ * memory dumps nor a state file (--state-file) hold a usable credential.
  */
 
 export interface Grant {
@@ -32,7 +35,12 @@ export interface PendingAuthorization {
   readonly expires_at: number;
 }
 
-interface CodeRecord {
+/** The SHA-256 of a secret, the only form the store keeps it in. */
+function digest(secret: string): string {
+  return createHash("sha256").update(secret).digest("base64url");
+}
+
+export interface CodeRecord {
   readonly client_id: string;
   readonly redirect_uri: string;
   readonly code_challenge: string;
@@ -69,6 +77,16 @@ export type AccessTokenCheck =
   | { status: "valid"; client_id: string; user_id: number | null }
   | { status: "unknown" | "revoked" | "expired" };
 
+/** The store as saved in a state file: records keyed by digest, grants by id. */
+export interface GrantSnapshot {
+  next_grant_id: number;
+  grants: Grant[];
+  pending: [string, PendingAuthorization][];
+  codes: [string, Omit<CodeRecord, "grant"> & { grant_id: number | null }][];
+  access_tokens: [string, { grant_id: number; expires_at: number }][];
+  refresh_tokens: [string, { grant_id: number; spent: boolean }][];
+}
+
 /** Consent transactions live longer than codes: a person reads the page first. */
 export const PENDING_AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
 /** How long a code is remembered after it expires (for replay detection). */
@@ -88,15 +106,19 @@ export class GrantStore {
   createPending(request: Omit<PendingAuthorization, "expires_at">): string {
     this.sweepIfLarge();
     const id = randomSecret("txn");
-    this.pending.set(id, { ...request, expires_at: this.now() + PENDING_AUTHORIZATION_TTL_MS });
+    this.pending.set(digest(id), {
+      ...request,
+      expires_at: this.now() + PENDING_AUTHORIZATION_TTL_MS,
+    });
     return id;
   }
 
   /** Consumes a pending authorization: each consent page can be answered once. */
   takePending(id: string): PendingAuthorization | null {
-    const pending = this.pending.get(id);
+    const key = digest(id);
+    const pending = this.pending.get(key);
     if (!pending) return null;
-    this.pending.delete(id);
+    this.pending.delete(key);
     return pending.expires_at > this.now() ? pending : null;
   }
 
@@ -106,7 +128,11 @@ export class GrantStore {
   ): string {
     this.sweepIfLarge();
     const code = randomSecret("code");
-    this.codes.set(code, { ...request, expires_at: this.now() + ttlS * 1000, grant: null });
+    this.codes.set(digest(code), {
+      ...request,
+      expires_at: this.now() + ttlS * 1000,
+      grant: null,
+    });
     return code;
   }
 
@@ -120,7 +146,7 @@ export class GrantStore {
     request: { code: string; client_id: string; redirect_uri: string; code_verifier: string },
     accessTtlS: number,
   ): CodeExchange {
-    const record = this.codes.get(request.code);
+    const record = this.codes.get(digest(request.code));
     if (!record) return { ok: false, reason: "unknown" };
     if (record.client_id !== request.client_id) return { ok: false, reason: "other_client" };
     if (record.grant) {
@@ -146,7 +172,7 @@ export class GrantStore {
     accessTtlS: number,
     revokeOnReuse: boolean,
   ): RefreshResult {
-    const record = this.refreshTokens.get(request.refresh_token);
+    const record = this.refreshTokens.get(digest(request.refresh_token));
     if (!record) return { ok: false, reason: "unknown" };
     // Another client must not learn anything about, or revoke, someone else's grant.
     if (record.grant.client_id !== request.client_id) return { ok: false, reason: "other_client" };
@@ -164,7 +190,7 @@ export class GrantStore {
   }
 
   checkAccessToken(token: string): AccessTokenCheck {
-    const record = this.accessTokens.get(token);
+    const record = this.accessTokens.get(digest(token));
     if (!record) return { status: "unknown" };
     if (record.grant.revoked) return { status: "revoked" };
     if (record.expires_at <= this.now()) return { status: "expired" };
@@ -173,7 +199,7 @@ export class GrantStore {
 
   /** Revokes the grant behind an access token (expired ones too). False when unknown. */
   revokeByAccessToken(token: string): boolean {
-    const record = this.accessTokens.get(token);
+    const record = this.accessTokens.get(digest(token));
     if (!record) return false;
     record.grant.revoked = true;
     return true;
@@ -185,9 +211,72 @@ export class GrantStore {
     const targets =
       token === undefined
         ? [...this.accessTokens.values()]
-        : [this.accessTokens.get(token)].filter((r) => r !== undefined);
+        : [this.accessTokens.get(digest(token))].filter((r) => r !== undefined);
     for (const record of targets) record.expires_at = Math.min(record.expires_at, now);
     return targets.length;
+  }
+
+  /** Everything the store remembers, as plain JSON (digests only, never a secret). */
+  snapshot(): GrantSnapshot {
+    const grants = new Map<number, Grant>();
+    const ref = (grant: Grant) => {
+      grants.set(grant.id, grant);
+      return grant.id;
+    };
+    const codes = [...this.codes].map(
+      ([key, { grant, ...code }]): GrantSnapshot["codes"][number] => [
+        key,
+        { ...code, grant_id: grant === null ? null : ref(grant) },
+      ],
+    );
+    const accessTokens = [...this.accessTokens].map(
+      ([key, record]): GrantSnapshot["access_tokens"][number] => [
+        key,
+        { grant_id: ref(record.grant), expires_at: record.expires_at },
+      ],
+    );
+    const refreshTokens = [...this.refreshTokens].map(
+      ([key, record]): GrantSnapshot["refresh_tokens"][number] => [
+        key,
+        { grant_id: ref(record.grant), spent: record.spent },
+      ],
+    );
+    return {
+      next_grant_id: this.nextGrantId,
+      grants: [...grants.values()].map((g) => ({ ...g })),
+      pending: [...this.pending].map(([key, record]) => [key, { ...record }]),
+      codes,
+      access_tokens: accessTokens,
+      refresh_tokens: refreshTokens,
+    };
+  }
+
+  /** A store holding what `snapshot()` saved; throws on a snapshot that does not hang together. */
+  static restore(snapshot: GrantSnapshot, now: () => number): GrantStore {
+    const store = new GrantStore(now);
+    const grants = new Map<number, Grant>();
+    for (const grant of snapshot.grants) grants.set(grant.id, { ...grant });
+    const grantOf = (id: number): Grant => {
+      const grant = grants.get(id);
+      if (!grant) throw new Error(`a token refers to grant ${id}, which is not saved`);
+      return grant;
+    };
+    for (const [key, record] of snapshot.pending) store.pending.set(key, { ...record });
+    for (const [key, { grant_id, ...code }] of snapshot.codes) {
+      store.codes.set(key, { ...code, grant: grant_id === null ? null : grantOf(grant_id) });
+    }
+    for (const [key, record] of snapshot.access_tokens) {
+      store.accessTokens.set(key, {
+        grant: grantOf(record.grant_id),
+        expires_at: record.expires_at,
+      });
+    }
+    for (const [key, record] of snapshot.refresh_tokens) {
+      store.refreshTokens.set(key, { grant: grantOf(record.grant_id), spent: record.spent });
+    }
+    const highest = Math.max(0, ...grants.keys());
+    store.nextGrantId = Math.max(snapshot.next_grant_id, highest + 1);
+    return store;
   }
 
   /**
@@ -215,8 +304,11 @@ export class GrantStore {
   private issueTokens(grant: Grant, accessTtlS: number): IssuedTokens {
     const access_token = randomSecret("at");
     const refresh_token = randomSecret("rt");
-    this.accessTokens.set(access_token, { grant, expires_at: this.now() + accessTtlS * 1000 });
-    this.refreshTokens.set(refresh_token, { grant, spent: false });
+    this.accessTokens.set(digest(access_token), {
+      grant,
+      expires_at: this.now() + accessTtlS * 1000,
+    });
+    this.refreshTokens.set(digest(refresh_token), { grant, spent: false });
     return { access_token, refresh_token, expires_in: accessTtlS };
   }
 }

@@ -39,8 +39,9 @@ describe("sc.users", () => {
     const allAccess = { access: ["playable", "preview", "blocked"] } as const;
     expect(await sc.users.likedTracks(COPPERLINE, allAccess).toArray()).toHaveLength(35);
     expect(await sc.users.likedPlaylists(COPPERLINE).toArray()).toHaveLength(2);
-    expect(await sc.users.repostedTracks(COPPERLINE).toArray()).toEqual([]);
-    expect(await sc.users.repostedPlaylists(COPPERLINE).toArray()).toEqual([]);
+    // The emulator seeds copperline with 4 reposted tracks and 1 reposted playlist.
+    expect(await sc.users.repostedTracks(COPPERLINE, allAccess).toArray()).toHaveLength(4);
+    expect(await sc.users.repostedPlaylists(COPPERLINE).toArray()).toHaveLength(1);
     const related = await sc.users.related(COPPERLINE, { limit: 5 }).toArray(5);
     expect(related.every((u) => u.urn !== COPPERLINE)).toBe(true);
     expect(Array.isArray(await sc.users.webProfiles(COPPERLINE))).toBe(true);
