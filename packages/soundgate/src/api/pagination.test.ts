@@ -52,6 +52,17 @@ describe("Paginated", () => {
     expect(pages[0]?.collection).toHaveLength(1);
   });
 
+  it("pages a bare-array list (the deprecated TracksList) by offset while pages come back full", async () => {
+    const sc = createSoundCloud({ auth: token, apiBaseUrl: emulator.url });
+    const all = await sc.me.followingsTracks({ limit: 200 }).toArray();
+    const pages = [];
+    for await (const page of sc.me.followingsTracks({ limit: 7 }).pages()) pages.push(page);
+    expect(all.length).toBeGreaterThan(7);
+    expect(pages.length).toBe(Math.floor(all.length / 7) + 1);
+    expect(pages.flatMap((p) => p.collection).map((t) => t.urn)).toEqual(all.map((t) => t.urn));
+    expect(pages.every((p) => !("offsetPaged" in p))).toBe(true);
+  });
+
   it("walks any list by path and checks its limit", async () => {
     const sc = createSoundCloud({ auth: token, apiBaseUrl: emulator.url });
     const comments = await sc

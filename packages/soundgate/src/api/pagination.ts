@@ -4,6 +4,9 @@ import type { ListOptions } from "./options.js";
 import { query } from "./query.js";
 import type { Page } from "./types.js";
 
+/** SoundCloud's page size when a list is asked for without `limit`. */
+const ARRAY_DEFAULT_LIMIT = 50;
+
 export interface PaginateOptions extends ListOptions {
   query?: Record<string, QueryValue> | undefined;
 }
@@ -15,13 +18,15 @@ export interface PaginateOptions extends ListOptions {
  * `linked_partitioning=true` and follows `next_href` until it is absent; a `next_href`
  * on any other origin than the configured API is refused before anything is sent, so
  * the token never leaves for another host. Lists the API answers as a bare array (the
- * deprecated form) are one page.
+ * deprecated form, e.g. `/me/followings/tracks`) carry no `next_href`: they are paged by
+ * `offset` for as long as full pages come back.
  */
 export class Paginated<T> implements AsyncIterable<T> {
   readonly #api: ApiClient;
   readonly #path: string;
   readonly #query: Record<string, QueryValue>;
   readonly #signal: AbortSignal | undefined;
+  readonly #limit: number;
 
   constructor(api: ApiClient, path: string, options: PaginateOptions = {}) {
     const { limit } = options;
@@ -32,19 +37,28 @@ export class Paginated<T> implements AsyncIterable<T> {
     this.#path = path;
     this.#query = { ...options.query, linked_partitioning: true, limit };
     this.#signal = options.signal;
+    this.#limit = limit ?? ARRAY_DEFAULT_LIMIT;
   }
 
   /** The first page. */
-  page(): Promise<Page<T>> {
-    return this.#fetch(this.#path, this.#query);
+  async page(): Promise<Page<T>> {
+    return (await this.#fetch(this.#path, this.#query)).page;
   }
 
   /** Every page in order, fetched one at a time as you iterate. */
   async *pages(): AsyncGenerator<Page<T>, void, undefined> {
     const seen = new Set<string>();
-    let page = await this.page();
+    let { page, offsetPaged } = await this.#fetch(this.#path, this.#query);
+    let offset = 0;
     for (;;) {
       yield page;
+      if (offsetPaged) {
+        // A short (or empty) page is the last one; a full one may have more behind it.
+        if (page.collection.length < this.#limit) return;
+        offset += page.collection.length;
+        ({ page, offsetPaged } = await this.#fetch(this.#path, { ...this.#query, offset }));
+        continue;
+      }
       const next = page.next_href;
       if (!next) return;
       // A server that hands back a page it already gave would loop forever.
@@ -52,7 +66,7 @@ export class Paginated<T> implements AsyncIterable<T> {
         throw new SoundgateError("invalid_response", "The API returned the same next page twice");
       }
       seen.add(next);
-      page = await this.#fetch(next, undefined);
+      ({ page, offsetPaged } = await this.#fetch(next, undefined));
     }
   }
 
@@ -81,11 +95,14 @@ export class Paginated<T> implements AsyncIterable<T> {
     return items;
   }
 
-  async #fetch(path: string, query: Record<string, QueryValue> | undefined): Promise<Page<T>> {
+  async #fetch(
+    path: string,
+    query: Record<string, QueryValue> | undefined,
+  ): Promise<{ page: Page<T>; offsetPaged: boolean }> {
     const body = await this.#api.request<unknown>("GET", path, { query, signal: this.#signal });
-    if (Array.isArray(body)) return { collection: body as T[] };
+    if (Array.isArray(body)) return { page: { collection: body as T[] }, offsetPaged: true };
     if (typeof body === "object" && body !== null && Array.isArray((body as Page<T>).collection)) {
-      return body as Page<T>;
+      return { page: body as Page<T>, offsetPaged: false };
     }
     throw new SoundgateError("invalid_response", "The API answered a list with something else");
   }
