@@ -82,6 +82,7 @@ export class Sessions {
         connectionId,
         createdAt: now,
         expiresAt: now + this.ctx.config.sessionTtlMs,
+        seal: null,
       });
       return { location: back.href, session };
     } catch (error) {

@@ -1,4 +1,3 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
@@ -8,8 +7,9 @@ import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { sessionRoutes } from "../routes/session.js";
+import { clientAddress, rateLimitKey } from "./client-address.js";
 import { HttpError } from "./errors.js";
-import { rateLimit } from "./rate-limit.js";
+import { memoryBuckets, perMinute, rateLimit, storeBuckets } from "./rate-limit.js";
 import { authResponseHeaders, pageHeaders } from "./security-headers.js";
 
 const AUTH_PATHS = [
@@ -57,14 +57,22 @@ export function createApp(ctx: GatewayContext): Hono {
     );
     app.use(path, authResponseHeaders());
   }
-  app.use(
-    "/auth/*",
-    rateLimit({
-      perMinute: ctx.config.rateLimitPerMinute,
-      clientIp: (c) => clientIp(c, ctx.config.trustProxy),
-      now: ctx.now,
-    }),
-  );
+  if (ctx.config.rateLimitPerMinute > 0) {
+    const policy = perMinute(ctx.config.rateLimitPerMinute);
+    app.use(
+      "/auth/*",
+      rateLimit({
+        // Postgres means several instances: they count together.
+        buckets:
+          ctx.store.dialect === "postgres"
+            ? storeBuckets(ctx.store, policy)
+            : memoryBuckets(policy),
+        key: (c) => `auth:${rateLimitKey(clientAddress(c, ctx.config.trustProxy))}`,
+        now: ctx.now,
+        logger: ctx.logger,
+      }),
+    );
+  }
 
   app.route("/auth/soundcloud", authRoutes(ctx, services));
   app.route("/auth", sessionRoutes(ctx, services));
@@ -110,16 +118,4 @@ export function createApp(ctx: GatewayContext): Hono {
 function errorResponse(c: Context, error: HttpError): Response {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(error.toJSON(), error.status as 400);
-}
-
-function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }
