@@ -3,6 +3,7 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
+import { DONE_PATH } from "../config.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
@@ -10,7 +11,12 @@ import { sessionRoutes } from "../routes/session.js";
 import { clientAddress, rateLimitKey } from "./client-address.js";
 import { HttpError } from "./errors.js";
 import { memoryBuckets, perMinute, rateLimit, storeBuckets } from "./rate-limit.js";
-import { authResponseHeaders, pageHeaders } from "./security-headers.js";
+import {
+  authResponseHeaders,
+  builtInPageHeaders,
+  securityHeaders,
+  staticPageHeaders,
+} from "./security-headers.js";
 
 const AUTH_PATHS = [
   "authorize",
@@ -43,6 +49,9 @@ export function createApp(ctx: GatewayContext): Hono {
       "request",
     );
   });
+  app.use("*", securityHeaders(ctx.config));
+  const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
+  app.use(DONE_PATH, builtInPage);
 
   for (const path of ["/auth/*", `${PROXY_PREFIX}/*`]) {
     app.use(
@@ -92,17 +101,19 @@ export function createApp(ctx: GatewayContext): Hono {
     }
   });
 
-  const pages = pageHeaders(ctx.soundcloud.apiUrl);
   if (ctx.config.staticDir) {
     // A built front end (the demo) at /; paths it does not have fall through to 404 JSON.
-    app.use("*", pages, serveStatic({ root: ctx.config.staticDir }));
+    app.use(
+      "*",
+      staticPageHeaders(ctx.soundcloud.apiUrl),
+      serveStatic({ root: ctx.config.staticDir }),
+    );
   } else {
-    app.get("/", pages, (c) => c.html(homePage()));
+    app.get("/", builtInPage, (c) => c.html(homePage()));
   }
 
-  app.notFound(() => {
-    throw new HttpError(404, "not_found", "No such endpoint");
-  });
+  // Answered, not thrown: a throw here would skip the middleware (headers) around it.
+  app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", "No such endpoint")));
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error);
     // Only names and codes reach the log: an unexpected error could carry anything.

@@ -5,6 +5,7 @@ import type { GatewayServices } from "../auth/services.js";
 import { cookieNames, readCookie } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 import { HttpError } from "../http/errors.js";
+import { SANDBOXED_CSP } from "../http/security-headers.js";
 
 export const PROXY_PREFIX = "/api/soundcloud";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE"]);
@@ -170,7 +171,13 @@ async function relay(
   upstream: Response,
   urls: { apiOrigin: string; proxyBase: string },
 ): Promise<Response> {
-  const headers = new Headers({ "Cache-Control": "private, no-store" });
+  // Whatever SoundCloud (or a CDN in front of it) answers is served from our origin: an
+  // HTML error page must not run there as one of ours, nor be sniffed into one.
+  const headers = new Headers({
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": SANDBOXED_CSP,
+    "X-Content-Type-Options": "nosniff",
+  });
   for (const name of RESPONSE_HEADERS) {
     const value = upstream.headers.get(name);
     if (value !== null) headers.set(name, value);
