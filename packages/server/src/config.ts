@@ -17,6 +17,8 @@ export interface GatewayConfig {
   rateLimitPerMinute: number;
   /** How many proxies in front append to X-Forwarded-For (0: trust none, use the socket). */
   trustProxy: number;
+  /** Open connections per client address; 0 for no cap (and none behind a trusted proxy). */
+  maxConnectionsPerIp: number;
   encryptionKeys: string | undefined;
   production: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
@@ -201,6 +203,14 @@ export function loadConfig(
       "120",
     ),
     trustProxy: read("SOUNDGATE_TRUST_PROXY", proxyHops, "false"),
+    maxConnectionsPerIp: read(
+      "SOUNDGATE_MAX_CONNECTIONS_PER_IP",
+      z
+        .string()
+        .regex(/^\d{1,6}$/, "must be a whole number (0 disables)")
+        .transform(Number),
+      "64",
+    ),
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
     production,
     staticDir: overrides.staticDir ?? optional("SOUNDGATE_STATIC_DIR"),

@@ -15,10 +15,14 @@ const NOTHING = {
   formAction: ["'none'"],
 };
 
+/** NOTHING as a header value, for answers written outside the app (raw-error.ts). */
+export const NOTHING_CSP =
+  "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /** Proxied API bodies: an upstream HTML page must not run as a page of our origin. */
 export const SANDBOXED_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
 
-const ONE_YEAR_S = 365 * 24 * 3600;
+export const ONE_YEAR_S = 365 * 24 * 3600;
 
 /**
  * On every answer: no sniffing, no referrer, no framing, a CSP that allows nothing
