@@ -62,7 +62,7 @@ export function createNodeServer(
       // Bodies are timed per route below: a whole-request deadline would cut uploads.
       requestTimeout: 0,
       // Node checks for late headers on this beat (30 s by default).
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      connectionsCheckingInterval: Math.max(250, Math.min(1_000, limits.headersTimeoutMs)),
       // Node would answer a missing Host with an empty 400; the request listener refuses
       // it as JSON instead (errorHandler above).
       requireHostHeader: false,
