@@ -3,11 +3,11 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
-import { DONE_PATH } from "../config.js";
+import { DONE_PATH, REDIRECT_PATH } from "../config.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
-import { sessionRoutes } from "../routes/session.js";
+import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { clientAddress, rateLimitKey } from "./client-address.js";
 import { HttpError } from "./errors.js";
 import { memoryBuckets, perMinute, rateLimit, storeBuckets } from "./rate-limit.js";
@@ -83,6 +83,7 @@ export function createApp(ctx: GatewayContext): Hono {
     );
   }
 
+  app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));
   app.route("/auth", sessionRoutes(ctx, services));
   app.route(PROXY_PREFIX, proxyRoutes(ctx, services));

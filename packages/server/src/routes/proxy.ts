@@ -59,8 +59,18 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     const target = upstreamUrl(c, apiBase);
 
     const cookie = readCookie(c, cookies.session);
-    const session = await services.sessions.lookup(cookie);
-    if (!session) throw new HttpError(401, "not_authenticated", "No session: sign in first");
+    const found = await services.sessions.lookup(cookie);
+    if (found.status === "none") {
+      throw new HttpError(401, "not_authenticated", "No session: sign in first");
+    }
+    if (found.status === "reauth_required") {
+      throw new HttpError(
+        401,
+        "reauth_required",
+        "This login can no longer be used; sign in again",
+      );
+    }
+    const session = found.record;
 
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > MAX_UPLOAD_BYTES)
