@@ -129,6 +129,11 @@ function watchBody(
     );
   }, timeoutMs);
   timer.unref();
+  // Whoever reads the body (the app, or the drain after an answer) ends it: stop watching
+  // then, so a busy server does not keep every request alive for the whole timeout.
+  const stop = () => clearTimeout(timer);
+  req.once("end", stop);
+  req.once("close", stop);
 }
 
 /**
