@@ -8,9 +8,8 @@ import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
-import { clientAddress, rateLimitKey } from "./client-address.js";
 import { HttpError } from "./errors.js";
-import { memoryBuckets, perMinute, rateLimit, storeBuckets } from "./rate-limit.js";
+import { authRateLimit } from "./rate-limit.js";
 import {
   authResponseHeaders,
   builtInPageHeaders,
@@ -66,22 +65,7 @@ export function createApp(ctx: GatewayContext): Hono {
     );
     app.use(path, authResponseHeaders());
   }
-  if (ctx.config.rateLimitPerMinute > 0) {
-    const policy = perMinute(ctx.config.rateLimitPerMinute);
-    app.use(
-      "/auth/*",
-      rateLimit({
-        // Postgres means several instances: they count together.
-        buckets:
-          ctx.store.dialect === "postgres"
-            ? storeBuckets(ctx.store, policy)
-            : memoryBuckets(policy),
-        key: (c) => `auth:${rateLimitKey(clientAddress(c, ctx.config.trustProxy))}`,
-        now: ctx.now,
-        logger: ctx.logger,
-      }),
-    );
-  }
+  app.use("/auth/*", authRateLimit(ctx));
 
   app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));

@@ -1,7 +1,25 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { GatewayContext } from "../auth/context.js";
 import type { Logger } from "../logger.js";
 import type { GatewayStore } from "../store/store.js";
+import { clientAddress, rateLimitKey } from "./client-address.js";
 import { HttpError } from "./errors.js";
+
+/**
+ * The limit on /auth/*: SOUNDGATE_RATE_LIMIT_PER_MINUTE per client address, counted in
+ * the database on Postgres (several instances count together), in memory on SQLite.
+ */
+export function authRateLimit(ctx: GatewayContext): MiddlewareHandler {
+  if (ctx.config.rateLimitPerMinute <= 0) return (_c, next) => next();
+  const policy = perMinute(ctx.config.rateLimitPerMinute);
+  return rateLimit({
+    buckets:
+      ctx.store.dialect === "postgres" ? storeBuckets(ctx.store, policy) : memoryBuckets(policy),
+    key: (c) => `auth:${rateLimitKey(clientAddress(c, ctx.config.trustProxy))}`,
+    now: ctx.now,
+    logger: ctx.logger,
+  });
+}
 
 /**
  * A token bucket per client, kept as GCRA's one number: the time at which the client's
