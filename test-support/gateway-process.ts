@@ -88,6 +88,7 @@ export async function spawnGatewayFor(
     SOUNDGATE_DATABASE_URL: database,
     SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+    SOUNDGATE_MAX_CONNECTIONS_PER_IP: "0",
     ...env,
   });
 }

@@ -15,6 +15,7 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   now?: () => number;
   logger?: Parameters<typeof startGateway>[0]["logger"];
+  limits?: Parameters<typeof startGateway>[0]["limits"];
 }
 
 export async function startTestGateway(
@@ -34,10 +35,11 @@ export async function startTestGateway(
     SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     SOUNDGATE_LOG_LEVEL: "silent",
     SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+    SOUNDGATE_MAX_CONNECTIONS_PER_IP: "0",
     ...options.env,
   });
   await emulator.register({ ...GATEWAY_CLIENT, redirect_uris: [config.redirectUri] });
-  return startGateway({ config, now: options.now, logger: options.logger });
+  return startGateway({ config, now: options.now, logger: options.logger, limits: options.limits });
 }
 
 /** What a front end keeps to prove it started a flow. */

@@ -56,6 +56,17 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads SOUNDGATE_TRUST_PROXY as a number of proxies", () => {
+    const hops = (value: string) => loadConfig({ SOUNDGATE_TRUST_PROXY: value }).trustProxy;
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect([hops("false"), hops("true"), hops("TRUE"), hops("2"), hops("0")]).toEqual([
+      0, 1, 1, 2, 0,
+    ]);
+    for (const value of ["maybe", "-1", "1.5", "100"]) {
+      expect(configError({ SOUNDGATE_TRUST_PROXY: value }).variable).toBe("SOUNDGATE_TRUST_PROXY");
+    }
+  });
+
   it("names the variable in every error", () => {
     expect(configError({ SOUNDGATE_PORT: "eighty" }).variable).toBe("SOUNDGATE_PORT");
     expect(configError({ SOUNDGATE_PORT: "70000" }).variable).toBe("SOUNDGATE_PORT");

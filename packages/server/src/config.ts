@@ -15,7 +15,10 @@ export interface GatewayConfig {
   databaseUrl: string;
   allowUnboundResult: boolean;
   rateLimitPerMinute: number;
-  trustProxy: boolean;
+  /** How many proxies in front append to X-Forwarded-For (0: trust none, use the socket). */
+  trustProxy: number;
+  /** Open connections per client address; 0 for no cap (and none behind a trusted proxy). */
+  maxConnectionsPerIp: number;
   encryptionKeys: string | undefined;
   production: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
@@ -56,6 +59,18 @@ const httpUrl = z
 const boolean = z
   .enum(["true", "false", "1", "0", "yes", "no", ""])
   .transform((value) => value === "true" || value === "1" || value === "yes");
+/** false/0: no proxy; true: one (the usual reverse proxy); N: that many in a chain. */
+const proxyHops = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine(
+    (v) => /^(true|false|yes|no|\d{1,2})$/.test(v),
+    "must be false, true (one proxy) or the number of proxies in front",
+  )
+  .transform((v) =>
+    v === "true" || v === "yes" ? 1 : v === "false" || v === "no" ? 0 : Number(v),
+  );
 const port = z
   .string()
   .regex(/^\d{1,5}$/, "must be a port number (0-65535)")
@@ -187,7 +202,15 @@ export function loadConfig(
       z.string().regex(/^\d+$/, "must be a whole number (0 disables)").transform(Number),
       "120",
     ),
-    trustProxy: read("SOUNDGATE_TRUST_PROXY", boolean, "false"),
+    trustProxy: read("SOUNDGATE_TRUST_PROXY", proxyHops, "false"),
+    maxConnectionsPerIp: read(
+      "SOUNDGATE_MAX_CONNECTIONS_PER_IP",
+      z
+        .string()
+        .regex(/^\d{1,6}$/, "must be a whole number (0 disables)")
+        .transform(Number),
+      "64",
+    ),
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
     production,
     staticDir: overrides.staticDir ?? optional("SOUNDGATE_STATIC_DIR"),

@@ -1,10 +1,10 @@
-import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { FetchLike } from "soundgate";
 import type { GatewayContext } from "./auth/context.js";
 import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./config.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
+import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/open.js";
 import type { GatewayStore } from "./store/store.js";
@@ -18,6 +18,8 @@ export interface GatewayOptions {
   logger?: Logger | undefined;
   now?: (() => number) | undefined;
   fetch?: FetchLike | undefined;
+  /** Timeouts and the per-address connection cap of the HTTP server (startGateway). */
+  limits?: Partial<ServerLimits> | undefined;
 }
 
 export interface Gateway {
@@ -77,10 +79,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const gateway = await createGateway(options);
   const { config } = options;
-  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port });
+  const server = createNodeServer(gateway.app, {
+    limits: {
+      ...DEFAULT_LIMITS,
+      // Behind a proxy every connection comes from the proxy: the cap belongs there.
+      maxConnectionsPerClient: config.trustProxy > 0 ? 0 : config.maxConnectionsPerIp,
+      ...options.limits,
+    },
+    https: config.publicUrl.startsWith("https:"),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
+    server.listen(config.port, config.host);
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -1,4 +1,5 @@
 import { ApiClient, signOut, TokenManager } from "soundgate";
+import { aad, SealedValueError } from "../crypto/cipher.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { ConnectionRecord } from "../store/store.js";
 import { ConnectionTokenStore, sealTokens } from "./connection-store.js";
@@ -137,13 +138,14 @@ export class Connections {
 
   async get(appUserId: string): Promise<ConnectionInfo | undefined> {
     const row = await this.ctx.store.getConnection(appUserId);
-    return row && info(row);
+    return row && this.#info(row);
   }
 
   /** A page of connections, ordered by app user id. */
   async list(options: { after?: string; limit?: number } = {}): Promise<ConnectionInfo[]> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
-    return (await this.ctx.store.listConnections({ after: options.after, limit })).map(info);
+    const rows = await this.ctx.store.listConnections({ after: options.after, limit });
+    return rows.map((row) => this.#info(row));
   }
 
   /**
@@ -159,16 +161,34 @@ export class Connections {
     }
     return this.ctx.store.deleteConnection(appUserId);
   }
-}
 
-function info(row: ConnectionRecord): ConnectionInfo {
-  return {
-    appUserId: row.id,
-    user: JSON.parse(row.userJson) as UserSummary,
-    status: row.status,
-    connectedAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
+  /**
+   * What the row says, except that tokens this gateway can no longer open (sealed under
+   * a key it does not have, or altered) make a grant that needs a new login, whatever
+   * its status column claims.
+   */
+  #info(row: ConnectionRecord): ConnectionInfo {
+    return {
+      appUserId: row.id,
+      user: JSON.parse(row.userJson) as UserSummary,
+      status: row.status === "active" && !this.#tokensOpen(row) ? "reauth_required" : row.status,
+      connectedAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  #tokensOpen(row: ConnectionRecord): boolean {
+    try {
+      this.ctx.cipher.open(row.accessToken, aad("connections", "access_token", row.id));
+      if (row.refreshToken !== null) {
+        this.ctx.cipher.open(row.refreshToken, aad("connections", "refresh_token", row.id));
+      }
+      return true;
+    } catch (error) {
+      if (error instanceof SealedValueError) return false;
+      throw error;
+    }
+  }
 }
 
 function checkAppUserId(appUserId: string): void {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { FlowRecord, SessionRecord } from "../store/store.js";
@@ -8,13 +9,19 @@ import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
 import { allowedReturnTo, errorCode } from "./flows.js";
 import type { UserSummary } from "./login-result.js";
 
-export interface SessionView {
-  sessionId: string;
-  connectionId: string;
-  user: UserSummary;
-  status: "active" | "reauth_required";
-  expiresAt: number;
-}
+/**
+ * What a session cookie is worth. `reauth_required`: the browser has a session, but the
+ * gateway cannot vouch for its row (sealed under a key it no longer has, from before
+ * seals, or altered) or can no longer open its grant's tokens: sign in again.
+ */
+export type SessionLookup =
+  | { status: "none" }
+  | { status: "reauth_required"; sessionId: string }
+  | { status: "valid"; record: SessionRecord };
+
+export type SessionView =
+  | { status: "reauth_required" }
+  | { status: "active"; user: UserSummary; expiresAt: number };
 
 /**
  * BFF mode: the browser holds only an opaque session cookie; the gateway keeps the
@@ -77,11 +84,14 @@ export class Sessions {
       await this.connections.save(connectionId, result);
       const session = randomBytes(32).toString("base64url");
       const now = this.ctx.now();
+      const id = secretHash(session);
+      const expiresAt = now + this.ctx.config.sessionTtlMs;
       await this.ctx.store.createSession({
-        id: secretHash(session),
+        id,
         connectionId,
         createdAt: now,
-        expiresAt: now + this.ctx.config.sessionTtlMs,
+        expiresAt,
+        seal: this.#seal(id, connectionId, expiresAt),
       });
       return { location: back.href, session };
     } catch (error) {
@@ -92,33 +102,62 @@ export class Sessions {
     }
   }
 
-  /** The session behind a cookie value, with its user; undefined when there is none. */
-  /** The live session record behind a cookie value (one read; the proxy needs no more). */
-  async lookup(session: string | undefined): Promise<SessionRecord | undefined> {
-    if (!session || session.length > 128) return undefined;
-    return this.ctx.store.getSession(secretHash(session), this.ctx.now());
+  /**
+   * The session behind a cookie value (one read; the proxy needs no more). Its row must
+   * carry a seal of exactly its connection and expiry, made with our key for this row:
+   * a row written by anyone without the key never leads to a grant.
+   */
+  async lookup(session: string | undefined): Promise<SessionLookup> {
+    if (!session || session.length > 128) return { status: "none" };
+    const record = await this.ctx.store.getSession(secretHash(session), this.ctx.now());
+    if (!record) return { status: "none" };
+    if (!this.#sealMatches(record)) {
+      this.ctx.logger.warn("a session row does not match its seal; it needs a new login");
+      return { status: "reauth_required", sessionId: record.id };
+    }
+    return { status: "valid", record };
   }
 
+  /** Who is signed in with this cookie, if anyone. */
   async current(session: string | undefined): Promise<SessionView | undefined> {
-    const record = await this.lookup(session);
-    if (!record) return undefined;
-    const id = record.id;
-    const connection = await this.connections.get(record.connectionId);
+    const found = await this.lookup(session);
+    if (found.status === "none") return undefined;
+    if (found.status === "reauth_required") return { status: "reauth_required" };
+    const connection = await this.connections.get(found.record.connectionId);
     if (!connection) return undefined;
-    return {
-      sessionId: id,
-      connectionId: record.connectionId,
-      user: connection.user,
-      status: connection.status,
-      expiresAt: record.expiresAt,
-    };
+    if (connection.status === "reauth_required") return { status: "reauth_required" };
+    return { status: "active", user: connection.user, expiresAt: found.record.expiresAt };
   }
 
   /** End the session: sign out at SoundCloud and forget the grant. */
   async logout(session: string | undefined): Promise<void> {
-    const view = await this.current(session);
-    if (!view) return;
-    await this.ctx.store.deleteSession(view.sessionId);
-    await this.connections.disconnect(view.connectionId);
+    const found = await this.lookup(session);
+    if (found.status === "none") return;
+    if (found.status === "reauth_required") {
+      // Its connection_id cannot be trusted: forget the session, touch no grant.
+      await this.ctx.store.deleteSession(found.sessionId);
+      return;
+    }
+    await this.ctx.store.deleteSession(found.record.id);
+    await this.connections.disconnect(found.record.connectionId);
+  }
+
+  #seal(id: string, connectionId: string, expiresAt: number): string {
+    return this.ctx.cipher.seal(
+      JSON.stringify({ connection_id: connectionId, expires_at: expiresAt }),
+      aad("sessions", "seal", id),
+    );
+  }
+
+  #sealMatches(record: SessionRecord): boolean {
+    if (!record.seal) return false; // rows from before seals: sign in again
+    let sealed: { connection_id?: unknown; expires_at?: unknown };
+    try {
+      sealed = JSON.parse(this.ctx.cipher.open(record.seal, aad("sessions", "seal", record.id)));
+    } catch (error) {
+      if (error instanceof SealedValueError || error instanceof SyntaxError) return false;
+      throw error;
+    }
+    return sealed.connection_id === record.connectionId && sealed.expires_at === record.expiresAt;
   }
 }

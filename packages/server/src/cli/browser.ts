@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 /**
  * Opens `url` in the default browser ($BROWSER when set). Best effort: the URL is
  * printed anyway, so a machine without a browser still works. The URL is passed as
- * one argument, never through a shell.
+ * one argument, never through a shell, and ends up in the opener's argv, which every
+ * local account can read: never pass a secret (see Loopback.launchUrl).
  */
 export function openBrowser(url: string): void {
   const [command, args] = browserCommand(url);

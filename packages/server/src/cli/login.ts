@@ -142,10 +142,12 @@ async function login(
     // The emulator approves at once; play the browser: follow its redirect home.
     void actAsBrowser(authorizeUrl).catch(() => {});
   } else {
+    // The terminal is the person's own; the opener's argv is readable by every local
+    // account, so the opener gets a one-time local link instead of the state-bearing URL.
     process.stderr.write(
       `Open this URL in your browser to connect soundgate to SoundCloud:\n\n  ${authorizeUrl}\n\nWaiting for SoundCloud to send you back to ${loopback.redirectUri} (Ctrl-C to cancel)...\n`,
     );
-    if (options.openBrowser) openBrowser(authorizeUrl);
+    if (options.openBrowser) openBrowser(loopback.launchUrl(authorizeUrl));
   }
   const code = await Promise.race([answer, options.interrupt.promise]);
   // From here on Ctrl-C stops the process at once, as usual.

@@ -1,10 +1,13 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CliError, EXIT } from "./command.js";
 
 /** The redirect URI's path; register `http://127.0.0.1:<port>/callback` with the app. */
 export const CALLBACK_PATH = "/callback";
+/** The one-time link the browser opener gets instead of SoundCloud's URL. */
+const LAUNCH_PATH = "/start";
+const LAUNCH_COOKIE = "soundgate_login";
 
 export interface Loopback {
   port: number;
@@ -15,6 +18,14 @@ export interface Loopback {
    * login's); an `error` with the right state ends the login.
    */
   waitForCode(state: string, timeoutMs: number): Promise<string>;
+  /**
+   * A local link that redirects to `authorizeUrl`, for the browser opener: its argv is
+   * readable by every local account, and SoundCloud's URL carries the login's state.
+   * The first client to open it gets the redirect (again when it comes back, by a
+   * cookie); any other client opening it calls the login off, since someone else has
+   * seen the state.
+   */
+  launchUrl(authorizeUrl: string): string;
   close(): Promise<void>;
 }
 
@@ -42,6 +53,39 @@ export async function startLoopback(port: number): Promise<Loopback> {
   });
   const actual = (server.address() as AddressInfo).port;
   let stopWaiting = () => {};
+  /** Ends the wait with an error (a second client opened the launch link). */
+  let callOff: (error: CliError) => void = () => {};
+  let launch: { key: string; target: string; opener?: string } | undefined;
+
+  /** The launch link's answer; false when the request was not for it. */
+  const onLaunch = (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
+    if (req.method !== "GET" || url.pathname !== LAUNCH_PATH) return false;
+    if (!launch || !sameSecret(url.searchParams.get("k"), launch.key)) {
+      page(res, 404, "Nothing here", "This address only receives a SoundCloud sign-in.");
+      return true;
+    }
+    const cookie = readCookie(req.headers.cookie, LAUNCH_COOKIE);
+    if (launch.opener === undefined) {
+      launch.opener = randomBytes(16).toString("base64url");
+      redirect(res, launch.target, `${LAUNCH_COOKIE}=${launch.opener}`);
+    } else if (sameSecret(cookie ?? null, launch.opener)) {
+      redirect(res, launch.target); // the same browser, back on the link
+    } else {
+      page(
+        res,
+        400,
+        "Sign-in called off",
+        "This sign-in link has already been opened elsewhere, so another program on this computer may have seen it. For your safety the sign-in was called off: run <code>soundgate login</code> again.",
+      );
+      callOff(
+        new CliError(
+          EXIT.auth,
+          "the sign-in link was opened twice, so another program on this computer may be trying to take over this login; nothing was saved. Run `soundgate login` again",
+        ),
+      );
+    }
+    return true;
+  };
 
   return {
     port: actual,
@@ -63,8 +107,15 @@ export async function startLoopback(port: number): Promise<Loopback> {
             ),
           );
         }, timeoutMs);
+        callOff = (error) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          reject(error);
+        };
         onRequest = (req, res) => {
           const url = new URL(req.url ?? "/", "http://127.0.0.1");
+          if (onLaunch(req, res, url)) return;
           if (req.method !== "GET" || url.pathname !== CALLBACK_PATH) {
             page(res, 404, "Nothing here", "This address only receives a SoundCloud sign-in.");
             return;
@@ -102,6 +153,10 @@ export async function startLoopback(port: number): Promise<Loopback> {
         };
       });
     },
+    launchUrl(authorizeUrl) {
+      launch = { key: randomBytes(16).toString("base64url"), target: authorizeUrl };
+      return `http://127.0.0.1:${actual}${LAUNCH_PATH}?k=${launch.key}`;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         stopWaiting();
@@ -111,6 +166,26 @@ export async function startLoopback(port: number): Promise<Loopback> {
   };
 }
 
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
+}
+
+function redirect(res: ServerResponse, location: string, cookie?: string): void {
+  res.writeHead(302, {
+    Location: location,
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    ...(cookie ? { "Set-Cookie": `${cookie}; Path=${LAUNCH_PATH}; HttpOnly; SameSite=Lax` } : {}),
+    "Content-Length": 0,
+    Connection: "close",
+  });
+  res.end();
+}
+
 // Constant-time comparison of two secrets of any length.
 function sameSecret(given: string | null, expected: string): boolean {
   if (given === null) return false;
@@ -118,15 +193,20 @@ function sameSecret(given: string | null, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+const PAGE_STYLE =
+  "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}";
+const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_STYLE).digest("base64")}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+
 function page(res: ServerResponse, status: number, title: string, text: string): void {
-  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title} · soundgate</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style><h1>${title}</h1><p>${text}</p></html>`;
+  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title} · soundgate</title><style>${PAGE_STYLE}</style><h1>${title}</h1><p>${text}</p></html>`;
   res.writeHead(status, {
     "Content-Type": "text/html; charset=utf-8",
     "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": PAGE_CSP,
     Connection: "close",
   });
   res.end(body);

@@ -8,6 +8,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: "auth_flows", column: "verifier" },
   { table: "auth_flows", column: "result" },
   { table: "refresh_grace", column: "tokens" },
+  { table: "sessions", column: "seal" },
 ];
 
 export interface RotationReport {

@@ -1,16 +1,21 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
+import { DONE_PATH, REDIRECT_PATH } from "../config.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
-import { sessionRoutes } from "../routes/session.js";
+import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { HttpError } from "./errors.js";
-import { rateLimit } from "./rate-limit.js";
-import { authResponseHeaders, pageHeaders } from "./security-headers.js";
+import { authRateLimit } from "./rate-limit.js";
+import {
+  authResponseHeaders,
+  builtInPageHeaders,
+  securityHeaders,
+  staticPageHeaders,
+} from "./security-headers.js";
 
 const AUTH_PATHS = [
   "authorize",
@@ -43,6 +48,9 @@ export function createApp(ctx: GatewayContext): Hono {
       "request",
     );
   });
+  app.use("*", securityHeaders(ctx.config));
+  const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
+  app.use(DONE_PATH, builtInPage);
 
   for (const path of ["/auth/*", `${PROXY_PREFIX}/*`]) {
     app.use(
@@ -57,15 +65,9 @@ export function createApp(ctx: GatewayContext): Hono {
     );
     app.use(path, authResponseHeaders());
   }
-  app.use(
-    "/auth/*",
-    rateLimit({
-      perMinute: ctx.config.rateLimitPerMinute,
-      clientIp: (c) => clientIp(c, ctx.config.trustProxy),
-      now: ctx.now,
-    }),
-  );
+  app.use("/auth/*", authRateLimit(ctx));
 
+  app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));
   app.route("/auth", sessionRoutes(ctx, services));
   app.route(PROXY_PREFIX, proxyRoutes(ctx, services));
@@ -84,17 +86,19 @@ export function createApp(ctx: GatewayContext): Hono {
     }
   });
 
-  const pages = pageHeaders(ctx.soundcloud.apiUrl);
   if (ctx.config.staticDir) {
     // A built front end (the demo) at /; paths it does not have fall through to 404 JSON.
-    app.use("*", pages, serveStatic({ root: ctx.config.staticDir }));
+    app.use(
+      "*",
+      staticPageHeaders(ctx.soundcloud.apiUrl),
+      serveStatic({ root: ctx.config.staticDir }),
+    );
   } else {
-    app.get("/", pages, (c) => c.html(homePage()));
+    app.get("/", builtInPage, (c) => c.html(homePage()));
   }
 
-  app.notFound(() => {
-    throw new HttpError(404, "not_found", "No such endpoint");
-  });
+  // Answered, not thrown: a throw here would skip the middleware (headers) around it.
+  app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", "No such endpoint")));
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error);
     // Only names and codes reach the log: an unexpected error could carry anything.
@@ -110,16 +114,4 @@ export function createApp(ctx: GatewayContext): Hono {
 function errorResponse(c: Context, error: HttpError): Response {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(error.toJSON(), error.status as 400);
-}
-
-function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }

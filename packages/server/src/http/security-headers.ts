@@ -1,40 +1,104 @@
+import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import type { GatewayConfig } from "../config.js";
+import { homePage } from "../pages/home.js";
 
-/** Auth responses carry tokens or lead to them: never cache them, never leak the URL onward. */
+/**
+ * For answers that are not pages (JSON, errors, assets): nothing may load from them and
+ * nothing may frame them, should a browser ever be made to render one.
+ */
+const NOTHING = {
+  defaultSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+/** NOTHING as a header value, for answers written outside the app (raw-error.ts). */
+export const NOTHING_CSP =
+  "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Proxied API bodies: an upstream HTML page must not run as a page of our origin. */
+export const SANDBOXED_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+export const ONE_YEAR_S = 365 * 24 * 3600;
+
+/**
+ * On every answer: no sniffing, no referrer, no framing, a CSP that allows nothing
+ * (pages set their own below), cross-origin isolation of our windows and resources, and
+ * HSTS when the gateway is public on https. Route-specific headers win (they are set
+ * first; this never overwrites).
+ */
+export function securityHeaders(config: GatewayConfig): MiddlewareHandler {
+  const https = config.publicUrl.startsWith("https:");
+  return secureHeaders({
+    contentSecurityPolicy: NOTHING,
+    // On plain http a browser ignores it, but a developer's localhost would be pinned.
+    strictTransportSecurity: https ? `max-age=${ONE_YEAR_S}; includeSubDomains` : false,
+    xFrameOptions: "DENY",
+    overwrite: false,
+  });
+}
+
+/** Auth responses carry tokens or lead to them: never cache them. */
 export function authResponseHeaders(): MiddlewareHandler {
   // Set before the handler runs, so they join the response as it is built (and error
   // responses from onError) instead of forcing a copy of a finished response.
   return async (c, next) => {
     c.header("Cache-Control", "no-store");
     c.header("Pragma", "no-cache");
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("X-Content-Type-Options", "nosniff");
     await next();
   };
 }
 
 /**
- * For the HTML the gateway serves (its own pages or a built front end). Scripts and
- * styles only from here; the page may call the SoundCloud API origin directly (the
- * Starlib-style mode) and show its images.
+ * A front end served with --static (the demo): its scripts and styles are files from
+ * here, never inline; it may call the SoundCloud API origin directly (the Starlib-style
+ * mode) and show images from anywhere on https (SoundCloud's artwork CDN).
  */
-export function pageHeaders(apiUrl: string): MiddlewareHandler {
+export function staticPageHeaders(apiUrl: string): MiddlewareHandler {
+  return pageHeaders(apiUrl, { scripts: ["'self'"], styles: ["'self'"] });
+}
+
+/**
+ * The gateway's own pages (pages/*.ts) carry their script and style inline; the CSP
+ * allows exactly those blocks by hash, computed from their rendering at start.
+ */
+export function builtInPageHeaders(apiUrl: string): MiddlewareHandler {
+  const { scripts, styles } = inlineHashes(homePage());
+  return pageHeaders(apiUrl, { scripts, styles });
+}
+
+function pageHeaders(
+  apiUrl: string,
+  sources: { scripts: string[]; styles: string[] },
+): MiddlewareHandler {
   const api = new URL(apiUrl).origin;
   const csp = [
-    "default-src 'self'",
+    "default-src 'none'",
+    `script-src ${sources.scripts.join(" ")}`,
+    `style-src ${sources.styles.join(" ")}`,
     `img-src 'self' data: https: ${api}`,
     `connect-src 'self' ${api}`,
-    "style-src 'self' 'unsafe-inline'",
-    "script-src 'self' 'unsafe-inline'",
+    "font-src 'self'",
+    "manifest-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "form-action 'self'",
   ].join("; ");
   return async (c, next) => {
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("X-Frame-Options", "DENY");
     c.header("Content-Security-Policy", csp);
     await next();
   };
+}
+
+/** CSP hash sources of every inline <script> and <style> block of a page we render. */
+export function inlineHashes(html: string): { scripts: string[]; styles: string[] } {
+  const hashes = (tag: string) =>
+    [...html.matchAll(new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`, "g"))]
+      .map((match) => match[1] ?? "")
+      .filter((body) => body.length > 0)
+      .map((body) => `'sha256-${createHash("sha256").update(body, "utf8").digest("base64")}'`);
+  return { scripts: hashes("script"), styles: hashes("style") };
 }

@@ -5,6 +5,7 @@ import type { GatewayServices } from "../auth/services.js";
 import { cookieNames, readCookie } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 import { HttpError } from "../http/errors.js";
+import { SANDBOXED_CSP } from "../http/security-headers.js";
 
 export const PROXY_PREFIX = "/api/soundcloud";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE"]);
@@ -58,8 +59,18 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     const target = upstreamUrl(c, apiBase);
 
     const cookie = readCookie(c, cookies.session);
-    const session = await services.sessions.lookup(cookie);
-    if (!session) throw new HttpError(401, "not_authenticated", "No session: sign in first");
+    const found = await services.sessions.lookup(cookie);
+    if (found.status === "none") {
+      throw new HttpError(401, "not_authenticated", "No session: sign in first");
+    }
+    if (found.status === "reauth_required") {
+      throw new HttpError(
+        401,
+        "reauth_required",
+        "This login can no longer be used; sign in again",
+      );
+    }
+    const session = found.record;
 
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > MAX_UPLOAD_BYTES)
@@ -170,7 +181,13 @@ async function relay(
   upstream: Response,
   urls: { apiOrigin: string; proxyBase: string },
 ): Promise<Response> {
-  const headers = new Headers({ "Cache-Control": "private, no-store" });
+  // Whatever SoundCloud (or a CDN in front of it) answers is served from our origin: an
+  // HTML error page must not run there as one of ours, nor be sniffed into one.
+  const headers = new Headers({
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": SANDBOXED_CSP,
+    "X-Content-Type-Options": "nosniff",
+  });
   for (const name of RESPONSE_HEADERS) {
     const value = upstream.headers.get(name);
     if (value !== null) headers.set(name, value);

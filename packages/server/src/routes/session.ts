@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { clearCookie, cookieNames, readCookie } from "../http/cookies.js";
@@ -17,7 +17,7 @@ export function sessionRoutes(ctx: GatewayContext, services: GatewayServices): H
       throw new HttpError(
         401,
         "reauth_required",
-        "SoundCloud no longer accepts this login; sign in again",
+        "This login can no longer be used; sign in again",
       );
     }
     return c.json({ user: view.user, expires_at: view.expiresAt });
@@ -30,4 +30,31 @@ export function sessionRoutes(ctx: GatewayContext, services: GatewayServices): H
   });
 
   return app;
+}
+
+/**
+ * On SoundCloud's redirect back (where a BFF login sets its session cookie): when a
+ * browser that already had a session signs in again, end the old session and its grant,
+ * so a copy of the old cookie is worth nothing and the old grant is not left alive.
+ * The route owns the new cookie; this only looks at whether it replaced one.
+ */
+export function endReplacedSession(
+  ctx: GatewayContext,
+  services: GatewayServices,
+): MiddlewareHandler {
+  const name = cookieNames(ctx.config).session;
+  return async (c, next) => {
+    const previous = readCookie(c, name);
+    await next();
+    if (!previous) return;
+    const replaced = c.res.headers
+      .getSetCookie()
+      .some((line) => line.startsWith(`${name}=`) && !line.startsWith(`${name}=;`));
+    if (!replaced) return; // no new session (the login failed): the old one stays
+    try {
+      await services.sessions.logout(previous);
+    } catch {
+      ctx.logger.warn("could not end the session a new login replaced");
+    }
+  };
 }

@@ -216,6 +216,7 @@ export class KyselyStore implements GatewayStore {
         connection_id: session.connectionId,
         created_at: session.createdAt,
         expires_at: session.expiresAt,
+        seal: session.seal,
       })
       .execute();
   }
@@ -233,6 +234,7 @@ export class KyselyStore implements GatewayStore {
       connectionId: row.connection_id,
       createdAt: Number(row.created_at),
       expiresAt: Number(row.expires_at),
+      seal: row.seal ?? null,
     };
   }
 
@@ -289,9 +291,41 @@ export class KyselyStore implements GatewayStore {
     return Number(result.numAffectedRows ?? 0) === 1;
   }
 
+  async takeRateLimit(
+    key: string,
+    now: number,
+    intervalMs: number,
+    burst: number,
+  ): Promise<number> {
+    // GCRA in one upsert: move the bucket's full-at time one interval on, unless that puts
+    // it more than `burst` intervals ahead. Concurrent upserts of one key queue on its row
+    // and each sees the last one's result, on SQLite and Postgres alike.
+    const window = burst * intervalMs;
+    const larger = this.dialect === "postgres" ? "greatest" : "max";
+    const next = sql<number>`${sql.raw(larger)}(rate_limits.expires_at, ${now}) + ${intervalMs}`;
+    const taken = await this.db
+      .insertInto("rate_limits")
+      .values({ key, expires_at: now + intervalMs })
+      .onConflict((oc) =>
+        oc
+          .column("key")
+          .doUpdateSet({ expires_at: next })
+          .where(sql<boolean>`${next} - ${now} <= ${window}`),
+      )
+      .returning("expires_at")
+      .executeTakeFirst();
+    if (taken) return 0;
+    const row = await this.db
+      .selectFrom("rate_limits")
+      .select("expires_at")
+      .where("key", "=", key)
+      .executeTakeFirst();
+    return row ? Math.max(1, Number(row.expires_at) + intervalMs - now - window) : 1;
+  }
+
   async deleteExpired(now: number): Promise<number> {
     let total = 0;
-    for (const table of ["auth_flows", "refresh_grace", "sessions"] as const) {
+    for (const table of ["auth_flows", "refresh_grace", "sessions", "rate_limits"] as const) {
       const result = await this.db
         .deleteFrom(table)
         .where("expires_at", "<=", now)

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from "kysely";
+import { type Kysely, type Migration, sql } from "kysely";
 
 // Postgres has its own migrations (same tables as SQLite's, in Postgres types): times
 // are bigint milliseconds, read back as numbers by the pool's type parser (postgres.ts).
@@ -69,6 +69,25 @@ export const postgresMigrations: Record<string, Migration> = {
         .on("sessions")
         .column("expires_at")
         .execute();
+    },
+  },
+  "0005_rate_limits_session_seal": {
+    async up(db: Kysely<unknown>) {
+      // Unlogged: a bucket is worth nothing after a crash (it starts full again), so its
+      // upsert on every /auth request need not wait for the WAL to reach disk.
+      await db.schema
+        .createTable("rate_limits")
+        .modifyFront(sql`unlogged`)
+        .addColumn("key", "text", (col) => col.primaryKey())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("rate_limits_expires_at")
+        .on("rate_limits")
+        .column("expires_at")
+        .execute();
+      // Sessions from before have no seal and are refused from now on: sign in again.
+      await db.schema.alterTable("sessions").addColumn("seal", "text").execute();
     },
   },
 };

@@ -78,4 +78,20 @@ export const sqliteMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0005_rate_limits_session_seal": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("rate_limits")
+        .addColumn("key", "text", (col) => col.primaryKey())
+        .addColumn("expires_at", "integer", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("rate_limits_expires_at")
+        .on("rate_limits")
+        .column("expires_at")
+        .execute();
+      // Sessions from before have no seal and are refused from now on: sign in again.
+      await db.schema.alterTable("sessions").addColumn("seal", "text").execute();
+    },
+  },
 };

@@ -69,6 +69,20 @@ export interface SessionTable {
   connection_id: string;
   created_at: number;
   expires_at: number;
+  /**
+   * Sealed JSON of {connection_id, expires_at}, bound to this row's id: whoever can write
+   * the table without the key cannot point a session at another connection. Null only in
+   * rows from before it existed, which are not accepted.
+   */
+  seal: string | null;
+}
+
+/** A client's token bucket for rate limiting (see http/rate-limit.ts). */
+export interface RateLimitTable {
+  /** The client's address (or /64), with the limit's name. */
+  key: string;
+  /** When the bucket is full again; from then on the row says nothing and can go. */
+  expires_at: number;
 }
 
 export interface Database {
@@ -76,4 +90,5 @@ export interface Database {
   refresh_grace: RefreshGraceTable;
   connections: ConnectionTable;
   sessions: SessionTable;
+  rate_limits: RateLimitTable;
 }

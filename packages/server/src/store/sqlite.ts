@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
@@ -12,7 +12,7 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   if (!target) throw new Error("SOUNDGATE_DATABASE_URL: sqlite: needs a file path or :memory:");
   const inMemory = target === ":memory:";
   const file = inMemory ? ":memory:" : resolve(target);
-  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  if (!inMemory) ownerOnly(file);
   const database = new BetterSqlite3(file);
   // WAL lets readers proceed during a write; synchronous=NORMAL is durable across a
   // process crash in WAL mode; busy_timeout waits for another process's lock instead
@@ -25,6 +25,25 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   });
   await KyselyStore.migrate(db, sqliteMigrations);
   return new KyselyStore(db, "sqlite");
+}
+
+/**
+ * The database holds sessions, flows and sealed tokens: only its owner may read it. The
+ * file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+ * database file's mode), in a new directory 0700; files an older version left readable
+ * by others are narrowed.
+ */
+function ownerOnly(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    if (!existsSync(path) || (statSync(path).mode & 0o077) === 0) continue;
+    try {
+      chmodSync(path, 0o600);
+    } catch {
+      // Not ours to change (another owner): SQLite will say so if it cannot open it.
+    }
+  }
 }
 
 /**

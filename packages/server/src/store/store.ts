@@ -64,13 +64,16 @@ export interface SessionRecord {
   connectionId: string;
   createdAt: number;
   expiresAt: number;
+  /** Sealed {connection_id, expires_at} bound to the id (auth/sessions.ts); null in old rows. */
+  seal: string | null;
 }
 
 /** Where sealed values live, for key rotation. */
 export type SealedColumn =
   | { table: "connections"; column: "access_token" | "refresh_token" }
   | { table: "auth_flows"; column: "verifier" | "result" }
-  | { table: "refresh_grace"; column: "tokens" };
+  | { table: "refresh_grace"; column: "tokens" }
+  | { table: "sessions"; column: "seal" };
 
 /**
  * The gateway's persistence, kept narrow so SQLite and Postgres can both stand behind it.
@@ -133,6 +136,13 @@ export interface GatewayStore {
   ): Promise<Array<{ id: string; value: string }>>;
   /** Replace a sealed value only if it is still `expected` (safe beside live traffic). */
   replaceSealed(where: SealedColumn, id: string, expected: string, next: string): Promise<boolean>;
+
+  /**
+   * Count one request against a GCRA token bucket (http/rate-limit.ts): 0 when it may
+   * pass (and is counted), else the ms until it would. One atomic statement, so every
+   * instance on the database shares the bucket.
+   */
+  takeRateLimit(key: string, now: number, intervalMs: number, burst: number): Promise<number>;
 
   /** Remove expired rows; returns how many. */
   deleteExpired(now: number): Promise<number>;

@@ -1,0 +1,171 @@
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import {
+  APP_CALLBACK,
+  CookieJar,
+  loginViaBff,
+  startTestGateway,
+} from "../../../../test-support/gateway.js";
+import { secretHash } from "../crypto/hash.js";
+import type { RunningGateway } from "../gateway.js";
+import type { KyselyStore } from "../store/kysely-store.js";
+
+let emulator: TestEmulator;
+let gateway: RunningGateway;
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+});
+afterAll(() => emulator.close());
+beforeEach(async () => {
+  await emulator.reset();
+  gateway = await startTestGateway(emulator);
+});
+afterEach(() => gateway.close());
+
+/** The gateway's database, as someone with write access to it (but not the key) sees it. */
+function database() {
+  return (gateway.context.store as KyselyStore).db;
+}
+
+/** A BFF login in `jar`'s browser as the emulator user `username`. */
+async function signIn(jar: CookieJar, username: string): Promise<void> {
+  const start = await fetch(
+    `${gateway.url}/auth/soundcloud/login?return_to=${encodeURIComponent(APP_CALLBACK)}`,
+    { redirect: "manual", headers: { Cookie: jar.header() } },
+  );
+  expect(start.status).toBe(302);
+  jar.take(start);
+  await emulator.configure({ auto_approve: username });
+  const consent = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+  const back = new URL(consent.headers.get("location") ?? "");
+  const done = await fetch(`${gateway.url}${back.pathname}${back.search}`, {
+    redirect: "manual",
+    headers: { Cookie: jar.header() },
+  });
+  expect(done.status).toBe(303);
+  expect(new URL(done.headers.get("location") ?? "").searchParams.get("error")).toBeNull();
+  jar.take(done);
+}
+
+function session(cookie: string) {
+  return fetch(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
+}
+
+async function whoIs(cookie: string): Promise<string | number> {
+  const response = await session(cookie);
+  if (response.status !== 200) return response.status;
+  return ((await response.json()) as { user: { username: string } }).user.username;
+}
+
+const cookieOf = (jar: CookieJar) => `soundgate_session=${jar.cookies.get("soundgate_session")}`;
+
+describe("signing in again in the same browser", () => {
+  it("ends the previous session and its grant", async () => {
+    const jar = new CookieJar();
+    await signIn(jar, "nightjar-audio");
+    const first = cookieOf(jar);
+    const [before] = await database().selectFrom("sessions").select("connection_id").execute();
+
+    await signIn(jar, "copperline");
+    const second = cookieOf(jar);
+    expect(second).not.toBe(first);
+    expect(await whoIs(second)).toBe("copperline");
+    // The old cookie (kept by, say, another copy of it) no longer works...
+    expect(await whoIs(first)).toBe(401);
+    // ...and the old grant is gone: from the database and at SoundCloud.
+    const sessions = await database().selectFrom("sessions").selectAll().execute();
+    expect(sessions).toHaveLength(1);
+    const connections = await database().selectFrom("connections").select("id").execute();
+    expect(connections.map((c) => c.id)).not.toContain(before?.connection_id);
+    expect((await emulator.stats()).sign_outs).toBe(1);
+  });
+});
+
+describe("/auth/session", () => {
+  it("says reauth_required for a session row the gateway cannot vouch for (from before seals)", async () => {
+    const { jar } = await loginViaBff(emulator, gateway);
+    await database().updateTable("sessions").set({ seal: null }).execute();
+    const response = await session(jar.header());
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: "reauth_required" });
+  });
+
+  it("says reauth_required when the stored tokens can no longer be opened", async () => {
+    const { jar } = await loginViaBff(emulator, gateway);
+    expect(await whoIs(jar.header())).toBe("nightjar-audio");
+    // Altered (or sealed under a key this gateway no longer has): unusable.
+    await database()
+      .updateTable("connections")
+      .set({ access_token: sql`access_token || 'x'` })
+      .execute();
+    const response = await session(jar.header());
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: "reauth_required" });
+  });
+});
+
+describe("whoever can write the database without the key", () => {
+  it("cannot point a session at someone else's connection", async () => {
+    const victim = new CookieJar();
+    await signIn(victim, "nightjar-audio");
+    const attacker = new CookieJar();
+    await signIn(attacker, "copperline");
+    const rows = await database().selectFrom("sessions").selectAll().execute();
+    const victimRow = rows.find(
+      (r) => r.id === secretHash(victim.cookies.get("soundgate_session") ?? ""),
+    );
+    const attackerId = secretHash(attacker.cookies.get("soundgate_session") ?? "");
+    const attackerRow = rows.find((r) => r.id === attackerId);
+    if (!victimRow || !attackerRow) throw new Error("no sessions");
+
+    // 1. Re-point the attacker's own session row at the victim's connection.
+    await database()
+      .updateTable("sessions")
+      .set({ connection_id: victimRow.connection_id })
+      .where("id", "=", attackerId)
+      .execute();
+    expect(await whoIs(cookieOf(attacker))).toBe(401);
+    const proxied = await fetch(`${gateway.url}/api/soundcloud/me`, {
+      headers: { Cookie: cookieOf(attacker) },
+    });
+    expect(proxied.status).toBe(401);
+
+    // 2. Insert a session for a cookie of the attacker's choosing, copying the victim's row.
+    const chosen = "attacker-chosen-cookie-value";
+    await database()
+      .insertInto("sessions")
+      .values({ ...victimRow, id: secretHash(chosen) })
+      .execute();
+    expect(await whoIs(`soundgate_session=${chosen}`)).toBe(401);
+    // Nor sign the victim out with it.
+    const logout = await fetch(`${gateway.url}/auth/logout`, {
+      method: "POST",
+      headers: {
+        Cookie: `soundgate_session=${chosen}`,
+        Origin: "http://gateway.test",
+        "X-Soundgate-CSRF": "1",
+      },
+    });
+    expect(logout.status).toBe(204);
+    expect((await emulator.stats()).sign_outs).toBe(0);
+
+    // Put the row back as it was: the attacker's session works again...
+    await database()
+      .updateTable("sessions")
+      .set({ connection_id: attackerRow.connection_id })
+      .where("id", "=", attackerId)
+      .execute();
+    expect(await whoIs(cookieOf(attacker))).toBe("copperline");
+    // 3. ...but not when stretched past its end.
+    await database()
+      .updateTable("sessions")
+      .set({ expires_at: Number(attackerRow.expires_at) + 10 * 365 * 86_400_000 })
+      .where("id", "=", attackerId)
+      .execute();
+    expect(await whoIs(cookieOf(attacker))).toBe(401);
+
+    // The victim is untouched.
+    expect(await whoIs(cookieOf(victim))).toBe("nightjar-audio");
+  });
+});
