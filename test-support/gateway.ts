@@ -90,9 +90,23 @@ export function deliverToGateway(gateway: GatewayAt, redirect: URL): Promise<Res
   return fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, { redirect: "manual" });
 }
 
-export function getResult(gateway: GatewayAt, state: string, verifier?: string): Promise<Response> {
+/** The result_key the gateway's redirect to return_to carried (the approving browser's half). */
+export function resultKeyOf(redirect: Response): string | undefined {
+  const location = redirect.headers.get("location");
+  return (location && new URL(location).searchParams.get("result_key")) || undefined;
+}
+
+export function getResult(
+  gateway: GatewayAt,
+  state: string,
+  verifier?: string,
+  key?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (verifier !== undefined) headers["X-Soundgate-Result-Verifier"] = verifier;
+  if (key !== undefined) headers["X-Soundgate-Result-Key"] = key;
   return fetch(`${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(state)}`, {
-    headers: verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier },
+    headers,
   });
 }
 
@@ -110,7 +124,7 @@ export async function loginViaRedirect(
   const login = await startLogin(gateway, query);
   const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
   if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
-  const result = await getResult(gateway, login.state, login.verifier);
+  const result = await getResult(gateway, login.state, login.verifier, resultKeyOf(back));
   if (result.status !== 200) throw new Error(`result: ${result.status} ${await result.text()}`);
   return result.json() as never;
 }
