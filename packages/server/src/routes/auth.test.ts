@@ -314,6 +314,55 @@ describe("return_to allowlist", () => {
   }
 });
 
+describe("native-app return_to (RFC 8252)", () => {
+  it("sends state and result_key to a loopback port the app chose, on 127.0.0.1 and [::1]", async () => {
+    const native = await startTestGateway(emulator, {
+      env: {
+        SOUNDGATE_ALLOWED_RETURN_TO: `${APP_CALLBACK},http://127.0.0.1:*/callback,http://[::1]:*/callback`,
+      },
+    });
+    started.push(native);
+    for (const returnTo of [
+      "http://127.0.0.1:54321/callback",
+      "http://[::1]:61000/callback",
+      "http://127.0.0.1/callback",
+    ]) {
+      const login = await startLogin(native, { return_to: returnTo });
+      const back = await deliverToGateway(native, await approveAtEmulator(emulator, login.url));
+      const location = new URL(back.headers.get("location") ?? "");
+      expect(`${location.origin}${location.pathname}`).toBe(new URL(returnTo).href);
+      expect(location.searchParams.get("state")).toBe(login.state);
+      const key = location.searchParams.get("result_key") ?? undefined;
+      expect((await getResult(native, login.state, login.verifier, key)).status).toBe(200);
+    }
+    for (const returnTo of [
+      "http://localhost:54321/callback",
+      "http://127.0.0.2:54321/callback",
+      "https://127.0.0.1:54321/callback",
+      "http://127.0.0.1:54321/callback?x=1",
+    ]) {
+      const { challenge } = resultSecret();
+      const response = await fetch(
+        `${native.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(returnTo)}&result_challenge=${challenge}`,
+      );
+      expect(`${returnTo}: ${response.status}`).toBe(`${returnTo}: 400`);
+      expect(await json(response)).toMatchObject({ error: "return_to_not_allowed" });
+    }
+  });
+
+  it("redirects to an allowed private-use scheme exactly", async () => {
+    const native = await startTestGateway(emulator, {
+      env: { SOUNDGATE_ALLOWED_RETURN_TO: "com.example.app:/callback" },
+    });
+    started.push(native);
+    const login = await startLogin(native, { return_to: "com.example.app:/callback" });
+    const back = await deliverToGateway(native, await approveAtEmulator(emulator, login.url));
+    expect(back.status).toBe(303);
+    const location = back.headers.get("location") ?? "";
+    expect(location).toMatch(/^com\.example\.app:\/callback\?state=[^&]+&result_key=[\w-]{43}$/);
+  });
+});
+
 describe("direct callback flow", () => {
   let direct: RunningGateway;
   beforeEach(async () => {
