@@ -1,5 +1,6 @@
 // Front ends on their own origin for browser tests: a tiny static server, the browser SDK
 // bundled from its TypeScript source (as a page would ship it), and a page that uses it.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -110,6 +111,32 @@ window.finished = sdk.handleCallback().then(
       body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${SDK_APP_TITLE}</title></head>
 <body><main><h1>${SDK_APP_TITLE}</h1><p id="message" role="status">Loading…</p></main>
 <script type="module" src="/app.js"></script></body></html>`,
+    },
+  };
+}
+
+/**
+ * The Starlib-shaped front end (test-support/starlib-frontend), configured like a build:
+ * `apiBase` is its backend, `desktopBackend` the address its desktop build hard-codes.
+ */
+export function starlibFrontendFiles(config: {
+  apiBase: string;
+  soundcloudApi: string;
+  desktopBackend: string;
+}): Record<string, StaticFile> {
+  const read = (name: string) =>
+    readFileSync(fileURLToPath(new URL(`./starlib-frontend/${name}`, import.meta.url)), "utf8");
+  return {
+    "/index.html": { type: "text/html", body: read("index.html") },
+    "/app.js": { type: "text/javascript", body: read("app.js") },
+    "/auth.js": { type: "text/javascript", body: read("auth.js") },
+    "/config.js": {
+      type: "text/javascript",
+      body: [
+        `export const API_BASE = ${JSON.stringify(config.apiBase)};`,
+        `export const SOUNDCLOUD_API = ${JSON.stringify(config.soundcloudApi)};`,
+        `export const DESKTOP_BACKEND = ${JSON.stringify(config.desktopBackend)};`,
+      ].join("\n"),
     },
   };
 }

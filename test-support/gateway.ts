@@ -69,7 +69,7 @@ export async function startLogin(
   const body = (await response.json()) as { url: string; state: string; authorization_url: string };
   if (response.status !== 200)
     throw new Error(`authorize: ${response.status} ${JSON.stringify(body)}`);
-  return { state: body.state, url: body.url, verifier: secret.verifier };
+  return { state: body.state, url: body.authorization_url, verifier: secret.verifier };
 }
 
 /** Follow the authorize URL with auto-approve on; returns SoundCloud's redirect back. */
