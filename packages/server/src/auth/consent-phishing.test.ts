@@ -239,3 +239,54 @@ describe("consent phishing", { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe("one person, a second tab", { timeout: 60_000 }, () => {
+  it("a callback URL pasted into another tab is refused there before any request; the key alone opens nothing", async (test) => {
+    if (!browser) return test.skip();
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const first = await context.newPage();
+    await first.goto(`${app.url}/`);
+    await first.locator("#message", { hasText: "Ready" }).waitFor();
+    const callback = first.waitForRequest(
+      (r) => r.isNavigationRequest() && r.url().startsWith(`${app.url}/callback?`),
+    );
+    await first.evaluate(() => {
+      const w = window as unknown as { sdk: { login(o: object): Promise<void> } };
+      void w.sdk.login({ returnTo: `${location.origin}/callback` });
+    });
+    await first.getByRole("button", { name: `Connect as ${VICTIM}`, exact: true }).click();
+    const callbackUrl = (await callback).url();
+    expect(callbackUrl).toContain("result_key=");
+    expect((await victimMessage(first)).text).toBe(`Connected as ${VICTIM}`);
+
+    // The person pastes the same link into another tab.
+    const second = await context.newPage();
+    const results: string[] = [];
+    second.on("request", (r) => {
+      if (r.url().includes("/auth/soundcloud/result")) results.push(r.url());
+    });
+    await second.goto(callbackUrl);
+    const said = await victimMessage(second);
+    expect(said.code).toBe("state_mismatch");
+    expect(results).toEqual([]);
+    // The key alone, sent by hand from the second tab, opens nothing and spends nothing.
+    const byHand = await second.evaluate(
+      async ({ gatewayUrl, url }) => {
+        const params = new URL(url).searchParams;
+        const response = await fetch(
+          `${gatewayUrl}/auth/soundcloud/result?state=${params.get("state")}`,
+          { headers: { "X-Soundgate-Result-Key": params.get("result_key") ?? "" } },
+        );
+        return { status: response.status, body: await response.json() };
+      },
+      { gatewayUrl: gateway.url, url: callbackUrl },
+    );
+    expect(byHand).toEqual({
+      status: 401,
+      body: expect.objectContaining({ error: "result_verifier_required" }),
+    });
+
+    await context.close();
+  });
+});
