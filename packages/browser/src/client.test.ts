@@ -287,6 +287,21 @@ describe("login through the page (both flows)", () => {
     expect(recorder.count("/callback")).toBe(1);
   });
 
+  it("works against a gateway in the Starlib profile too (bound logins stay bound there)", async () => {
+    const starlib = await startTestGateway(emulator, { env: { SOUNDGATE_COMPAT: "starlib" } });
+    started.push(starlib);
+    const visited = stubLocation();
+    const { sdk, recorder } = client({ gatewayUrl: starlib.url });
+    await sdk.login({ returnTo: APP_CALLBACK });
+    const page =
+      (
+        await deliverToGateway(starlib, await approveAtEmulator(emulator, visited[0] ?? ""))
+      ).headers.get("location") ?? "";
+    expect(new URL(page).searchParams.get("result_key")).toBeTruthy();
+    expect((await sdk.handleCallback(page))?.username).toBe("nightjar-audio");
+    expect(recorder.count("/result")).toBe(1);
+  });
+
   it("returns null without login parameters, refuses a foreign state, reports a denial", async () => {
     const visited = stubLocation();
     const { sdk } = client();
