@@ -12,16 +12,18 @@ async function oneLogin(gatewayUrl) {
   const start = await (
     await fetch(`${gatewayUrl}/auth/soundcloud/authorize?result_challenge=${challenge}`)
   ).json();
-  const approved = await fetch(start.url, { redirect: "manual" });
+  const approved = await fetch(start.authorization_url, { redirect: "manual" });
   const back = new URL(approved.headers.get("location"));
   const redirect = await fetch(`${gatewayUrl}${back.pathname}${back.search}`, {
     redirect: "manual",
   });
   await redirect.arrayBuffer();
+  // The approving browser's half of the result, from the redirect to return_to.
+  const key = new URL(redirect.headers.get("location")).searchParams.get("result_key");
   const result = await fetch(
     `${gatewayUrl}/auth/soundcloud/result?state=${encodeURIComponent(start.state)}`,
     {
-      headers: { "X-Soundgate-Result-Verifier": secret },
+      headers: { "X-Soundgate-Result-Verifier": secret, "X-Soundgate-Result-Key": key },
     },
   );
   const body = await result.json();

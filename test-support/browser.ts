@@ -71,6 +71,37 @@ export async function startDemoStack(
     throw new Error("apps/demo/dist is missing: run `npm run build` (npm test does it first)");
   }
   const emulator = options.emulator ?? (await startTestEmulator());
+  const live = await startLiveGateway(emulator, (url) => ({
+    SOUNDGATE_STATIC_DIR: DEMO_DIST,
+    ...(options.flow === "direct" ? { SOUNDCLOUD_REDIRECT_URI: `${url}/` } : {}),
+  }));
+  return {
+    url: live.url,
+    emulator,
+    gateway: live.gateway,
+    close: async () => {
+      await live.close();
+      if (!options.emulator) await emulator.close();
+    },
+  };
+}
+
+export interface LiveGateway {
+  /** Where the gateway listens, and its public URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process gateway on a free 127.0.0.1 port whose public URL is that real address,
+ * with its own client registered at `emulator`. `env(url)` adds configuration that
+ * depends on the address (return_to allowlist, redirect URI).
+ */
+export async function startLiveGateway(
+  emulator: TestEmulator,
+  env: (url: string) => Record<string, string> = () => ({}),
+): Promise<LiveGateway> {
   // Listen first, so the public URL is the real one; the gateway attaches after.
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -78,38 +109,40 @@ export async function startDemoStack(
     server.listen(0, "127.0.0.1", resolve);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = { client_id: `demo-gateway-${process.pid}-${++clients}`, client_secret: "s3cret" };
-  const config = loadConfig({
-    SOUNDCLOUD_CLIENT_ID: client.client_id,
-    SOUNDCLOUD_CLIENT_SECRET: client.client_secret,
-    SOUNDCLOUD_AUTH_URL: emulator.url,
-    SOUNDCLOUD_API_URL: emulator.url,
-    SOUNDGATE_PUBLIC_URL: url,
-    SOUNDGATE_DATABASE_URL: "sqlite::memory:",
-    SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    SOUNDGATE_LOG_LEVEL: "silent",
-    SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
-    SOUNDGATE_STATIC_DIR: DEMO_DIST,
-    ...(options.flow === "direct" ? { SOUNDCLOUD_REDIRECT_URI: `${url}/` } : {}),
-  });
-  await emulator.register({
-    ...client,
-    name: "Soundgate demo",
-    redirect_uris: [config.redirectUri],
-  });
-  const gateway = await createGateway({ config });
-  server.on("request", getRequestListener(gateway.app.fetch));
-  return {
-    url,
-    emulator,
-    gateway,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await gateway.close();
-      if (!options.emulator) await emulator.close();
-    },
-  };
+  const client = { client_id: `live-gateway-${process.pid}-${++clients}`, client_secret: "s3cret" };
+  try {
+    const config = loadConfig({
+      SOUNDCLOUD_CLIENT_ID: client.client_id,
+      SOUNDCLOUD_CLIENT_SECRET: client.client_secret,
+      SOUNDCLOUD_AUTH_URL: emulator.url,
+      SOUNDCLOUD_API_URL: emulator.url,
+      SOUNDGATE_PUBLIC_URL: url,
+      SOUNDGATE_DATABASE_URL: "sqlite::memory:",
+      SOUNDGATE_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+      SOUNDGATE_LOG_LEVEL: "silent",
+      SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+      ...env(url),
+    });
+    await emulator.register({
+      ...client,
+      name: "Soundgate demo",
+      redirect_uris: [config.redirectUri],
+    });
+    const gateway = await createGateway({ config });
+    server.on("request", getRequestListener(gateway.app.fetch));
+    return {
+      url,
+      gateway,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await gateway.close();
+      },
+    };
+  } catch (error) {
+    server.close();
+    throw error;
+  }
 }
 
 /** Saves a screenshot under test-artifacts/ (gitignored) and returns its path. */

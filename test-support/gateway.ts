@@ -71,7 +71,7 @@ export async function startLogin(
   const body = (await response.json()) as { url: string; state: string; authorization_url: string };
   if (response.status !== 200)
     throw new Error(`authorize: ${response.status} ${JSON.stringify(body)}`);
-  return { state: body.state, url: body.url, verifier: secret.verifier };
+  return { state: body.state, url: body.authorization_url, verifier: secret.verifier };
 }
 
 /** Follow the authorize URL with auto-approve on; returns SoundCloud's redirect back. */
@@ -92,9 +92,23 @@ export function deliverToGateway(gateway: GatewayAt, redirect: URL): Promise<Res
   return fetch(`${gateway.url}${redirect.pathname}${redirect.search}`, { redirect: "manual" });
 }
 
-export function getResult(gateway: GatewayAt, state: string, verifier?: string): Promise<Response> {
+/** The result_key the gateway's redirect to return_to carried (the approving browser's half). */
+export function resultKeyOf(redirect: Response): string | undefined {
+  const location = redirect.headers.get("location");
+  return (location && new URL(location).searchParams.get("result_key")) || undefined;
+}
+
+export function getResult(
+  gateway: GatewayAt,
+  state: string,
+  verifier?: string,
+  key?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (verifier !== undefined) headers["X-Soundgate-Result-Verifier"] = verifier;
+  if (key !== undefined) headers["X-Soundgate-Result-Key"] = key;
   return fetch(`${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(state)}`, {
-    headers: verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier },
+    headers,
   });
 }
 
@@ -112,7 +126,7 @@ export async function loginViaRedirect(
   const login = await startLogin(gateway, query);
   const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
   if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
-  const result = await getResult(gateway, login.state, login.verifier);
+  const result = await getResult(gateway, login.state, login.verifier, resultKeyOf(back));
   if (result.status !== 200) throw new Error(`result: ${result.status} ${await result.text()}`);
   return result.json() as never;
 }

@@ -20,8 +20,8 @@ export function describe(error: unknown, doing: string): Notice {
         };
       case "state_mismatch":
         return {
-          title: "This sign-in link has expired",
-          text: "It was not started in this tab, or it was already used. Please connect again.",
+          title: "This login was not started here",
+          text: "The link that brought you here belongs to a sign-in started somewhere else (or one already finished), so it was not completed and nothing was shared. To connect, press Connect with SoundCloud.",
           signedOut: true,
         };
       case "reauth_required":

@@ -8,6 +8,7 @@ import {
   APP_CALLBACK,
   approveAtEmulator,
   deliverToGateway,
+  startLogin,
   startTestGateway,
 } from "../../../test-support/gateway.js";
 import type { RunningGateway } from "../../server/src/gateway.js";
@@ -88,14 +89,29 @@ function client(overrides: Partial<SoundgateClientOptions> = {}) {
   return { sdk, storage, flowStorage, recorder };
 }
 
-/** The system browser of a desktop app: approve at SoundCloud, follow back to the gateway. */
-const systemBrowser = (url: string) =>
-  approveAtEmulator(emulator, url).then((back) => deliverToGateway(gateway, back));
+/**
+ * A desktop app's login window: approve at SoundCloud, follow back to the gateway, and
+ * resolve with the URL the login ended on (what a webview, a loopback listener or an
+ * app-scheme handler sees).
+ */
+const loginWindow = async (url: string, at: RunningGateway = gateway) => {
+  const back = await deliverToGateway(at, await approveAtEmulator(emulator, url));
+  return back.headers.get("location") ?? "";
+};
 
 async function connected(overrides: Partial<SoundgateClientOptions> = {}) {
   const made = client(overrides);
-  await made.sdk.login({ poll: true, open: systemBrowser });
+  await made.sdk.login({ poll: true, open: (url) => loginWindow(url) });
   return made;
+}
+
+/** A gateway that releases results to the initiator alone (blind polling, opt-in). */
+async function blindGateway(): Promise<RunningGateway> {
+  const blind = await startTestGateway(emulator, {
+    env: { SOUNDGATE_RESULT_BINDING: "initiator" },
+  });
+  started.push(blind);
+  return blind;
 }
 
 /** Stubs page navigation; returns the URLs the SDK navigated to. */
@@ -105,8 +121,8 @@ function stubLocation(): string[] {
   return visited;
 }
 
-describe("login, polling (desktop apps)", () => {
-  it("opens SoundCloud, polls /result with backoff and stores the tokens under Starlib's keys", async () => {
+describe("login, desktop apps (poll mode)", () => {
+  it("finishes from the URL the login window ended on: both halves, one /result, Starlib's keys", async () => {
     const { sdk, storage, recorder } = client();
     let opened = "";
     const before = Date.now();
@@ -114,8 +130,7 @@ describe("login, polling (desktop apps)", () => {
       poll: true,
       open: (url) => {
         opened = url;
-        // The user takes a moment on the consent page: the SDK polls meanwhile.
-        setTimeout(() => void systemBrowser(url), 900);
+        return loginWindow(url);
       },
     });
     expect(new URL(opened).origin).toBe(emulator.url);
@@ -123,8 +138,7 @@ describe("login, polling (desktop apps)", () => {
       "http://gateway.test/auth/soundcloud/redirect",
     );
     expect(user).toMatchObject({ username: "nightjar-audio", urn: "soundcloud:users:1000001" });
-    expect(recorder.count("/result")).toBeGreaterThanOrEqual(2);
-    expect(recorder.count("/result")).toBeLessThanOrEqual(4);
+    expect(recorder.count("/result")).toBe(1);
 
     expect(storage.map.get(ACCESS_TOKEN)).toMatch(/^at_/);
     expect(storage.map.get(REFRESH_TOKEN)).toMatch(/^rt_/);
@@ -136,8 +150,46 @@ describe("login, polling (desktop apps)", () => {
     expect(sdk.getSession()).toMatchObject({ accessToken: storage.map.get(ACCESS_TOKEN) });
   });
 
+  it("refuses to poll blind unless asked: open() must give the final URL", async () => {
+    const { sdk, recorder } = client();
+    const error = await rejection(sdk.login({ poll: true, open: () => {} }));
+    expect(error.code).toBe("result_key_required");
+    expect(error.message).toMatch(/poll: "blind"/);
+    expect(recorder.count("/result")).toBe(0);
+  });
+
+  it('poll: "blind" polls with backoff where the gateway allows it, and is refused where it does not', async () => {
+    const blind = await blindGateway();
+    const { sdk, recorder } = client({ gatewayUrl: blind.url });
+    const user = await sdk.login({
+      poll: "blind",
+      open: (url) => {
+        // The user takes a moment on the consent page: the SDK polls meanwhile.
+        setTimeout(() => void loginWindow(url, blind), 900);
+      },
+    });
+    expect(user).toMatchObject({ username: "nightjar-audio" });
+    expect(recorder.count("/result")).toBeGreaterThanOrEqual(2);
+    expect(recorder.count("/result")).toBeLessThanOrEqual(4);
+
+    // The default gateway releases nothing without the approving browser's key.
+    const bound = client();
+    let approved: Promise<string> | undefined;
+    const refused = await rejection(
+      bound.sdk.login({
+        poll: "blind",
+        open: (url) => {
+          approved = loginWindow(url);
+        },
+      }),
+    );
+    await approved;
+    expect(refused.code).toBe("result_key_required");
+    expect(refused.status).toBe(401);
+  });
+
   it("reports Cancel on the consent page as access_denied", async () => {
-    const { sdk } = client();
+    const { sdk, recorder } = client();
     const error = await rejection(
       sdk.login({
         poll: true,
@@ -145,21 +197,32 @@ describe("login, polling (desktop apps)", () => {
           const state = new URL(url).searchParams.get("state") ?? "";
           const denied = new URL("http://gateway.test/auth/soundcloud/redirect");
           denied.search = new URLSearchParams({ error: "access_denied", state }).toString();
-          await deliverToGateway(gateway, denied);
+          return (await deliverToGateway(gateway, denied)).headers.get("location");
         },
       }),
     );
     expect(error.code).toBe("access_denied");
+    expect(recorder.count("/result")).toBe(0);
+    expect(sdk.getSession()).toBeNull();
+  });
+
+  it("refuses a final URL from another login (its state is not this one's)", async () => {
+    const { sdk } = client();
+    const other = await startLogin(gateway);
+    const otherUrl = await loginWindow(other.url);
+    const error = await rejection(sdk.login({ poll: true, open: () => otherUrl }));
+    expect(error.code).toBe("state_mismatch");
     expect(sdk.getSession()).toBeNull();
   });
 
   it("stops with timeout when nobody finishes the login, and with cancelled on abort", async () => {
-    const { sdk } = client();
-    const timedOut = await rejection(sdk.login({ poll: true, open: () => {}, timeoutMs: 700 }));
+    const blind = await blindGateway();
+    const { sdk } = client({ gatewayUrl: blind.url });
+    const timedOut = await rejection(sdk.login({ poll: "blind", open: () => {}, timeoutMs: 700 }));
     expect(timedOut.code).toBe("timeout");
 
     const controller = new AbortController();
-    const aborted = sdk.login({ poll: true, open: () => {}, signal: controller.signal });
+    const aborted = sdk.login({ poll: "blind", open: () => {}, signal: controller.signal });
     setTimeout(() => controller.abort(), 300);
     expect((await rejection(aborted)).code).toBe("cancelled");
   });
@@ -194,7 +257,15 @@ describe("login through the page (both flows)", () => {
     );
     const page = back.headers.get("location") ?? "";
     expect(new URL(page).searchParams.get("state")).toBe(flow.state);
-    const user = await sdk.handleCallback(page);
+    expect(new URL(page).searchParams.get("result_key")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const replaced: string[] = [];
+    vi.stubGlobal("history", {
+      state: null,
+      replaceState: (_: unknown, __: string, url: URL) => replaced.push(String(url)),
+    });
+    const user = await sdk.handleCallback(`${page}&page=2`);
+    // The state and the key leave the address bar; the app's own parameters stay.
+    expect(replaced).toEqual([`${APP_CALLBACK}?page=2`]);
     expect(user?.username).toBe("nightjar-audio");
     expect(recorder.count("/result")).toBe(1);
     expect(flowStorage.map.has(FLOW_KEY)).toBe(false);
@@ -214,6 +285,21 @@ describe("login through the page (both flows)", () => {
     const user = await sdk.handleCallback(back.href);
     expect(user?.username).toBe("nightjar-audio");
     expect(recorder.count("/callback")).toBe(1);
+  });
+
+  it("works against a gateway in the Starlib profile too (bound logins stay bound there)", async () => {
+    const starlib = await startTestGateway(emulator, { env: { SOUNDGATE_COMPAT: "starlib" } });
+    started.push(starlib);
+    const visited = stubLocation();
+    const { sdk, recorder } = client({ gatewayUrl: starlib.url });
+    await sdk.login({ returnTo: APP_CALLBACK });
+    const page =
+      (
+        await deliverToGateway(starlib, await approveAtEmulator(emulator, visited[0] ?? ""))
+      ).headers.get("location") ?? "";
+    expect(new URL(page).searchParams.get("result_key")).toBeTruthy();
+    expect((await sdk.handleCallback(page))?.username).toBe("nightjar-audio");
+    expect(recorder.count("/result")).toBe(1);
   });
 
   it("returns null without login parameters, refuses a foreign state, reports a denial", async () => {
@@ -241,6 +327,24 @@ describe("login through the page (both flows)", () => {
     );
     expect(denied.code).toBe("access_denied");
     expect(denied.message).toBe("Access was denied");
+  });
+
+  it("a callback URL opened in a second tab (no login started there) is refused before any request", async () => {
+    const visited = stubLocation();
+    const first = client();
+    await first.sdk.login({ returnTo: APP_CALLBACK });
+    const page =
+      (
+        await deliverToGateway(gateway, await approveAtEmulator(emulator, visited[0] ?? ""))
+      ).headers.get("location") ?? "";
+    // The second tab shares localStorage but has its own sessionStorage.
+    const second = client({ storage: first.storage });
+    const error = await rejection(second.sdk.handleCallback(page));
+    expect(error.code).toBe("state_mismatch");
+    expect(error.message).toMatch(/not started here/);
+    expect(second.recorder.count("/result")).toBe(0);
+    // The tab that started it still finishes.
+    expect((await first.sdk.handleCallback(page))?.username).toBe("nightjar-audio");
   });
 });
 

@@ -46,12 +46,19 @@ export interface LoginOptions {
   /** Where the gateway sends the browser back; must be on its allowlist. */
   returnTo?: string;
   /**
-   * Desktop apps: open SoundCloud (see `open`) and poll the gateway until the login is
-   * done instead of navigating away. Needs the backend-redirect flow; `returnTo`
+   * Desktop apps: instead of navigating away, `open` SoundCloud and finish the login
+   * from the URL it ends on (a loopback or app-scheme `returnTo`, or a login webview;
+   * RFC 8252). `"blind"`: poll the gateway without that URL; phishable (a consent link
+   * sent to someone else completes for the sender), and the gateway must allow it
+   * (`SOUNDGATE_RESULT_BINDING=initiator`). Needs the backend-redirect flow; `returnTo`
    * defaults to the gateway's "you can close this tab" page.
    */
-  poll?: boolean;
-  /** Poll mode: opens the URL, e.g. Tauri's `shell.open`. Default `window.open`. */
+  poll?: boolean | "blind";
+  /**
+   * Poll mode: opens the URL (a webview, Tauri's `shell.open`, Electron's
+   * `shell.openExternal`) and resolves with the URL the login ended on, carrying
+   * `state` and `result_key` (or `error`). Default `window.open` (blind polling only).
+   */
   open?: (url: string) => unknown;
   /** Poll mode: gives up with `timeout` after this long. Default 10 minutes. */
   timeoutMs?: number;
@@ -60,8 +67,8 @@ export interface LoginOptions {
 }
 
 export interface SoundgateClient {
-  /** Starts a login and navigates to SoundCloud; with `poll: true` resolves with the user. */
-  login(options: LoginOptions & { poll: true }): Promise<SoundgateUser>;
+  /** Starts a login and navigates to SoundCloud; with `poll` resolves with the user. */
+  login(options: LoginOptions & { poll: true | "blind" }): Promise<SoundgateUser>;
   login(options?: LoginOptions): Promise<void>;
   /** Finishes a login if the URL carries one (null when it does not) and cleans the URL. */
   handleCallback(url?: string): Promise<SoundgateUser | null>;
@@ -84,7 +91,13 @@ interface TokenJson {
   user?: SoundgateUser;
 }
 
+interface Flow {
+  state: string;
+  verifier: string;
+}
+
 const VERIFIER_HEADER = "X-Soundgate-Result-Verifier";
+const KEY_HEADER = "X-Soundgate-Result-Key";
 
 export function createSoundgateClient(options: SoundgateClientOptions): SoundgateClient {
   const gateway = `${options.gatewayUrl.replace(/\/+$/, "")}/auth/soundcloud`;
@@ -158,12 +171,17 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
     });
 
   /** Asks for the login result until it is there (202 means not yet). */
-  const poll = async (state: string, verifier: string, timeoutMs: number, signal?: AbortSignal) => {
+  const poll = async (
+    state: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ) => {
     const deadline = Date.now() + timeoutMs;
     for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
       try {
         const [status, body] = await call(`/result?state=${encodeURIComponent(state)}`, {
-          headers: { [VERIFIER_HEADER]: verifier },
+          headers,
           signal,
         });
         if (status === 200) return save(body).user as SoundgateUser;
@@ -176,6 +194,36 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
       }
       await sleep(delay, signal);
     }
+  };
+
+  /**
+   * Finishes the login `flow` from the URL it ended on: refused unless the URL's state is
+   * the flow's (a link someone else started); then the code (direct flow) or the result,
+   * with both halves: this flow's verifier and the URL's result_key.
+   */
+  const finish = async (url: URL, flow: Flow | null, timeoutMs: number, signal?: AbortSignal) => {
+    const params = url.searchParams;
+    const state = params.get("state");
+    const error = params.get("error");
+    const code = params.get("code");
+    const key = params.get("result_key");
+    if (!flow || flow.state !== state) {
+      throw new SoundgateError(
+        "state_mismatch",
+        "This login was not started here (or it was already completed)",
+      );
+    }
+    if (error) {
+      throw new SoundgateError(
+        error,
+        error === "access_denied" ? "Access was denied" : "The login did not complete",
+      );
+    }
+    const headers: Record<string, string> = { [VERIFIER_HEADER]: flow.verifier };
+    if (code)
+      return save((await post("/callback", { code, state }, headers))[1]).user as SoundgateUser;
+    if (key) headers[KEY_HEADER] = key;
+    return poll(flow.state, headers, timeoutMs, signal);
   };
 
   /**
@@ -232,53 +280,44 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
         ),
       });
       if (options.returnTo) query.set("return_to", options.returnTo);
-      const [, { url, state }] = await call(`/authorize?${query}`, { signal: options.signal });
+      const [, body] = await call(`/authorize?${query}`, { signal: options.signal });
+      const flow: Flow = { state: body.state, verifier };
+      const url: string = body.authorization_url;
       if (!options.poll) {
-        flows.setItem(FLOW_KEY, JSON.stringify({ state, verifier }));
+        flows.setItem(FLOW_KEY, JSON.stringify(flow));
         location.assign(url);
         return;
       }
-      await (options.open ?? ((href: string) => open(href, "_blank", "noopener")))(url);
-      return poll(state, verifier, options.timeoutMs ?? 600_000, options.signal);
+      const ended = await (options.open ?? ((href: string) => open(href, "_blank", "noopener")))(
+        url,
+      );
+      const timeout = options.timeoutMs ?? 600_000;
+      if (ended) return finish(new URL(String(ended)), flow, timeout, options.signal);
+      if (options.poll !== "blind") {
+        throw new SoundgateError(
+          "result_key_required",
+          'open() must resolve with the URL the login ended on, or use poll: "blind"',
+        );
+      }
+      return poll(flow.state, { [VERIFIER_HEADER]: verifier }, timeout, options.signal);
     },
 
     async handleCallback(href = location.href) {
       const url = new URL(href);
       const params = url.searchParams;
-      const state = params.get("state");
-      const code = params.get("code");
-      const error = params.get("error");
-      if (!state && !code && !error) return null;
-      // Codes and states do not belong in the history, bookmarks or a shared link.
-      for (const key of ["code", "state", "error", "error_description"]) params.delete(key);
+      if (!params.has("state") && !params.has("code") && !params.has("error")) return null;
+      // Codes, states and keys do not belong in the history, bookmarks or a shared link.
+      for (const key of ["code", "state", "error", "error_description", "result_key"]) {
+        params.delete(key);
+      }
       try {
         history.replaceState(history.state, "", url);
       } catch {
         // Not in a page (tests), or another origin's URL: nothing to clean.
       }
-      const flow = readJson<{ state: string; verifier: string }>(flows, FLOW_KEY);
+      const flow = readJson<Flow>(flows, FLOW_KEY);
       flows.removeItem(FLOW_KEY);
-      if (flow?.state !== state) {
-        throw new SoundgateError(
-          "state_mismatch",
-          "This login was not started in this tab, or it was already completed",
-        );
-      }
-      if (error) {
-        throw new SoundgateError(
-          error,
-          error === "access_denied" ? "Access was denied" : "The login did not complete",
-        );
-      }
-      if (code) {
-        const [, body] = await post(
-          "/callback",
-          { code, state },
-          { [VERIFIER_HEADER]: flow.verifier },
-        );
-        return save(body).user as SoundgateUser;
-      }
-      return poll(state, flow.verifier, 15_000);
+      return finish(new URL(href), flow, 15_000);
     },
 
     ensureValidToken,

@@ -25,7 +25,9 @@ describe("loadConfig", () => {
       "http://localhost:8787/auth/soundcloud/done",
       "http://localhost:8787/",
     ]);
-    expect(config.allowUnboundResult).toBe(false);
+    expect(config.resultBinding).toBe("both");
+    expect(config.compat).toBeUndefined();
+    expect(config.warnings).toEqual([]);
     expect(config.sessionTtlMs).toBe(7 * 24 * 3_600_000);
   });
 
@@ -87,5 +89,98 @@ describe("loadConfig", () => {
     expect(configError({ SOUNDGATE_SESSION_TTL_HOURS: "0" }).variable).toBe(
       "SOUNDGATE_SESSION_TTL_HOURS",
     );
+  });
+
+  it("takes loopback return_to with any port (RFC 8252 §7.3), on 127.0.0.1 and [::1] only", () => {
+    const config = loadConfig({
+      ...creds,
+      SOUNDGATE_ALLOWED_RETURN_TO: "http://127.0.0.1:*/callback,http://[::1]:*/cb?app=1",
+    });
+    expect(config.loopbackReturnTo).toEqual([
+      { hostname: "127.0.0.1", rest: "/callback" },
+      { hostname: "[::1]", rest: "/cb?app=1" },
+    ]);
+    // A listener's address is not a page: no CORS origin comes from it.
+    expect(config.allowedOrigins).toEqual(new Set(["http://localhost:8787"]));
+    for (const bad of [
+      "http://localhost:*/callback",
+      "https://127.0.0.1:*/callback",
+      "http://127.0.0.2:*/callback",
+      "http://app.example:*/callback",
+      "http://127.0.0.1:*/call*",
+      "https://app.example/*",
+      "*",
+    ]) {
+      const error = configError({ SOUNDGATE_ALLOWED_RETURN_TO: bad });
+      expect(error.variable).toBe("SOUNDGATE_ALLOWED_RETURN_TO");
+      expect(error.message).toMatch(/RFC 8252/);
+    }
+  });
+
+  it("takes an app's private-use scheme return_to (RFC 8252 §7.1) exactly, never a browser's own schemes", () => {
+    const config = loadConfig({
+      ...creds,
+      SOUNDGATE_ALLOWED_RETURN_TO: "com.example.app:/callback, tauri://localhost/auth/done",
+    });
+    expect(config.allowedReturnTo).toContain("com.example.app:/callback");
+    expect(config.allowedReturnTo).toContain("tauri://localhost/auth/done");
+    // Tauri's pages run on tauri://localhost: that is an origin; com.example.app: has none.
+    expect(config.allowedOrigins).toEqual(new Set(["http://localhost:8787", "tauri://localhost"]));
+    for (const bad of ["data:text/html,x", "file:///etc/passwd", "javascript:alert(1)", "blob:x"]) {
+      expect(configError({ SOUNDGATE_ALLOWED_RETURN_TO: bad }).variable).toBe(
+        "SOUNDGATE_ALLOWED_RETURN_TO",
+      );
+    }
+  });
+
+  it("accepts Tauri's origins and allowed private-use origins for CORS, nothing else that is not http(s)", () => {
+    const config = loadConfig({
+      ...creds,
+      SOUNDGATE_ALLOWED_RETURN_TO: "com.example.app://app/callback",
+      SOUNDGATE_ALLOWED_ORIGINS:
+        "tauri://localhost, http://tauri.localhost, https://tauri.localhost, com.example.app://app",
+    });
+    expect(config.allowedOrigins).toEqual(
+      new Set([
+        "tauri://localhost",
+        "http://tauri.localhost",
+        "https://tauri.localhost",
+        "com.example.app://app",
+      ]),
+    );
+    for (const bad of ["other.app://x", "tauri://localhost/path", "javascript:x", "null"]) {
+      expect(configError({ SOUNDGATE_ALLOWED_ORIGINS: bad }).variable).toBe(
+        "SOUNDGATE_ALLOWED_ORIGINS",
+      );
+    }
+  });
+
+  it("SOUNDGATE_COMPAT=starlib unbinds results, says so, and refuses a contradiction", () => {
+    const config = loadConfig({ ...creds, SOUNDGATE_COMPAT: "starlib" });
+    expect(config.compat).toBe("starlib");
+    expect(config.resultBinding).toBe("none");
+    expect(config.warnings.join(" ")).toMatch(/unbound/);
+    expect(configError({ SOUNDGATE_COMPAT: "fastapi" }).variable).toBe("SOUNDGATE_COMPAT");
+    expect(
+      configError({ SOUNDGATE_COMPAT: "starlib", SOUNDGATE_RESULT_BINDING: "both" }).variable,
+    ).toBe("SOUNDGATE_RESULT_BINDING");
+  });
+
+  it("SOUNDGATE_RESULT_BINDING picks the level; the old SOUNDGATE_ALLOW_UNBOUND_RESULT still works, with a warning", () => {
+    expect(loadConfig({ SOUNDGATE_RESULT_BINDING: "initiator" }).resultBinding).toBe("initiator");
+    expect(loadConfig({ SOUNDGATE_RESULT_BINDING: "initiator" }).warnings.join(" ")).toMatch(
+      /phishable|someone else/,
+    );
+    expect(configError({ SOUNDGATE_RESULT_BINDING: "half" }).variable).toBe(
+      "SOUNDGATE_RESULT_BINDING",
+    );
+    const legacy = loadConfig({ SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" });
+    expect(legacy.resultBinding).toBe("none");
+    expect(legacy.warnings.join(" ")).toMatch(/deprecated/);
+    expect(loadConfig({ SOUNDGATE_ALLOW_UNBOUND_RESULT: "false" }).resultBinding).toBe("both");
+    expect(
+      configError({ SOUNDGATE_ALLOW_UNBOUND_RESULT: "true", SOUNDGATE_RESULT_BINDING: "both" })
+        .variable,
+    ).toBe("SOUNDGATE_RESULT_BINDING");
   });
 });

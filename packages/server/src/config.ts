@@ -1,4 +1,11 @@
 import { z } from "zod";
+import {
+  isPrivateUseScheme,
+  type LoopbackReturnTo,
+  originOf,
+  parseReturnToEntry,
+  type ReturnToAllowlist,
+} from "./return-to.js";
 
 /** Everything the gateway reads from its environment, validated once at start. */
 export interface GatewayConfig {
@@ -10,10 +17,23 @@ export interface GatewayConfig {
   /** Where SoundCloud sends the browser back; decides the flow (see flowMode). */
   redirectUri: string;
   flowMode: "backend-redirect" | "direct";
+  /** Exact return_to URLs (normalized). */
   allowedReturnTo: ReadonlySet<string>;
+  /** Loopback return_to entries with any port (configured as http://127.0.0.1 with port `*`). */
+  loopbackReturnTo: readonly LoopbackReturnTo[];
   allowedOrigins: ReadonlySet<string>;
   databaseUrl: string;
-  allowUnboundResult: boolean;
+  /**
+   * Who may take a login result at /result: `both` the front end that started the flow
+   * (result_challenge's verifier) and the browser that approved it (the result_key in the
+   * redirect to return_to); `initiator` the verifier alone (blind polling; phishable);
+   * `none` whoever knows state (Starlib's behaviour; phishable and leaky).
+   */
+  resultBinding: ResultBinding;
+  /** `starlib`: answer as Starlib's own backend did where the two differ. */
+  compat: "starlib" | undefined;
+  /** Said once at start (weakened protections, deprecated settings). */
+  warnings: readonly string[];
   rateLimitPerMinute: number;
   /** How many proxies in front append to X-Forwarded-For (0: trust none, use the socket). */
   trustProxy: number;
@@ -27,6 +47,8 @@ export interface GatewayConfig {
   /** A built front end (e.g. apps/demo/dist) served at `/`; undefined → the built-in page. */
   staticDir: string | undefined;
 }
+
+export type ResultBinding = "both" | "initiator" | "none";
 
 export interface SoundCloudAppConfig {
   clientId: string;
@@ -147,32 +169,48 @@ export function loadConfig(
     .map((value) => value.trim())
     .filter(Boolean);
   const allowedReturnTo = new Set<string>([`${publicUrl}${DONE_PATH}`]);
+  const loopbackReturnTo: LoopbackReturnTo[] = [];
   for (const value of returnToList) {
-    const normalized = normalizeReturnTo(value);
-    if (!normalized)
-      throw new ConfigError(
-        "SOUNDGATE_ALLOWED_RETURN_TO",
-        `"${value}" is not an absolute http(s) URL`,
-      );
-    allowedReturnTo.add(normalized);
+    const entry = parseReturnToEntry(value);
+    if (entry.kind === "invalid") {
+      throw new ConfigError("SOUNDGATE_ALLOWED_RETURN_TO", `"${value}" ${entry.reason}`);
+    }
+    if (entry.kind === "loopback") loopbackReturnTo.push(entry.pattern);
+    else allowedReturnTo.add(entry.href);
   }
 
-  const originList = optional("SOUNDGATE_ALLOWED_ORIGINS");
   const allowedOrigins = new Set<string>();
+  const returnToOrigins = [...allowedReturnTo].map(originOf).filter((o) => o !== undefined);
+  const originList = optional("SOUNDGATE_ALLOWED_ORIGINS");
   if (originList) {
+    const schemes = new Set(
+      [...allowedReturnTo].map((href) => new URL(href).protocol).filter(isPrivateUseScheme),
+    );
     for (const value of originList
       .split(",")
       .map((v) => v.trim())
       .filter(Boolean)) {
-      if (!httpUrl.safeParse(value).success) {
-        throw new ConfigError("SOUNDGATE_ALLOWED_ORIGINS", `"${value}" is not an http(s) origin`);
+      const origin = parseOrigin(value, schemes);
+      if (!origin) {
+        throw new ConfigError(
+          "SOUNDGATE_ALLOWED_ORIGINS",
+          `"${value}" is not an http(s) origin, tauri://localhost, or the origin of an allowed private-use return_to`,
+        );
       }
-      allowedOrigins.add(new URL(value).origin);
+      allowedOrigins.add(origin);
     }
   } else {
-    // By default the pages we may return to are the pages that may call us.
-    for (const value of allowedReturnTo) allowedOrigins.add(new URL(value).origin);
+    // By default the pages we may return to are the pages that may call us. Loopback
+    // entries are native apps' listeners, not pages, and add no origin.
+    for (const origin of returnToOrigins) allowedOrigins.add(origin);
   }
+
+  const compat = read(
+    "SOUNDGATE_COMPAT",
+    z.enum(["starlib", "none"], { error: "must be starlib (or unset)" }),
+    "none",
+  );
+  const { resultBinding, warnings } = resultBindingFrom(env, compat === "starlib", read);
 
   const databaseUrl = read(
     "SOUNDGATE_DATABASE_URL",
@@ -194,9 +232,12 @@ export function loadConfig(
     redirectUri,
     flowMode,
     allowedReturnTo,
+    loopbackReturnTo,
     allowedOrigins,
     databaseUrl,
-    allowUnboundResult: read("SOUNDGATE_ALLOW_UNBOUND_RESULT", boolean, "false"),
+    resultBinding,
+    compat: compat === "starlib" ? "starlib" : undefined,
+    warnings,
     rateLimitPerMinute: read(
       "SOUNDGATE_RATE_LIMIT_PER_MINUTE",
       z.string().regex(/^\d+$/, "must be a whole number (0 disables)").transform(Number),
@@ -232,13 +273,63 @@ export function loadConfig(
   };
 }
 
-/** The one spelling of a return_to URL used both in the allowlist and for lookups. */
-export function normalizeReturnTo(value: string): string | undefined {
+/** The allowlist flows check return_to against. */
+export function returnToAllowlist(config: GatewayConfig): ReturnToAllowlist {
+  return { exact: config.allowedReturnTo, loopback: config.loopbackReturnTo };
+}
+
+type Read = <T>(name: string, schema: z.ZodType<T>, fallback?: string) => T;
+
+/**
+ * SOUNDGATE_RESULT_BINDING, with the Starlib profile implying `none` and the old
+ * SOUNDGATE_ALLOW_UNBOUND_RESULT=true read as `none` (it allowed flows without
+ * result_challenge). Contradicting settings are an error rather than a guess.
+ */
+function resultBindingFrom(
+  env: Env,
+  starlib: boolean,
+  read: Read,
+): { resultBinding: ResultBinding; warnings: string[] } {
+  const warnings: string[] = [];
+  const explicit = env.SOUNDGATE_RESULT_BINDING?.trim()
+    ? read("SOUNDGATE_RESULT_BINDING", z.enum(["both", "initiator", "none"]))
+    : undefined;
+  const legacy = read("SOUNDGATE_ALLOW_UNBOUND_RESULT", boolean, "false");
+  if (env.SOUNDGATE_ALLOW_UNBOUND_RESULT?.trim()) {
+    warnings.push(
+      "SOUNDGATE_ALLOW_UNBOUND_RESULT is deprecated: use SOUNDGATE_RESULT_BINDING=none (or SOUNDGATE_COMPAT=starlib)",
+    );
+  }
+  const implied: ResultBinding | undefined = starlib ? "none" : legacy ? "none" : undefined;
+  if (explicit && implied && explicit !== implied) {
+    throw new ConfigError(
+      "SOUNDGATE_RESULT_BINDING",
+      `is ${explicit}, but ${starlib ? "SOUNDGATE_COMPAT=starlib" : "SOUNDGATE_ALLOW_UNBOUND_RESULT=true"} needs none`,
+    );
+  }
+  const resultBinding = explicit ?? implied ?? "both";
+  if (resultBinding === "none") {
+    warnings.push(
+      `Login results are unbound (${starlib ? "SOUNDGATE_COMPAT=starlib" : "SOUNDGATE_RESULT_BINDING=none"}): whoever learns a login's state can take its tokens at /result. Move front ends to @soundgate/browser and bound results (docs/migrating-from-starlib.md).`,
+    );
+  } else if (resultBinding === "initiator") {
+    warnings.push(
+      "SOUNDGATE_RESULT_BINDING=initiator: results are released without the approving browser's result_key (blind polling), so a consent link sent to someone else can hand their tokens to the sender. Prefer loopback, app-scheme or webview return_to.",
+    );
+  }
+  return { resultBinding, warnings };
+}
+
+/** An allowed CORS origin: http(s), Tauri's own, or a private-use scheme we return to. */
+function parseOrigin(value: string, privateSchemes: ReadonlySet<string>): string | undefined {
   if (!URL.canParse(value)) return undefined;
   const url = new URL(value);
-  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-  if (url.username || url.password) return undefined;
-  return url.href;
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
+  if (url.pathname !== "" && url.pathname !== "/") return undefined;
+  const origin = originOf(url.href);
+  if (origin === "tauri://localhost") return origin;
+  return origin && privateSchemes.has(url.protocol) ? origin : undefined;
 }
 
 function trimSlash(url: string): string {

@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { isSoundgateError } from "soundgate";
-import { normalizeReturnTo } from "../config.js";
+import { type ResultBinding, returnToAllowlist } from "../config.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
+import { matchReturnTo } from "../return-to.js";
 import type { FlowRecord } from "../store/store.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
@@ -14,6 +16,18 @@ export const RESULT_TTL_MS = 5 * 60_000;
 const RESULT_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 export type ResultOutcome = { status: "pending" } | { status: "complete"; body: LoginResultJson };
+
+/**
+ * What a caller presents to take a login result. A bound result needs both halves: the
+ * initiator's secret and the key that only the approving browser's redirect carried.
+ * (A DPoP proof, binding the tokens to the caller's key, belongs here too.)
+ */
+export interface ResultCredentials {
+  /** X-Soundgate-Result-Verifier: the secret behind result_challenge. */
+  verifier: string | undefined;
+  /** X-Soundgate-Result-Key: the one-time key from the redirect to return_to. */
+  key: string | undefined;
+}
 
 /**
  * The Starlib flows, where the front end receives the tokens: start (authorize), finish
@@ -36,7 +50,7 @@ export class Flows {
         "result_challenge must be base64url SHA-256 (43 characters)",
       );
     }
-    if (input.resultChallenge === undefined && !config.allowUnboundResult) {
+    if (input.resultChallenge === undefined && config.resultBinding !== "none") {
       throw new HttpError(
         400,
         "result_challenge_required",
@@ -48,7 +62,10 @@ export class Flows {
       returnTo,
       resultChallenge: input.resultChallenge ?? null,
     });
-    return { url, authorization_url: url, state };
+    // Starlib's backend answered these two keys only.
+    return config.compat === "starlib"
+      ? { authorization_url: url, state }
+      : { url, authorization_url: url, state };
   }
 
   /** A claimed "result" flow came back through /redirect. Returns where to send the browser. */
@@ -58,34 +75,62 @@ export class Flows {
   ): Promise<string> {
     const back = new URL(flow.returnTo);
     back.searchParams.set("state", input.state);
+    // The approving browser's half of a bound result: it exists only in this redirect, so
+    // whoever started the flow elsewhere (a phisher with their own verifier) never sees it.
+    const key = flow.resultChallenge === null ? undefined : randomBytes(32).toString("base64url");
+    const outcome = {
+      resultKey: key === undefined ? null : secretHash(key),
+      expiresAt: this.ctx.now() + RESULT_TTL_MS,
+    };
     if (input.error !== undefined || !input.code) {
       const error = input.error === undefined ? "invalid_request" : oauthErrorCode(input.error);
-      await this.ctx.store.failFlow(flow.id, error, this.ctx.now() + RESULT_TTL_MS);
+      await this.ctx.store.failFlow(flow.id, { ...outcome, error });
       back.searchParams.set("error", error);
-      return back.href;
+    } else {
+      try {
+        const result = await this.engine.exchange(flow, input.code);
+        const sealed = this.ctx.cipher.seal(
+          JSON.stringify(result),
+          aad("auth_flows", "result", flow.id),
+        );
+        await this.ctx.store.completeFlow(flow.id, { ...outcome, result: sealed });
+      } catch (error) {
+        const code = upstreamHttpError(error, "exchange").error;
+        this.ctx.logger.warn({ err_code: errorCode(error) }, "code exchange failed");
+        await this.ctx.store.failFlow(flow.id, { ...outcome, error: code });
+        back.searchParams.set("error", code);
+      }
     }
-    try {
-      const result = await this.engine.exchange(flow, input.code);
-      const sealed = this.ctx.cipher.seal(
-        JSON.stringify(result),
-        aad("auth_flows", "result", flow.id),
-      );
-      await this.ctx.store.completeFlow(flow.id, sealed, this.ctx.now() + RESULT_TTL_MS);
-    } catch (error) {
-      const code = upstreamHttpError(error, "exchange").error;
-      this.ctx.logger.warn({ err_code: errorCode(error) }, "code exchange failed");
-      await this.ctx.store.failFlow(flow.id, code, this.ctx.now() + RESULT_TTL_MS);
-      back.searchParams.set("error", code);
-    }
+    if (key !== undefined) back.searchParams.set("result_key", key);
     return back.href;
   }
 
-  /** The front end asks for the result, once, proving it started the flow. */
-  async takeResult(input: { state: string; verifier: string | undefined }): Promise<ResultOutcome> {
-    const flow = await this.engine.find(input.state);
-    if (flow?.kind !== "result") throw resultNotFound();
-    checkVerifier(flow, input.verifier);
-    if (flow.status === "pending" || flow.status === "exchanging") return { status: "pending" };
+  /**
+   * The front end asks for the result, once. A missing half is named (that depends on
+   * nothing stored); a wrong one gets the same answer as an unknown state, and nothing
+   * is consumed until both halves match.
+   */
+  async takeResult(state: string, presented: ResultCredentials): Promise<ResultOutcome> {
+    const { resultBinding, compat } = this.ctx.config;
+    if (resultBinding !== "none" && !presented.verifier) throw verifierRequired();
+    if (resultBinding === "both" && !presented.key) {
+      throw new HttpError(
+        401,
+        "result_key_required",
+        "Send the result_key from the redirect to return_to in the X-Soundgate-Result-Key header (desktop apps: a loopback or app-scheme return_to, or the URL the login webview ended on)",
+      );
+    }
+    const flow = await this.engine.find(state);
+    if (flow?.kind !== "result" || !proves(flow, presented, resultBinding)) {
+      throw resultNotFound();
+    }
+    if (flow.status === "pending" || flow.status === "exchanging") {
+      // Starlib's poller retries on 404 only.
+      if (compat === "starlib") {
+        throw new HttpError(404, "result_pending", "The login is not finished yet");
+      }
+      return { status: "pending" };
+    }
     const taken = await this.ctx.store.takeFlowOutcome(flow.id, this.ctx.now());
     if (!taken) throw resultNotFound();
     if (taken.status === "failed" || !taken.result) {
@@ -104,22 +149,30 @@ export class Flows {
     return { status: "complete", body: loginResultJson(result, this.ctx.now()) };
   }
 
-  /** The direct flow: SoundCloud sent the code to the front end, which posts it here. */
+  /**
+   * The direct flow: SoundCloud sent the code to the front end, which posts it here.
+   * The code plays the result key's part: only the approving browser received it.
+   */
   async finishCallback(input: {
     code: string;
     state: string;
     verifier: string | undefined;
   }): Promise<LoginResultJson> {
+    if (this.ctx.config.resultBinding !== "none" && !input.verifier) throw verifierRequired();
     const flow = await this.engine.find(input.state);
-    if (flow?.status !== "pending" || flow.kind !== "result") {
+    // A wrong verifier is answered like an unknown state, and (checked before claiming)
+    // does not burn the user's flow.
+    if (
+      flow?.status !== "pending" ||
+      flow.kind !== "result" ||
+      !proves(flow, { verifier: input.verifier, key: undefined }, "initiator")
+    ) {
       throw new HttpError(
         400,
         "invalid_state",
         "This login is unknown, expired or already used; start again",
       );
     }
-    // Checked before claiming, so a wrong verifier does not burn the user's flow.
-    checkVerifier(flow, input.verifier);
     const claimed = await this.engine.claim(input.state);
     if (!claimed)
       throw new HttpError(400, "invalid_state", "This login is already being completed");
@@ -134,10 +187,11 @@ export class Flows {
   }
 }
 
-/** return_to must be one of the configured URLs exactly (default: the gateway's done page). */
+/** return_to must be allowed (default: the gateway's done page). Returns it normalized. */
 export function allowedReturnTo(ctx: GatewayContext, value: string | undefined): string {
-  const returnTo = normalizeReturnTo(value ?? `${ctx.config.publicUrl}/auth/soundcloud/done`);
-  if (!returnTo || !ctx.config.allowedReturnTo.has(returnTo)) {
+  const wanted = value ?? `${ctx.config.publicUrl}/auth/soundcloud/done`;
+  const returnTo = matchReturnTo(returnToAllowlist(ctx.config), wanted);
+  if (!returnTo) {
     throw new HttpError(
       400,
       "return_to_not_allowed",
@@ -147,29 +201,37 @@ export function allowedReturnTo(ctx: GatewayContext, value: string | undefined):
   return returnTo;
 }
 
-function checkVerifier(flow: FlowRecord, verifier: string | undefined): void {
-  if (flow.resultChallenge === null) return; // unbound flows exist only when configured
-  if (!verifier) {
-    throw new HttpError(
-      401,
-      "result_verifier_required",
-      "Send the secret behind result_challenge in the X-Soundgate-Result-Verifier header",
-    );
+/**
+ * Whether the presented secrets open this flow's result: the verifier when the flow has
+ * a challenge; the result key when the binding requires it or the caller sent one.
+ */
+function proves(flow: FlowRecord, presented: ResultCredentials, binding: ResultBinding): boolean {
+  if (flow.resultChallenge !== null) {
+    const { verifier } = presented;
+    if (!verifier || !safeEqual(secretHash(verifier), flow.resultChallenge)) return false;
   }
-  if (verifier.length > 256 || !safeEqual(secretHash(verifier), flow.resultChallenge)) {
-    throw new HttpError(
-      403,
-      "invalid_result_verifier",
-      "X-Soundgate-Result-Verifier does not match result_challenge",
-    );
+  if (binding === "both" || presented.key !== undefined) {
+    const { key } = presented;
+    if (!key || flow.resultKey === null || !safeEqual(secretHash(key), flow.resultKey)) {
+      return false;
+    }
   }
+  return true;
+}
+
+function verifierRequired(): HttpError {
+  return new HttpError(
+    401,
+    "result_verifier_required",
+    "Send the secret behind result_challenge in the X-Soundgate-Result-Verifier header",
+  );
 }
 
 function resultNotFound(): HttpError {
   return new HttpError(
     404,
     "result_not_found",
-    "No login result for this state: unknown, already read or expired",
+    "No login result for this state and these secrets: unknown, already read, expired, or not this caller's",
   );
 }
 

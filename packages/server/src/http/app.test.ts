@@ -9,6 +9,7 @@ import {
   approveAtEmulator,
   deliverToGateway,
   getResult,
+  resultKeyOf,
   resultSecret,
   startLogin,
   startTestGateway,
@@ -46,6 +47,7 @@ describe("bad input gets a 4xx JSON answer", () => {
     const base = `${gateway.url}/auth/soundcloud`;
     const post = (path: string, body: BodyInit, type = "application/json") =>
       fetch(`${base}/${path}`, { method: "POST", headers: { "Content-Type": type }, body });
+    const bothHalves = { "X-Soundgate-Result-Verifier": "v", "X-Soundgate-Result-Key": "k" };
     const cases: Array<[Promise<Response>, number, string]> = [
       [post("refresh", "{not json"), 400, "invalid_json"],
       [post("refresh", "[]"), 400, "invalid_request"],
@@ -64,11 +66,39 @@ describe("bad input gets a 4xx JSON answer", () => {
       ],
       [post("refresh", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400, "invalid_json"],
       [post("callback", JSON.stringify({ code: ["a"], state: "s" })), 400, "invalid_request"],
-      [post("callback", JSON.stringify({ code: "a", state: "s" })), 400, "invalid_state"],
+      [
+        post("callback", JSON.stringify({ code: "a", state: "s" })),
+        401,
+        "result_verifier_required",
+      ],
+      [
+        fetch(`${base}/callback`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-Soundgate-Result-Verifier": "v" },
+          body: JSON.stringify({ code: "a", state: "s" }),
+        }),
+        400,
+        "invalid_state",
+      ],
       [post("callback", "null"), 400, "invalid_request"],
       [fetch(`${base}/result`), 400, "invalid_request"],
       [fetch(`${base}/result?state=${"x".repeat(600)}`), 400, "invalid_request"],
-      [fetch(`${base}/result?state=%E0%A4%A`), 404, "result_not_found"],
+      [fetch(`${base}/result?state=%E0%A4%A`, { headers: bothHalves }), 404, "result_not_found"],
+      [fetch(`${base}/result?state=abc`), 401, "result_verifier_required"],
+      [
+        fetch(`${base}/result?state=abc`, {
+          headers: { "X-Soundgate-Result-Verifier": "v" },
+        }),
+        401,
+        "result_key_required",
+      ],
+      [
+        fetch(`${base}/result?state=abc`, {
+          headers: { ...bothHalves, "X-Soundgate-Result-Key": "k".repeat(2000) },
+        }),
+        400,
+        "invalid_request",
+      ],
       [fetch(`${base}/redirect?code=x`), 400, "invalid_request"],
       [
         fetch(
@@ -110,13 +140,14 @@ describe("headers", () => {
       headers: {
         Origin: "http://app.test",
         "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-soundgate-result-verifier",
+        "Access-Control-Request-Headers":
+          "content-type,x-soundgate-result-verifier,x-soundgate-result-key",
       },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain(
-      "x-soundgate-result-verifier",
-    );
+    const allowedHeaders = preflight.headers.get("access-control-allow-headers")?.toLowerCase();
+    expect(allowedHeaders).toContain("x-soundgate-result-verifier");
+    expect(allowedHeaders).toContain("x-soundgate-result-key");
   });
 
   it("rate limits the auth endpoints per IP with Retry-After", async () => {
@@ -127,7 +158,7 @@ describe("headers", () => {
       last = await fetch(`${gateway.url}/auth/soundcloud/result?state=x`);
       statuses.push(last.status);
     }
-    expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429]);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await last?.json()).toMatchObject({ error: "rate_limited" });
     // Health checks are not limited.
@@ -155,12 +186,13 @@ describe("secrets stay secret", () => {
       const redirect = await approveAtEmulator(emulator, login.url);
       const code = redirect.searchParams.get("code") ?? "";
       // Leave one flow completed but unread, so the result is in the database.
-      await deliverToGateway(gateway, redirect);
+      const key = resultKeyOf(await deliverToGateway(gateway, redirect)) ?? "";
+      expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const second = await startLogin(gateway);
       const dump = readFileSync(dbFile).toString("latin1") + readWalIfAny(dbFile);
       const log = lines.join("");
       expect(log).toContain('"path":"/auth/soundcloud/redirect"');
-      for (const secret of [login.state, second.state, code, login.verifier]) {
+      for (const secret of [login.state, second.state, code, login.verifier, key]) {
         expect(log).not.toContain(secret);
         expect(dump).not.toContain(secret);
       }
@@ -168,7 +200,7 @@ describe("secrets stay secret", () => {
       expect(dump).toContain("auth_flows");
       expect(dump).not.toContain("accessToken");
       const result = (await (
-        await getResult(gateway, login.state, login.verifier)
+        await getResult(gateway, login.state, login.verifier, key)
       ).json()) as Record<string, string>;
       expect(dump).not.toContain(result.access_token);
       expect(dump).not.toContain(result.refresh_token);

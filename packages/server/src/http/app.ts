@@ -33,6 +33,8 @@ const AUTH_PATHS = [
 export function createApp(ctx: GatewayContext): Hono {
   const app = new Hono();
   const services = createServices(ctx);
+  for (const warning of ctx.config.warnings) ctx.logger.warn(warning);
+  const detail = ctx.config.compat === "starlib";
 
   app.use("*", async (c, next) => {
     const started = performance.now();
@@ -58,7 +60,12 @@ export function createApp(ctx: GatewayContext): Hono {
       cors({
         origin: (origin) => (ctx.config.allowedOrigins.has(origin) ? origin : null),
         allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
-        allowHeaders: ["Content-Type", "X-Soundgate-Result-Verifier", "X-Soundgate-CSRF"],
+        allowHeaders: [
+          "Content-Type",
+          "X-Soundgate-Result-Verifier",
+          "X-Soundgate-Result-Key",
+          "X-Soundgate-CSRF",
+        ],
         credentials: true,
         maxAge: 600,
       }),
@@ -100,18 +107,19 @@ export function createApp(ctx: GatewayContext): Hono {
   // Answered, not thrown: a throw here would skip the middleware (headers) around it.
   app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", "No such endpoint")));
   app.onError((error, c) => {
-    if (error instanceof HttpError) return errorResponse(c, error);
+    if (error instanceof HttpError) return errorResponse(c, error, detail);
     // Only names and codes reach the log: an unexpected error could carry anything.
     ctx.logger.error({ err_name: error.name, path: c.req.path }, "unhandled error");
     return errorResponse(
       c,
       new HttpError(500, "internal_error", "Something went wrong on the gateway"),
+      detail,
     );
   });
   return app;
 }
 
-function errorResponse(c: Context, error: HttpError): Response {
+function errorResponse(c: Context, error: HttpError, detail: boolean): Response {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
-  return c.json(error.toJSON(), error.status as 400);
+  return c.json(error.body({ detail }), error.status as 400);
 }

@@ -15,6 +15,14 @@ export class HttpError extends Error {
   toJSON(): { error: string; message: string } {
     return { error: this.error, message: this.message };
   }
+
+  /**
+   * The response body. `detail` repeats the message for front ends written for a
+   * FastAPI backend (Starlib's shows `detail`, else a bare "HTTP 401").
+   */
+  body(options: { detail?: boolean } = {}): { error: string; message: string; detail?: string } {
+    return options.detail ? { ...this.toJSON(), detail: this.message } : this.toJSON();
+  }
 }
 
 /**

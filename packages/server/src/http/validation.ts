@@ -7,6 +7,11 @@ export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
   return check(schema, c.req.query(), "query parameter");
 }
 
+/** Request headers (lower-case names) → typed input, or a 400 that names the header. */
+export function parseHeaders<T>(c: Context, schema: z.ZodType<T>): T {
+  return check(schema, c.req.header(), "header");
+}
+
 /** A JSON body → typed input. Wrong content type 415, broken JSON 400, wrong shape 400. */
 export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   const type = c.req.header("content-type") ?? "";

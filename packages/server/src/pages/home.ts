@@ -38,9 +38,10 @@ async function finish() {
   history.replaceState(null, "", location.pathname);
   const saved = JSON.parse(sessionStorage.getItem("soundgate.flow") || "null");
   sessionStorage.removeItem("soundgate.flow");
-  if (!saved || saved.state !== state) return say("This login was not started here. Try again.", true);
+  if (!saved || saved.state !== state) return say("This login was not started here, so it was not completed. Nothing was shared.", true);
   if (params.get("error")) return say(params.get("error") === "access_denied" ? "Access was denied." : "Login failed: " + params.get("error"), true);
   const headers = { "X-Soundgate-Result-Verifier": saved.verifier };
+  if (params.get("result_key")) headers["X-Soundgate-Result-Key"] = params.get("result_key");
   const code = params.get("code");
   const response = code
     ? await fetch("/auth/soundcloud/callback", { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify({ code, state }) })
@@ -57,7 +58,7 @@ document.getElementById("connect").addEventListener("click", async () => {
   const body = await response.json();
   if (!response.ok) return say(body.message, true);
   sessionStorage.setItem("soundgate.flow", JSON.stringify({ state: body.state, verifier }));
-  location.assign(body.url);
+  location.assign(body.authorization_url);
 });
 finish().catch(() => say("Login failed.", true));
 `;

@@ -149,6 +149,7 @@ const headersArb = fc.record(
     withSession: fc.boolean(),
     origin: fc.constantFrom("http://gateway.test", "http://evil.test", "null", ""),
     verifier: fc.option(weird),
+    resultKey: fc.option(weird),
   },
   { requiredKeys: ["contentType", "withSession", "origin"] },
 );
@@ -174,6 +175,8 @@ describe("gateway under random input", () => {
           if (headers.withSession) h.Cookie = sessionCookie;
           if (headers.verifier)
             h["X-Soundgate-Result-Verifier"] = encodeURIComponent(headers.verifier);
+          if (headers.resultKey)
+            h["X-Soundgate-Result-Key"] = encodeURIComponent(headers.resultKey);
           if (body !== undefined && method !== "GET" && method !== "HEAD")
             init.body = body as BodyInit;
           const response = await fetch(url, init);

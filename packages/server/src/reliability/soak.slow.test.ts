@@ -114,7 +114,9 @@ describe("soak", () => {
         () =>
           expectStatus(
             "unknown result",
-            fetch(`${gateway.url}/auth/soundcloud/result?state=nope`),
+            fetch(`${gateway.url}/auth/soundcloud/result?state=nope`, {
+              headers: { "X-Soundgate-Result-Verifier": "v", "X-Soundgate-Result-Key": "k" },
+            }),
             404,
           ),
       ];

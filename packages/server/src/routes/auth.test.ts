@@ -9,6 +9,7 @@ import {
   deliverToGateway,
   getResult,
   loginViaRedirect,
+  resultKeyOf,
   resultSecret,
   startLogin,
   startTestGateway,
@@ -47,19 +48,22 @@ describe("backend-redirect flow", () => {
       "http://gateway.test/auth/soundcloud/redirect",
     );
 
-    // Pending until SoundCloud sends the browser back.
-    const pending = await getResult(gateway, login.state, login.verifier);
-    expect(pending.status).toBe(202);
-    expect(await pending.json()).toEqual({ status: "pending" });
+    // Before SoundCloud sends the browser back there is no key, and without one the
+    // gateway says only what is missing, nothing about the flow.
+    const early = await getResult(gateway, login.state, login.verifier);
+    expect(early.status).toBe(401);
+    expect(await json(early)).toMatchObject({ error: "result_key_required" });
 
     const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
     expect(back.status).toBe(303);
     const location = new URL(back.headers.get("location") ?? "");
     expect(`${location.origin}${location.pathname}`).toBe(APP_CALLBACK);
-    expect([...location.searchParams.keys()]).toEqual(["state"]);
+    expect([...location.searchParams.keys()]).toEqual(["state", "result_key"]);
     expect(location.searchParams.get("state")).toBe(login.state);
+    const key = location.searchParams.get("result_key") ?? "";
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const result = await getResult(gateway, login.state, login.verifier);
+    const result = await getResult(gateway, login.state, login.verifier, key);
     expect(result.status).toBe(200);
     expect(result.headers.get("cache-control")).toBe("no-store");
     expect(result.headers.get("referrer-policy")).toBe("no-referrer");
@@ -81,7 +85,7 @@ describe("backend-redirect flow", () => {
     expect(me.status).toBe(200);
 
     // One read only.
-    const again = await getResult(gateway, login.state, login.verifier);
+    const again = await getResult(gateway, login.state, login.verifier, key);
     expect(again.status).toBe(404);
     expect(await json(again)).toMatchObject({ error: "result_not_found" });
   });
@@ -106,16 +110,85 @@ describe("backend-redirect flow", () => {
     expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
   });
 
-  it("refuses the result without the verifier, or with a wrong one, without consuming it", async () => {
+  it("refuses a missing, wrong, reused or oversized verifier or key with 4xx JSON, consuming nothing", async () => {
     const login = await startLogin(gateway);
-    await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
-    const missing = await getResult(gateway, login.state);
-    expect(missing.status).toBe(401);
-    expect(await json(missing)).toMatchObject({ error: "result_verifier_required" });
-    const wrong = await getResult(gateway, login.state, resultSecret().verifier);
-    expect(wrong.status).toBe(403);
-    expect(await json(wrong)).toMatchObject({ error: "invalid_result_verifier" });
-    expect((await getResult(gateway, login.state, login.verifier)).status).toBe(200);
+    const key = resultKeyOf(
+      await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url)),
+    );
+    const other = resultSecret().verifier; // a well-formed secret that is not this flow's
+    const attempts: Array<[string, Response, number, string]> = [
+      [
+        "no verifier",
+        await getResult(gateway, login.state, undefined, key),
+        401,
+        "result_verifier_required",
+      ],
+      ["no key", await getResult(gateway, login.state, login.verifier), 401, "result_key_required"],
+      [
+        "wrong verifier",
+        await getResult(gateway, login.state, other, key),
+        404,
+        "result_not_found",
+      ],
+      [
+        "wrong key",
+        await getResult(gateway, login.state, login.verifier, other),
+        404,
+        "result_not_found",
+      ],
+      [
+        "unknown state",
+        await getResult(gateway, "nope", login.verifier, key),
+        404,
+        "result_not_found",
+      ],
+      [
+        "empty key",
+        await getResult(gateway, login.state, login.verifier, ""),
+        400,
+        "invalid_request",
+      ],
+      [
+        "key too long",
+        await getResult(gateway, login.state, login.verifier, "k".repeat(129)),
+        400,
+        "invalid_request",
+      ],
+      [
+        "verifier too long",
+        await getResult(gateway, login.state, "v".repeat(257), key),
+        400,
+        "invalid_request",
+      ],
+    ];
+    for (const [what, response, status, error] of attempts) {
+      expect(`${what}: ${response.status}`).toBe(`${what}: ${status}`);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await json(response)).toMatchObject({ error, message: expect.any(String) });
+    }
+    // Wrong and unknown look the same, so the answer says nothing about the flow.
+    expect(await json(await getResult(gateway, login.state, other, key))).toEqual(
+      await json(await getResult(gateway, "nope", login.verifier, key)),
+    );
+    expect((await getResult(gateway, login.state, login.verifier, key)).status).toBe(200);
+    const reused = await getResult(gateway, login.state, login.verifier, key);
+    expect(reused.status).toBe(404);
+    expect(await json(reused)).toMatchObject({ error: "result_not_found" });
+  });
+
+  it("gives each login its own key: a key from one flow does not open another", async () => {
+    const first = await startLogin(gateway);
+    const second = await startLogin(gateway);
+    const firstKey = resultKeyOf(
+      await deliverToGateway(gateway, await approveAtEmulator(emulator, first.url)),
+    );
+    const secondKey = resultKeyOf(
+      await deliverToGateway(gateway, await approveAtEmulator(emulator, second.url)),
+    );
+    expect(firstKey).not.toBe(secondKey);
+    expect((await getResult(gateway, second.state, second.verifier, firstKey)).status).toBe(404);
+    expect((await getResult(gateway, second.state, second.verifier, secondKey)).status).toBe(200);
+    expect((await getResult(gateway, first.state, first.verifier, firstKey)).status).toBe(200);
   });
 
   it("sends SoundCloud's access_denied back to the app, and /result reports it once", async () => {
@@ -130,10 +203,13 @@ describe("backend-redirect flow", () => {
     const location = new URL(back.headers.get("location") ?? "");
     expect(location.searchParams.get("error")).toBe("access_denied");
     expect(location.searchParams.get("state")).toBe(login.state);
-    const result = await getResult(gateway, login.state, login.verifier);
+    const key = resultKeyOf(back);
+    expect(key).toBeDefined();
+    expect((await getResult(gateway, login.state, login.verifier)).status).toBe(401);
+    const result = await getResult(gateway, login.state, login.verifier, key);
     expect(result.status).toBe(403);
     expect(await json(result)).toMatchObject({ error: "access_denied" });
-    expect((await getResult(gateway, login.state, login.verifier)).status).toBe(404);
+    expect((await getResult(gateway, login.state, login.verifier, key)).status).toBe(404);
   });
 
   it("sends a failed exchange back as an error, not a broken page", async () => {
@@ -145,7 +221,7 @@ describe("backend-redirect flow", () => {
     expect(new URL(back.headers.get("location") ?? "").searchParams.get("error")).toBe(
       "invalid_grant",
     );
-    const result = await getResult(gateway, login.state, login.verifier);
+    const result = await getResult(gateway, login.state, login.verifier, resultKeyOf(back));
     expect(result.status).toBe(400);
     expect(await json(result)).toMatchObject({ error: "invalid_grant" });
   });
@@ -178,13 +254,34 @@ describe("backend-redirect flow", () => {
     );
     const { url, state } = (await response.json()) as { url: string; state: string };
     const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, url));
+    const key = resultKeyOf(back) ?? "";
     expect(back.headers.get("location")).toBe(
-      `http://gateway.test/auth/soundcloud/done?state=${state}`,
+      `http://gateway.test/auth/soundcloud/done?state=${state}&result_key=${key}`,
     );
-    const done = await fetch(`${gateway.url}/auth/soundcloud/done?state=${state}`);
+    const done = await fetch(
+      `${gateway.url}/auth/soundcloud/done?state=${state}&result_key=${key}`,
+    );
     expect(done.status).toBe(200);
-    expect(await done.text()).toContain("close this tab");
-    expect((await getResult(gateway, state, verifier)).status).toBe(200);
+    const text = await done.text();
+    expect(text).toContain("close this tab");
+    expect(text).toContain("not started here");
+    expect(text).not.toContain(key);
+    expect((await getResult(gateway, state, verifier, key)).status).toBe(200);
+  });
+
+  it("the done page says what happened when the login failed", async () => {
+    const denied = await (
+      await fetch(`${gateway.url}/auth/soundcloud/done?error=access_denied`)
+    ).text();
+    expect(denied).toContain("Access was denied");
+    expect(denied).not.toContain("Return to the app");
+    const failed = await (
+      await fetch(`${gateway.url}/auth/soundcloud/done?error=${encodeURIComponent("<b>x</b>")}`)
+    ).text();
+    expect(failed).toContain("The login did not complete");
+    expect(failed).toContain("&#60;b&#62;x&#60;/b&#62;"); // escaped, never markup
+    const long = await fetch(`${gateway.url}/auth/soundcloud/done?error=${"x".repeat(300)}`);
+    expect(long.status).toBe(400);
   });
 });
 
@@ -215,6 +312,55 @@ describe("return_to allowlist", () => {
       expect((await json(response)).error).toMatch(/return_to_not_allowed|invalid_request/);
     });
   }
+});
+
+describe("native-app return_to (RFC 8252)", () => {
+  it("sends state and result_key to a loopback port the app chose, on 127.0.0.1 and [::1]", async () => {
+    const native = await startTestGateway(emulator, {
+      env: {
+        SOUNDGATE_ALLOWED_RETURN_TO: `${APP_CALLBACK},http://127.0.0.1:*/callback,http://[::1]:*/callback`,
+      },
+    });
+    started.push(native);
+    for (const returnTo of [
+      "http://127.0.0.1:54321/callback",
+      "http://[::1]:61000/callback",
+      "http://127.0.0.1/callback",
+    ]) {
+      const login = await startLogin(native, { return_to: returnTo });
+      const back = await deliverToGateway(native, await approveAtEmulator(emulator, login.url));
+      const location = new URL(back.headers.get("location") ?? "");
+      expect(`${location.origin}${location.pathname}`).toBe(new URL(returnTo).href);
+      expect(location.searchParams.get("state")).toBe(login.state);
+      const key = location.searchParams.get("result_key") ?? undefined;
+      expect((await getResult(native, login.state, login.verifier, key)).status).toBe(200);
+    }
+    for (const returnTo of [
+      "http://localhost:54321/callback",
+      "http://127.0.0.2:54321/callback",
+      "https://127.0.0.1:54321/callback",
+      "http://127.0.0.1:54321/callback?x=1",
+    ]) {
+      const { challenge } = resultSecret();
+      const response = await fetch(
+        `${native.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(returnTo)}&result_challenge=${challenge}`,
+      );
+      expect(`${returnTo}: ${response.status}`).toBe(`${returnTo}: 400`);
+      expect(await json(response)).toMatchObject({ error: "return_to_not_allowed" });
+    }
+  });
+
+  it("redirects to an allowed private-use scheme exactly", async () => {
+    const native = await startTestGateway(emulator, {
+      env: { SOUNDGATE_ALLOWED_RETURN_TO: "com.example.app:/callback" },
+    });
+    started.push(native);
+    const login = await startLogin(native, { return_to: "com.example.app:/callback" });
+    const back = await deliverToGateway(native, await approveAtEmulator(emulator, login.url));
+    expect(back.status).toBe(303);
+    const location = back.headers.get("location") ?? "";
+    expect(location).toMatch(/^com\.example\.app:\/callback\?state=[^&]+&result_key=[\w-]{43}$/);
+  });
 });
 
 describe("direct callback flow", () => {
@@ -256,8 +402,10 @@ describe("direct callback flow", () => {
     const login = await codeAtFrontEnd();
     const stolen = await callback({ code: login.code, state: login.state });
     expect(stolen.status).toBe(401);
+    expect(await json(stolen)).toMatchObject({ error: "result_verifier_required" });
     const wrong = await callback({ code: login.code, state: login.state }, resultSecret().verifier);
-    expect(wrong.status).toBe(403);
+    expect(wrong.status).toBe(400);
+    expect(await json(wrong)).toMatchObject({ error: "invalid_state" }); // as if unknown
     expect((await emulator.stats()).token_requests.authorization_code).toBe(0);
     expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(
       200,
@@ -283,8 +431,8 @@ describe("direct callback flow", () => {
   });
 });
 
-describe("unbound (Starlib-style) results", () => {
-  it("are refused by default", async () => {
+describe("result binding levels", () => {
+  it("need result_challenge by default", async () => {
     const response = await fetch(
       `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}`,
     );
@@ -292,15 +440,46 @@ describe("unbound (Starlib-style) results", () => {
     expect(await json(response)).toMatchObject({ error: "result_challenge_required" });
   });
 
-  it("work when SOUNDGATE_ALLOW_UNBOUND_RESULT=true", async () => {
-    const open = await startTestGateway(emulator, {
-      env: { SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" },
+  it("initiator (blind polling, opt-in): the verifier alone, 202 while pending; a key sent must be right", async () => {
+    const blind = await startTestGateway(emulator, {
+      env: { SOUNDGATE_RESULT_BINDING: "initiator" },
     });
-    started.push(open);
-    const login = await startLogin(open, { result_challenge: null });
-    await deliverToGateway(open, await approveAtEmulator(emulator, login.url));
-    expect((await getResult(open, login.state)).status).toBe(200);
+    started.push(blind);
+    const login = await startLogin(blind);
+    const pending = await getResult(blind, login.state, login.verifier);
+    expect(pending.status).toBe(202);
+    expect(await pending.json()).toEqual({ status: "pending" });
+    expect((await getResult(blind, login.state, resultSecret().verifier)).status).toBe(404);
+    const back = await deliverToGateway(blind, await approveAtEmulator(emulator, login.url));
+    expect(resultKeyOf(back)).toBeDefined(); // still handed out, for apps that can read it
+    expect((await getResult(blind, login.state)).status).toBe(401);
+    expect((await getResult(blind, login.state, login.verifier, "wrong")).status).toBe(404);
+    expect((await getResult(blind, login.state, login.verifier)).status).toBe(200);
   });
+
+  for (const env of [
+    { SOUNDGATE_RESULT_BINDING: "none" } as Record<string, string>,
+    { SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" }, // the deprecated spelling
+  ]) {
+    it(`none (${Object.keys(env)[0]}): Starlib-style flows by state alone; bound flows stay bound`, async () => {
+      const open = await startTestGateway(emulator, { env });
+      started.push(open);
+      const unbound = await startLogin(open, { result_challenge: null });
+      const back = await deliverToGateway(open, await approveAtEmulator(emulator, unbound.url));
+      expect([...new URL(back.headers.get("location") ?? "").searchParams.keys()]).toEqual([
+        "state",
+      ]);
+      expect((await getResult(open, unbound.state)).status).toBe(200);
+
+      const bound = await startLogin(open);
+      const key = resultKeyOf(
+        await deliverToGateway(open, await approveAtEmulator(emulator, bound.url)),
+      );
+      expect((await getResult(open, bound.state)).status).toBe(404);
+      expect((await getResult(open, bound.state, bound.verifier, "wrong")).status).toBe(404);
+      expect((await getResult(open, bound.state, bound.verifier, key)).status).toBe(200);
+    });
+  }
 });
 
 describe("expiry (injected clock)", () => {
@@ -314,12 +493,14 @@ describe("expiry (injected clock)", () => {
     now += 10 * 60_000 + 1;
     const back = await deliverToGateway(clocked, redirect);
     expect(back.status).toBe(400);
-    expect((await getResult(clocked, late.state, late.verifier)).status).toBe(404);
+    expect(resultKeyOf(back)).toBeUndefined();
 
     const slow = await startLogin(clocked);
-    await deliverToGateway(clocked, await approveAtEmulator(emulator, slow.url));
+    const slowKey = resultKeyOf(
+      await deliverToGateway(clocked, await approveAtEmulator(emulator, slow.url)),
+    );
     now += 5 * 60_000 + 1;
-    expect((await getResult(clocked, slow.state, slow.verifier)).status).toBe(404);
+    expect((await getResult(clocked, slow.state, slow.verifier, slowKey)).status).toBe(404);
   });
 });
 
@@ -401,7 +582,9 @@ describe("persistence", () => {
       started.push(after);
       const back = await deliverToGateway(after, await approveAtEmulator(emulator, login.url));
       expect(back.status).toBe(303);
-      expect((await getResult(after, login.state, login.verifier)).status).toBe(200);
+      expect((await getResult(after, login.state, login.verifier, resultKeyOf(back))).status).toBe(
+        200,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

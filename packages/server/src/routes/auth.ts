@@ -5,10 +5,11 @@ import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
-import { parseJsonBody, parseQuery } from "../http/validation.js";
+import { parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 
 const RESULT_VERIFIER_HEADER = "x-soundgate-result-verifier";
+const RESULT_KEY_HEADER = "x-soundgate-result-key";
 
 // Generous bounds: real values are far shorter; anything longer is not ours.
 const token = (max: number) => z.string().min(1).max(max);
@@ -24,6 +25,11 @@ const redirectQuery = z.object({
   error_description: z.string().max(2048).optional(),
 });
 const resultQuery = z.object({ state: token(512) });
+const resultHeaders = z.object({
+  [RESULT_VERIFIER_HEADER]: token(256).optional(),
+  [RESULT_KEY_HEADER]: token(128).optional(),
+});
+const doneQuery = z.object({ error: z.string().max(256).optional() });
 const callbackBody = z.object({ code: token(1024), state: token(512) });
 const refreshBody = z.object({ refresh_token: token(2048) });
 const loginQuery = z.object({ return_to: token(2048).optional() });
@@ -84,20 +90,22 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
 
   app.get("/result", async (c) => {
     const query = parseQuery(c, resultQuery);
-    const outcome = await flows.takeResult({
-      state: query.state,
-      verifier: c.req.header(RESULT_VERIFIER_HEADER),
+    const headers = parseHeaders(c, resultHeaders);
+    const outcome = await flows.takeResult(query.state, {
+      verifier: headers[RESULT_VERIFIER_HEADER],
+      key: headers[RESULT_KEY_HEADER],
     });
     return outcome.status === "pending" ? c.json({ status: "pending" }, 202) : c.json(outcome.body);
   });
 
   app.post("/callback", async (c) => {
+    const headers = parseHeaders(c, resultHeaders);
     const body = await parseJsonBody(c, callbackBody);
     return c.json(
       await flows.finishCallback({
         code: body.code,
         state: body.state,
-        verifier: c.req.header(RESULT_VERIFIER_HEADER),
+        verifier: headers[RESULT_VERIFIER_HEADER],
       }),
     );
   });
@@ -134,7 +142,12 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     return c.body(publicConfig, 200, { "Content-Type": "application/json" });
   });
 
-  app.get("/done", (c) => c.html(donePage()));
+  // Where desktop apps send the browser back (the default return_to). Apps read the
+  // state and result_key from this URL; the page only tells the person what happened.
+  app.get("/done", (c) => {
+    const { error } = parseQuery(c, doneQuery);
+    return c.html(donePage({ error, bound: ctx.config.resultBinding === "both" }));
+  });
 
   return app;
 }

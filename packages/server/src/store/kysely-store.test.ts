@@ -54,7 +54,11 @@ describe("SQLite store", () => {
     const { store } = await fileStore();
     await store.createFlow(flow("f1", 0));
     await store.claimFlow("f1", 1);
-    await store.completeFlow("f1", "sealed-result", 5_000);
+    await store.completeFlow("f1", {
+      result: "sealed-result",
+      resultKey: "key-hash",
+      expiresAt: 5_000,
+    });
     const [a, b] = await Promise.all([
       store.takeFlowOutcome("f1", 2),
       store.takeFlowOutcome("f1", 2),
@@ -62,6 +66,7 @@ describe("SQLite store", () => {
     expect([a, b].filter(Boolean)).toHaveLength(1);
     expect((a ?? b)?.result).toBe("sealed-result");
     expect((a ?? b)?.verifier).toBe("");
+    expect((a ?? b)?.resultKey).toBe("key-hash");
     expect(await store.getFlow("f1", 2)).toBeUndefined();
   });
 
@@ -109,7 +114,11 @@ describe("Postgres store", () => {
       Array.from({ length: 20 }, (_, i) => (i % 2 ? two : one).claimFlow("pg1", 10)),
     );
     expect(claims.filter(Boolean)).toHaveLength(1);
-    await one.completeFlow("pg1", "sealed", 5_000);
+    await one.completeFlow("pg1", { result: "sealed", resultKey: "key-hash", expiresAt: 5_000 });
+    expect(await two.getFlow("pg1", 20)).toMatchObject({
+      status: "complete",
+      resultKey: "key-hash",
+    });
     const takes = await Promise.all([
       one.takeFlowOutcome("pg1", 20),
       two.takeFlowOutcome("pg1", 20),

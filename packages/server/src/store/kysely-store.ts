@@ -5,6 +5,7 @@ import type {
   ConnectionRecord,
   ConnectionTokens,
   ConnectionWrite,
+  FlowOutcome,
   FlowRecord,
   GatewayStore,
   NewFlow,
@@ -47,6 +48,7 @@ export class KyselyStore implements GatewayStore {
         redirect_uri: flow.redirectUri,
         return_to: flow.returnTo,
         result_challenge: flow.resultChallenge,
+        result_key: null,
         result: null,
         error: null,
         created_at: flow.createdAt,
@@ -77,19 +79,31 @@ export class KyselyStore implements GatewayStore {
     return row && toFlow(row);
   }
 
-  async completeFlow(id: string, result: string, expiresAt: number): Promise<void> {
+  async completeFlow(id: string, outcome: FlowOutcome & { result: string }): Promise<void> {
     await this.db
       .updateTable("auth_flows")
-      .set({ status: "complete", result, verifier: "", expires_at: expiresAt })
+      .set({
+        status: "complete",
+        result: outcome.result,
+        result_key: outcome.resultKey,
+        verifier: "",
+        expires_at: outcome.expiresAt,
+      })
       .where("id", "=", id)
       .where("status", "=", "exchanging")
       .execute();
   }
 
-  async failFlow(id: string, error: string, expiresAt: number): Promise<void> {
+  async failFlow(id: string, outcome: FlowOutcome & { error: string }): Promise<void> {
     await this.db
       .updateTable("auth_flows")
-      .set({ status: "failed", error, verifier: "", expires_at: expiresAt })
+      .set({
+        status: "failed",
+        error: outcome.error,
+        result_key: outcome.resultKey,
+        verifier: "",
+        expires_at: outcome.expiresAt,
+      })
       .where("id", "=", id)
       .where("status", "=", "exchanging")
       .execute();
@@ -355,6 +369,7 @@ function toFlow(row: Selectable<AuthFlowTable>): FlowRecord {
     redirectUri: row.redirect_uri,
     returnTo: row.return_to,
     resultChallenge: row.result_challenge,
+    resultKey: row.result_key,
     result: row.result,
     error: row.error,
     createdAt: Number(row.created_at),

@@ -71,6 +71,12 @@ export const postgresMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The approving browser's half of a bound result (a hash; the key itself is never stored).
+  "0004_result_key": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("auth_flows").addColumn("result_key", "text").execute();
+    },
+  },
   "0005_rate_limits_session_seal": {
     async up(db: Kysely<unknown>) {
       // Unlogged: a bucket is worth nothing after a crash (it starts full again), so its

@@ -24,6 +24,11 @@ export interface AuthFlowTable {
   return_to: string;
   /** base64url SHA-256 of the front end's result secret, or null for an unbound flow. */
   result_challenge: string | null;
+  /**
+   * SHA-256 of the one-time result_key the gateway put into the redirect to return_to
+   * (the approving browser's half of a bound result); null until then, and for unbound flows.
+   */
+  result_key: string | null;
   /** Sealed JSON of the login result, once complete. */
   result: string | null;
   /** Machine error code, once failed. */

@@ -10,6 +10,8 @@ export interface FlowRecord {
   redirectUri: string;
   returnTo: string;
   resultChallenge: string | null;
+  /** SHA-256 of the result_key handed to the approving browser, once the flow is finished. */
+  resultKey: string | null;
   result: string | null;
   error: string | null;
   createdAt: number;
@@ -26,6 +28,13 @@ export interface NewFlow {
   returnTo: string;
   resultChallenge: string | null;
   createdAt: number;
+  expiresAt: number;
+}
+
+/** How a claimed flow ended, kept until the front end takes it (or it expires). */
+export interface FlowOutcome {
+  /** SHA-256 of the result_key, or null for an unbound flow. */
+  resultKey: string | null;
   expiresAt: number;
 }
 
@@ -87,10 +96,10 @@ export interface GatewayStore {
   getFlow(id: string, now: number): Promise<FlowRecord | undefined>;
   /** pending → exchanging, once; undefined if it was not pending and unexpired. */
   claimFlow(id: string, now: number): Promise<FlowRecord | undefined>;
-  /** exchanging → complete, with the sealed result and a new expiry. */
-  completeFlow(id: string, result: string, expiresAt: number): Promise<void>;
-  /** exchanging → failed, with a machine error code and a new expiry. */
-  failFlow(id: string, error: string, expiresAt: number): Promise<void>;
+  /** exchanging → complete, with the sealed result, the result_key's hash and a new expiry. */
+  completeFlow(id: string, outcome: FlowOutcome & { result: string }): Promise<void>;
+  /** exchanging → failed, with a machine error code, the result_key's hash and a new expiry. */
+  failFlow(id: string, outcome: FlowOutcome & { error: string }): Promise<void>;
   /** Delete a complete or failed flow and return it, once. */
   takeFlowOutcome(id: string, now: number): Promise<FlowRecord | undefined>;
   deleteFlow(id: string): Promise<void>;
