@@ -105,7 +105,9 @@ export function createApp(ctx: GatewayContext): Hono {
   }
 
   // Answered, not thrown: a throw here would skip the middleware (headers) around it.
-  app.notFound((c) => errorResponse(c, new HttpError(404, "not_found", "No such endpoint")));
+  app.notFound((c) =>
+    errorResponse(c, new HttpError(404, "not_found", "No such endpoint"), detail),
+  );
   app.onError((error, c) => {
     if (error instanceof HttpError) return errorResponse(c, error, detail);
     // Only names and codes reach the log: an unexpected error could carry anything.
