@@ -20,7 +20,7 @@ async function gatewayWith(env: Record<string, string>, now?: () => number) {
   return gateway;
 }
 
-/** An auth endpoint that needs no login: each call costs one token of the limit. */
+/** An auth endpoint that needs no login (401: no verifier sent); each call costs one token of the limit. */
 function hit(gateway: RunningGateway, headers: Record<string, string> = {}) {
   return fetch(`${gateway.url}/auth/soundcloud/result?state=x`, { headers });
 }
@@ -52,7 +52,7 @@ describe("the client address behind a proxy", () => {
     expect(results.filter((s) => s !== 429)).toHaveLength(5);
     // Another real client behind the same proxy is not affected.
     const other = await hit(gateway, { "X-Forwarded-For": "10.9.0.1, 203.0.113.8" });
-    expect(other.status).toBe(404);
+    expect(other.status).toBe(401);
   });
 
   it("with a hop count, is the entry that many hops from the right", async () => {
@@ -68,7 +68,7 @@ describe("the client address behind a proxy", () => {
           hit(gateway, { "X-Forwarded-For": `198.51.100.${i}, 203.0.113.9, 192.0.2.${i}` }),
       ),
     );
-    expect(results).toEqual([404, 404, 404, 429, 429, 429]);
+    expect(results).toEqual([401, 401, 401, 429, 429, 429]);
   });
 
   it("refuses an X-Forwarded-For entry that is not an address with 400 JSON", async () => {
@@ -83,7 +83,7 @@ describe("the client address behind a proxy", () => {
     }
     // Ports and bracketed IPv6 as some proxies write them are addresses.
     for (const value of ["203.0.113.7:51234", "[2001:db8::1]:443", "2001:db8::1"]) {
-      expect((await hit(gateway, { "X-Forwarded-For": value })).status).toBe(404);
+      expect((await hit(gateway, { "X-Forwarded-For": value })).status).toBe(401);
     }
   });
 
@@ -97,8 +97,8 @@ describe("the client address behind a proxy", () => {
         (address) => () => hit(gateway, { "X-Forwarded-For": address }),
       ),
     );
-    expect(results).toEqual([404, 404, 429]);
-    expect((await hit(gateway, { "X-Forwarded-For": "2001:db8:1:3::1" })).status).toBe(404);
+    expect(results).toEqual([401, 401, 429]);
+    expect((await hit(gateway, { "X-Forwarded-For": "2001:db8:1:3::1" })).status).toBe(401);
   });
 
   it("ignores X-Forwarded-For unless the proxy is trusted", async () => {
@@ -106,7 +106,7 @@ describe("the client address behind a proxy", () => {
     const results = await statuses(
       ["10.0.0.1", "10.0.0.2", "10.0.0.3"].map((a) => () => hit(gateway, { "X-Forwarded-For": a })),
     );
-    expect(results).toEqual([404, 404, 429]);
+    expect(results).toEqual([401, 401, 429]);
   });
 });
 
@@ -117,11 +117,11 @@ describe("the limit", () => {
     const before = await statuses(Array.from({ length: 5 }, () => () => hit(gateway)));
     clock += 200; // the next minute has begun
     const after = await statuses(Array.from({ length: 5 }, () => () => hit(gateway)));
-    expect(before).toEqual([404, 404, 404, 404, 404]);
+    expect(before).toEqual([401, 401, 401, 401, 401]);
     expect(after.filter((s) => s === 429)).toHaveLength(5);
     // Capacity comes back steadily: one request per 12 s at 5 per minute.
     clock += 12_000;
-    expect(await statuses([() => hit(gateway), () => hit(gateway)])).toEqual([404, 429]);
+    expect(await statuses([() => hit(gateway), () => hit(gateway)])).toEqual([401, 429]);
   });
 
   it("says when to come back", async () => {

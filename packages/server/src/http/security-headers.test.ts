@@ -174,7 +174,7 @@ describe("the built-in pages in Chromium", () => {
       page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
     try {
       await page.goto(`${gateway.url}/auth/soundcloud/done`);
-      await page.getByRole("heading", { name: "You're connected" }).waitFor();
+      await page.getByRole("heading", { name: "Return to the app" }).waitFor();
       // The page's own <style> applies: the card is laid out, not default-styled.
       const radius = await page
         .locator(".card")
