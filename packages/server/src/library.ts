@@ -28,8 +28,8 @@ export interface SoundgateOptions {
   logger?: Logger;
 }
 
-export type { ConnectionInfo };
 export { NotConnectedError } from "./auth/not-connected.js";
+export type { ConnectionInfo };
 
 /**
  * Soundgate inside your own server (Express, Hono, Next.js, …): link SoundCloud to your
