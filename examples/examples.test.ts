@@ -91,16 +91,27 @@ describe("app-user examples, started by their commands", () => {
   }
 
   it("half-set credentials: one line naming the missing variable, exit 2, no stack", async () => {
-    for (const [set, missing] of [
-      ["SOUNDCLOUD_CLIENT_ID", "SOUNDCLOUD_CLIENT_SECRET"],
-      ["SOUNDCLOUD_CLIENT_SECRET", "SOUNDCLOUD_CLIENT_ID"],
-    ] as const) {
-      const app = spawnExample(["examples/express/server.js"], cleanEnv({ PORT: "0", [set]: "x" }));
-      expect(await app.exited()).toBe(2);
-      expect(app.output().trim()).toBe(
-        `Express example: ${missing} is not set but ${set} is: set both to use SoundCloud, or neither to run offline against the emulator`,
-      );
-    }
+    const runs = [
+      ["Express", "examples/express/server.js", "SOUNDCLOUD_CLIENT_ID", "SOUNDCLOUD_CLIENT_SECRET"],
+      ["Hono", "examples/hono/server.js", "SOUNDCLOUD_CLIENT_SECRET", "SOUNDCLOUD_CLIENT_ID"],
+      ["Next.js", "examples/run-nextjs.js", "SOUNDCLOUD_CLIENT_ID", "SOUNDCLOUD_CLIENT_SECRET"],
+      ["Auth.js", "examples/authjs/server.js", "SOUNDCLOUD_CLIENT_SECRET", "SOUNDCLOUD_CLIENT_ID"],
+      [
+        "better-auth",
+        "examples/better-auth/server.js",
+        "SOUNDCLOUD_CLIENT_ID",
+        "SOUNDCLOUD_CLIENT_SECRET",
+      ],
+    ] as const;
+    await Promise.all(
+      runs.map(async ([name, file, set, missing]) => {
+        const app = spawnExample([file], cleanEnv({ PORT: "0", [set]: "x" }));
+        expect(await app.exited()).toBe(2);
+        expect(app.output().trim()).toBe(
+          `${name} example: ${missing} is not set but ${set} is: set both to use SoundCloud, or neither to run offline against the emulator`,
+        );
+      }),
+    );
   });
 
   it("a bad setting names its environment variable, not an option", async () => {

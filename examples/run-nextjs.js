@@ -68,6 +68,7 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
     SOUNDCLOUD_REDIRECT_URI: redirectUri,
   };
+  /** @type {string | undefined} */
   let scratch;
   if (!real) {
     const offline = await startOfflineSoundCloud(redirectUri);

@@ -1,11 +1,14 @@
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
-  // Soundgate's stores and logger load modules a bundler cannot take: the SQLite binding
-  // (better-sqlite3, a native addon), Postgres (pg, with its optional native client) and
-  // pino (worker threads). Next leaves these out of the bundle by default today; naming
-  // them keeps this app working whatever that default list becomes.
-  serverExternalPackages: ["better-sqlite3", "pg", "pino"],
+  // Loaded by Node, not bundled:
+  // - @soundgate/server, so every page and route handler shares one copy of it (bundled,
+  //   pages and route handlers each get their own);
+  // - what it loads that a bundler cannot take: the SQLite binding (better-sqlite3, a
+  //   native addon), Postgres (pg, with its optional native client) and pino (worker
+  //   threads). They matter where @soundgate/server is bundled anyway: in the Soundgate
+  //   repository, where it is a link to ../../packages/server and Next treats it as app code.
+  serverExternalPackages: ["@soundgate/server", "better-sqlite3", "pg", "pino"],
 };
 
 export default nextConfig;

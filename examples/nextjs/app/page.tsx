@@ -1,7 +1,7 @@
 import type { Soundgate } from "@soundgate/server";
 import { revalidatePath } from "next/cache";
 import { appUser } from "@/lib/app-user";
-import { SetupError, soundgate } from "@/lib/soundgate";
+import { soundgate } from "@/lib/soundgate";
 
 // A server component: it reads the stored connection and calls SoundCloud on the server,
 // so no token ever reaches the browser.
@@ -21,7 +21,9 @@ export default async function Home() {
   try {
     sg = await soundgate();
   } catch (error) {
-    if (error instanceof SetupError) return <p role="alert">{error.message}</p>;
+    // By name: the instance may come from another bundle's copy of lib/soundgate.
+    if (error instanceof Error && error.name === "SetupError")
+      return <p role="alert">{error.message}</p>;
     throw error;
   }
   return (

@@ -1,6 +1,4 @@
-import { HttpError } from "@soundgate/server";
 import { appUser } from "./app-user";
-import { SetupError } from "./soundgate";
 
 /** JSON `{error, message}` with a status. */
 export function problem(status: number, error: string, message: string): Response {
@@ -32,12 +30,23 @@ export function forAppUser(
  * messages never hold a token), then answered 500, or 502 when SoundCloud failed.
  */
 export function errorResponse(error: unknown): Response {
-  if (error instanceof HttpError && error.status < 500) {
-    return problem(error.status, error.error, error.message);
-  }
-  const { name, message, code } = (
-    error instanceof Error ? error : { name: typeof error, message: String(error) }
-  ) as { name: string; message: string; code?: unknown };
+  // Errors are told apart by name and code, not instanceof: where Next bundles a package,
+  // pages and route handlers each get their own copy of its classes.
+  const {
+    name,
+    message,
+    code,
+    status,
+    error: errorCode,
+  } = (error instanceof Error ? error : { name: typeof error, message: String(error) }) as {
+    name: string;
+    message: string;
+    code?: unknown;
+    status?: number;
+    error?: string;
+  };
+  const httpError = name === "HttpError" && typeof status === "number" && errorCode;
+  if (httpError && status < 500) return problem(status, errorCode, message);
   if (name === "SoundgateError" && code === "reauth_required") {
     return problem(
       401,
@@ -49,8 +58,8 @@ export function errorResponse(error: unknown): Response {
     return problem(429, "rate_limited", "SoundCloud asks us to slow down; try again later");
   }
   console.error(`unexpected error: ${name}${code ? ` (${code})` : ""}: ${message}`);
-  if (error instanceof SetupError) return problem(500, "misconfigured", error.message);
-  if (error instanceof HttpError) return problem(error.status, error.error, error.message);
+  if (name === "SetupError") return problem(500, "misconfigured", message);
+  if (httpError) return problem(status, errorCode, message);
   if (name === "SoundgateError") {
     return problem(502, "soundcloud_error", "SoundCloud could not answer that; try again later");
   }
