@@ -114,6 +114,21 @@ describe("app-user examples, started by their commands", () => {
     );
   });
 
+  it("a port in use: one line naming PORT, exit 3", async () => {
+    const first = spawnExample(["examples/express/server.js"], cleanEnv({ PORT: "0" }));
+    try {
+      const [, base] = await first.waitFor(READY, 30_000);
+      const port = new URL(base as string).port;
+      const second = spawnExample(["examples/hono/server.js"], cleanEnv({ PORT: port }));
+      expect(await second.exited()).toBe(3);
+      expect(second.output().trim()).toBe(
+        `Hono example: port ${port} is in use; set PORT to another (PORT=0 takes a free one)`,
+      );
+    } finally {
+      await first.stop();
+    }
+  });
+
   it("a bad setting names its environment variable, not an option", async () => {
     const app = spawnExample(
       ["examples/hono/server.js"],
