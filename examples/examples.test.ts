@@ -87,6 +87,7 @@ describe("app-user examples, started by their commands", () => {
         await app.stop();
       }
       expect(app.output()).toMatch(/SoundCloud emulator on http:\/\/127\.0\.0\.1:\d+/);
+      expect(app.output()).not.toMatch(/unexpected error/);
     });
   }
 

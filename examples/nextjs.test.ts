@@ -92,6 +92,8 @@ describe.runIf(installed)("Next.js example (next build + next start, offline)", 
     const after = await fetch(`${base}/soundcloud/me`, as);
     expect(after.status).toBe(409);
     expect(await after.json()).toMatchObject({ error: "not_connected" });
+    // Every failure above was an expected one: nothing logged as unexpected, no Next error.
+    expect(app.output()).not.toMatch(/unexpected error|⨯/);
   });
 
   describe("in Chromium", () => {
