@@ -8,6 +8,7 @@ import { consentAtEmulator } from "../test-support/consent.js";
 import { startTestEmulator, type TestEmulator } from "../test-support/emulator.js";
 import { CookieJar } from "../test-support/gateway.js";
 import { type ServedApp, serveFetch } from "../test-support/serve-fetch.js";
+import { cleanEnv, spawnExample } from "./spawn-example.js";
 
 const APP = { client_id: "framework-example", client_secret: "framework-example-secret" };
 let emulator: TestEmulator;
@@ -125,4 +126,23 @@ describe("framework examples", () => {
       await app.close();
     }
   });
+
+  for (const [name, file] of [
+    ["Auth.js", "examples/authjs/server.js"],
+    ["better-auth", "examples/better-auth/server.js"],
+  ] as const) {
+    it(`${name}: its command starts it offline, with the emulator`, async () => {
+      const env = cleanEnv({ PORT: "0", DATABASE_FILE: join(dir, `${name}-command.db`) });
+      const app = spawnExample([file], env);
+      try {
+        const [, base] = await app.waitFor(/example on (http:\/\/localhost:\d+)\//, 30_000);
+        const home = await fetch(`${base}/`);
+        expect(home.status).toBe(200);
+        expect(await home.text()).toContain("Sign in with SoundCloud");
+      } finally {
+        await app.stop();
+      }
+      expect(app.output()).toMatch(/SoundCloud emulator on http:\/\/127\.0\.0\.1:\d+/);
+    });
+  }
 });

@@ -2,8 +2,9 @@
 // Auth.js (@auth/core) with "Sign in with SoundCloud" and safe refresh, on plain Node.
 // `npm run example:authjs` runs it offline against the Soundgate emulator.
 import { Auth } from "@auth/core";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import SoundCloud, { soundcloudRefresh } from "@soundgate/authjs";
+import { isMain, serveExample } from "../example-main.js";
 import { startOfflineSoundCloud } from "../offline-soundcloud.js";
 
 /**
@@ -75,14 +76,14 @@ function page(session, csrfToken) {
   return `<!doctype html><meta charset="utf-8"><title>Auth.js + SoundCloud</title><h1>Auth.js + SoundCloud</h1>${body}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const port = Number(process.env.PORT ?? 3000);
-  const baseUrl = `http://localhost:${port}`;
-  const soundcloud = await startOfflineSoundCloud(`${baseUrl}/auth/callback/soundcloud`);
-  const handler = createApp({
-    baseUrl,
-    ...soundcloud,
-    secret: process.env.AUTH_SECRET ?? crypto.randomUUID().repeat(2),
+if (isMain(import.meta.url)) {
+  await serveExample("Auth.js", async (baseUrl) => {
+    const soundcloud = await startOfflineSoundCloud(`${baseUrl}/auth/callback/soundcloud`);
+    const handler = createApp({
+      baseUrl,
+      ...soundcloud,
+      secret: process.env.AUTH_SECRET ?? crypto.randomUUID().repeat(2),
+    });
+    return getRequestListener(handler);
   });
-  serve({ fetch: handler, port }, () => console.log(`Auth.js example on ${baseUrl}`));
 }

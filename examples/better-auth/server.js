@@ -3,12 +3,13 @@
 // SoundCloud API with a token that refreshes safely. `npm run example:better-auth` runs it
 // offline against the Soundgate emulator.
 import { mkdirSync } from "node:fs";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import { soundcloud } from "@soundgate/better-auth";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import Database from "better-sqlite3";
 import { createSoundCloud } from "soundgate";
+import { isMain, serveExample } from "../example-main.js";
 import { startOfflineSoundCloud } from "../offline-soundcloud.js";
 
 /**
@@ -85,16 +86,16 @@ function page(user, tracks) {
   return `<!doctype html><meta charset="utf-8"><title>better-auth + SoundCloud</title><h1>better-auth + SoundCloud</h1>${body}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const port = Number(process.env.PORT ?? 3000);
-  const baseUrl = `http://localhost:${port}`;
-  const soundcloudApp = await startOfflineSoundCloud(`${baseUrl}/api/auth/callback/soundcloud`);
-  mkdirSync("data", { recursive: true });
-  const handler = await createApp({
-    baseUrl,
-    ...soundcloudApp,
-    secret: process.env.BETTER_AUTH_SECRET ?? crypto.randomUUID().repeat(2),
-    databaseFile: process.env.DATABASE_FILE ?? "data/better-auth-example.db",
+if (isMain(import.meta.url)) {
+  await serveExample("better-auth", async (baseUrl) => {
+    const soundcloudApp = await startOfflineSoundCloud(`${baseUrl}/api/auth/callback/soundcloud`);
+    mkdirSync("data", { recursive: true });
+    const handler = await createApp({
+      baseUrl,
+      ...soundcloudApp,
+      secret: process.env.BETTER_AUTH_SECRET ?? crypto.randomUUID().repeat(2),
+      databaseFile: process.env.DATABASE_FILE ?? "data/better-auth-example.db",
+    });
+    return getRequestListener(handler);
   });
-  serve({ fetch: handler, port }, () => console.log(`better-auth example on ${baseUrl}`));
 }

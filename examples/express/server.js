@@ -1,24 +1,33 @@
 // @ts-check
 // Express 5: link SoundCloud to your users and call the API for them.
+// `npm run example:express` runs it offline against the Soundgate emulator.
 import express from "express";
-import { appUserFrom, errorBody, soundgateFromEnv } from "../soundgate-from-env.js";
+import { isMain, serveExample } from "../example-main.js";
+import { appUserFrom, errorBody, homePage, soundgateFromEnv } from "../soundgate-from-env.js";
 
 /** @param {import("@soundgate/server").Soundgate} sg */
 export function createApp(sg) {
   const app = express();
 
+  app.get("/", (req, res) => void res.type("html").send(homePage(appUserFrom(req.headers.cookie))));
+
   // Toy login; a real app has its own.
   app.get("/login", (req, res) => {
     const user = String(req.query.user ?? "");
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(user))
-      return void res.status(400).json({ error: "invalid_user" });
-    res.cookie("app_user", user, { httpOnly: true, sameSite: "lax" }).json({ user });
+      return void res
+        .status(400)
+        .json({ error: "invalid_user", message: "?user=: 1-64 of A-Z a-z 0-9 _ -" });
+    res.cookie("app_user", user, { httpOnly: true, sameSite: "lax" }).redirect(303, "/");
   });
 
   /** @type {import("express").RequestHandler} */
   const requireUser = (req, res, next) => {
     const user = appUserFrom(req.headers.cookie);
-    if (!user) return void res.status(401).json({ error: "not_signed_in" });
+    if (!user)
+      return void res
+        .status(401)
+        .json({ error: "not_signed_in", message: "Sign in at /login?user=alice first" });
     res.locals.user = user;
     next();
   };
@@ -76,8 +85,6 @@ export function createApp(sg) {
   return app;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const sg = await soundgateFromEnv();
-  const port = Number(process.env.PORT ?? 3000);
-  createApp(sg).listen(port, () => console.log(`listening on http://localhost:${port}`));
+if (isMain(import.meta.url)) {
+  await serveExample("Express", async (baseUrl) => createApp(await soundgateFromEnv({ baseUrl })));
 }

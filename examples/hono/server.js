@@ -1,24 +1,31 @@
 // @ts-check
 // Hono on Node: link SoundCloud to your users and call the API for them.
-import { serve } from "@hono/node-server";
+// `npm run example:hono` runs it offline against the Soundgate emulator.
+import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { appUserFrom, errorBody, soundgateFromEnv } from "../soundgate-from-env.js";
+import { isMain, serveExample } from "../example-main.js";
+import { appUserFrom, errorBody, homePage, soundgateFromEnv } from "../soundgate-from-env.js";
 
 /** @param {import("@soundgate/server").Soundgate} sg */
 export function createApp(sg) {
   /** @type {Hono<{ Variables: { user: string } }>} */
   const app = new Hono();
 
+  app.get("/", (c) => c.html(homePage(appUserFrom(c.req.header("cookie")))));
+
+  // Toy login; a real app has its own.
   app.get("/login", (c) => {
     const user = c.req.query("user") ?? "";
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(user)) return c.json({ error: "invalid_user" }, 400);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(user))
+      return c.json({ error: "invalid_user", message: "?user=: 1-64 of A-Z a-z 0-9 _ -" }, 400);
     c.header("Set-Cookie", `app_user=${user}; HttpOnly; SameSite=Lax; Path=/`);
-    return c.json({ user });
+    return c.redirect("/", 303);
   });
 
   app.use("/soundcloud/*", async (c, next) => {
     const user = appUserFrom(c.req.header("cookie"));
-    if (!user) return c.json({ error: "not_signed_in" }, 401);
+    if (!user)
+      return c.json({ error: "not_signed_in", message: "Sign in at /login?user=alice first" }, 401);
     c.set("user", user);
     await next();
   });
@@ -45,10 +52,8 @@ export function createApp(sg) {
   return app;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const sg = await soundgateFromEnv();
-  const port = Number(process.env.PORT ?? 3000);
-  serve({ fetch: createApp(sg).fetch, port }, () =>
-    console.log(`listening on http://localhost:${port}`),
+if (isMain(import.meta.url)) {
+  await serveExample("Hono", async (baseUrl) =>
+    getRequestListener(createApp(await soundgateFromEnv({ baseUrl })).fetch),
   );
 }

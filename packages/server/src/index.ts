@@ -14,7 +14,12 @@ export {
   startGateway,
 } from "./gateway.js";
 export { HttpError } from "./http/errors.js";
-export { createSoundgate, Soundgate, type SoundgateOptions } from "./library.js";
+export {
+  createSoundgate,
+  NotConnectedError,
+  Soundgate,
+  type SoundgateOptions,
+} from "./library.js";
 export { createLogger, type Logger } from "./logger.js";
 export { openStore } from "./store/open.js";
 export type { FlowRecord, GatewayStore, NewFlow } from "./store/store.js";

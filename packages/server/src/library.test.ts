@@ -6,7 +6,7 @@ import { startTestEmulator, type TestEmulator } from "../../../test-support/emul
 import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "../../../test-support/gateway.js";
 import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
 import { HttpError } from "./http/errors.js";
-import { createSoundgate, type Soundgate } from "./library.js";
+import { createSoundgate, NotConnectedError, type Soundgate } from "./library.js";
 import { createLogger } from "./logger.js";
 
 const APP = {
@@ -152,7 +152,25 @@ for (const [name, database] of databases) {
       });
       expect(api.status).toBe(401);
       expect(await sg.getConnection("zz-a")).toBeUndefined();
-      await expect(sg.forUser("zz-a").me()).rejects.toMatchObject({ code: "reauth_required" });
+      await expect(sg.forUser("zz-a").me()).rejects.toMatchObject({ code: "not_connected" });
+      await sg.close();
+    });
+
+    it("tells a user who never connected to connect first, not to connect again", async () => {
+      const sg = await open();
+      const error = await sg
+        .forUser("never-connected")
+        .me()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NotConnectedError);
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ status: 409, error: "not_connected", code: "not_connected" });
+      expect((error as Error).message).toMatch(/connect SoundCloud first/);
+      expect((error as Error).message).not.toMatch(/again/);
+      await expect(sg.accessToken("never-connected")).rejects.toMatchObject({
+        code: "not_connected",
+      });
+      expect((await emulator.stats()).api_requests).toBe(0);
       await sg.close();
     });
 

@@ -28,6 +28,7 @@ export interface SoundgateOptions {
   logger?: Logger;
 }
 
+export { NotConnectedError } from "./auth/not-connected.js";
 export type { ConnectionInfo };
 
 /**
@@ -80,14 +81,18 @@ export class Soundgate {
     return this.#connections.complete(appUserId, input);
   }
 
-  /** An API client acting as `appUserId`; it refreshes and stores rotated tokens itself. */
+  /**
+   * An API client acting as `appUserId`; it refreshes and stores rotated tokens itself.
+   * Its calls reject with `not_connected` (NotConnectedError, 409) for a user with no
+   * connection, and `reauth_required` once SoundCloud no longer accepts theirs.
+   */
   forUser(appUserId: string): ApiClient {
     return this.#connections.forUser(appUserId);
   }
 
   /** A valid access token for `appUserId` (refreshed when due), for calls you make yourself. */
   accessToken(appUserId: string): Promise<string> {
-    return this.#connections.tokens.getAccessToken(appUserId);
+    return this.#connections.provider(appUserId).getAccessToken();
   }
 
   getConnection(appUserId: string): Promise<ConnectionInfo | undefined> {

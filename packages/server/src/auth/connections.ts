@@ -1,4 +1,4 @@
-import { ApiClient, signOut, TokenManager } from "soundgate";
+import { ApiClient, signOut, TokenManager, type TokenProvider } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { ConnectionRecord } from "../store/store.js";
@@ -6,6 +6,7 @@ import { ConnectionTokenStore, sealTokens } from "./connection-store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
 import type { LoginResult, UserSummary } from "./login-result.js";
+import { explainMissing } from "./not-connected.js";
 
 /** What an app sees of one stored connection (never its tokens). */
 export interface ConnectionInfo {
@@ -125,11 +126,21 @@ export class Connections {
     );
   }
 
+  /**
+   * Tokens for `appUserId`, refreshed when due. Rejects with NotConnectedError when no
+   * connection is stored, and with reauth_required when SoundCloud refused the grant.
+   */
+  provider(appUserId: string): TokenProvider {
+    checkAppUserId(appUserId);
+    return explainMissing(this.tokens.provider(appUserId), async () =>
+      Boolean(await this.ctx.store.getConnection(appUserId)),
+    );
+  }
+
   /** An API client acting as `appUserId`: refreshes and persists rotated tokens by itself. */
   forUser(appUserId: string): ApiClient {
-    checkAppUserId(appUserId);
     return new ApiClient({
-      auth: this.tokens.provider(appUserId),
+      auth: this.provider(appUserId),
       apiBaseUrl: this.ctx.soundcloud.apiUrl,
       fetch: this.ctx.fetch,
       now: this.ctx.now,
