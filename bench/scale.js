@@ -1,0 +1,3 @@
+export async function benchScale() {
+  return { name: "scale", lines: ["scale: not yet"] };
+}
