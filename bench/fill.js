@@ -174,7 +174,10 @@ async function sqliteTarget(file) {
       })(rows);
     },
     async query(text) {
-      return db.prepare(text).all();
+      const statement = db.prepare(text);
+      if (statement.reader) return statement.all();
+      statement.run();
+      return [];
     },
     async migrations() {
       return db

@@ -11,7 +11,11 @@ import { BENCH_KEYS } from "./fill.js";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Start `node <args>` and resolve with its URL once it prints `listening on <url>`. */
+/**
+ * Start `node <args>` and resolve once it prints `listening on <url>`. The returned
+ * handle keeps collecting its output: `waitForOutput(pattern)` resolves with the first
+ * match printed after the call.
+ */
 export async function startProcess(args, env = {}) {
   const started = performance.now();
   const child = spawn(process.execPath, args, {
@@ -20,37 +24,67 @@ export async function startProcess(args, env = {}) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`timed out starting ${args.join(" ")}:\n${output}`)),
-      30_000,
-    );
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
+  const watchers = new Set();
+  const onData = (chunk) => {
+    output += chunk;
+    for (const watcher of watchers) watcher();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const waitForOutput = (pattern, timeoutMs = 30_000, from = output.length) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(output.slice(from));
+        if (!match) return false;
+        done();
+        resolve(match);
+        return true;
+      };
+      const onExit = (code) => {
+        done();
+        reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${pattern} from ${args.join(" ")}:\n${output}`));
+      }, timeoutMs);
+      const done = () => {
         clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
+        watchers.delete(check);
+        child.off("exit", onExit);
+      };
+      if (check()) return;
+      watchers.add(check);
+      child.once("exit", onExit);
     });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`));
-    });
-  });
+  const [, url] = await waitForOutput(/listening on (http:\/\/\S+)/, 30_000, 0);
   return {
     url,
     child,
     /** Milliseconds from spawn to the "listening on" line. */
     startMs: performance.now() - started,
-    async stop() {
-      if (child.exitCode !== null) return;
+    waitForOutput,
+    /**
+     * SIGTERM, and SIGKILL if it has not exited within `graceMs` (a gateway whose
+     * database pool is stuck never finishes closing). Resolves true if it had to be killed.
+     */
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      const exited = once(child, "exit");
       child.kill("SIGTERM");
-      await once(child, "exit");
+      let timer;
+      const killed = await Promise.race([
+        exited.then(() => false),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve(true), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (killed) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      return killed;
     },
   };
 }
@@ -157,11 +191,15 @@ export async function startEmulatorProcess() {
 }
 
 export async function post(url, body, headers = {}) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
+  const send = () =>
+    fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+  // After a long pause (filling a store) the pooled keep-alive socket may be one the
+  // server has just closed; these control calls are idempotent, so send once more.
+  const response = await send().catch(send);
   if (response.status >= 300)
     throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
   return response.status === 204 ? undefined : response.json();
@@ -171,24 +209,36 @@ export { BENCH_KEYS };
 
 /**
  * `soundgate serve` against the emulator process, with a client registered for it.
- * `nodeArgs` go before the script (e.g. `--cpu-prof` for bench/profile.js).
+ * `nodeArgs` go before the script (e.g. `--cpu-prof`); `script` replaces `soundgate
+ * serve` (bench/gateway-harness.js for the clean-up run).
  */
-export async function startGatewayProcess(emulatorUrl, database, extraEnv = {}, nodeArgs = []) {
-  const publicUrl = "http://gateway.bench";
-  await post(`${emulatorUrl}/_emulator/clients`, {
-    client_id: "bench-gateway",
-    client_secret: "bench-gateway-secret",
-    redirect_uris: [`${publicUrl}/auth/soundcloud/redirect`],
-  });
+export async function startGatewayProcess(
+  emulatorUrl,
+  database,
+  extraEnv = {},
+  { nodeArgs = [], script = [GATEWAY_CLI, "serve", "--port", "0"] } = {},
+) {
+  await registerGatewayClient(emulatorUrl);
   return startProcess(
-    [...nodeArgs, GATEWAY_CLI, "serve", "--port", "0"],
-    gatewayEnv(emulatorUrl, {
-      SOUNDGATE_PUBLIC_URL: publicUrl,
-      SOUNDGATE_ALLOWED_RETURN_TO: `${publicUrl}/`,
-      SOUNDGATE_DATABASE_URL: database,
-      ...extraEnv,
-    }),
+    [...nodeArgs, ...script],
+    gatewayEnv(emulatorUrl, { SOUNDGATE_DATABASE_URL: database, ...extraEnv }),
   );
+}
+
+export const GATEWAY_PUBLIC_URL = "http://gateway.bench";
+export const GATEWAY_CLIENT = {
+  clientId: "bench-gateway",
+  clientSecret: "bench-gateway-secret",
+  redirectUri: `${GATEWAY_PUBLIC_URL}/auth/soundcloud/redirect`,
+};
+
+/** The gateway's client at the emulator (registering again replaces it). */
+export async function registerGatewayClient(emulatorUrl) {
+  await post(`${emulatorUrl}/_emulator/clients`, {
+    client_id: GATEWAY_CLIENT.clientId,
+    client_secret: GATEWAY_CLIENT.clientSecret,
+    redirect_uris: [GATEWAY_CLIENT.redirectUri],
+  });
 }
 
 export const GATEWAY_CLI = "packages/server/dist/cli.js";
@@ -196,8 +246,10 @@ export const GATEWAY_CLI = "packages/server/dist/cli.js";
 /** The gateway's environment in every benchmark: keys set, no rate limit, no logs. */
 export function gatewayEnv(emulatorUrl, extra = {}) {
   return {
-    SOUNDCLOUD_CLIENT_ID: "bench-gateway",
-    SOUNDCLOUD_CLIENT_SECRET: "bench-gateway-secret",
+    SOUNDCLOUD_CLIENT_ID: GATEWAY_CLIENT.clientId,
+    SOUNDCLOUD_CLIENT_SECRET: GATEWAY_CLIENT.clientSecret,
+    SOUNDGATE_PUBLIC_URL: GATEWAY_PUBLIC_URL,
+    SOUNDGATE_ALLOWED_RETURN_TO: `${GATEWAY_PUBLIC_URL}/`,
     SOUNDCLOUD_AUTH_URL: emulatorUrl,
     SOUNDCLOUD_API_URL: emulatorUrl,
     SOUNDGATE_ENCRYPTION_KEYS: BENCH_KEYS,
@@ -209,11 +261,11 @@ export function gatewayEnv(emulatorUrl, extra = {}) {
 
 /** A BFF login through the gateway (auto-approved at the emulator); returns the Cookie header. */
 export async function bffLogin(gatewayUrl) {
-  const start = await fetch(`${gatewayUrl}/auth/soundcloud/login`, { redirect: "manual" });
+  const start = await fetchAgain(`${gatewayUrl}/auth/soundcloud/login`, { redirect: "manual" });
   const login = cookiePair(start);
-  const approve = await fetch(start.headers.get("location"), { redirect: "manual" });
+  const approve = await fetchAgain(start.headers.get("location"), { redirect: "manual" });
   const back = new URL(approve.headers.get("location"));
-  const done = await fetch(`${gatewayUrl}${back.pathname}${back.search}`, {
+  const done = await fetchAgain(`${gatewayUrl}${back.pathname}${back.search}`, {
     redirect: "manual",
     headers: { Cookie: login },
   });
@@ -254,8 +306,57 @@ export async function postgresDatabase() {
 }
 
 export async function stats(emulatorUrl) {
-  return (await fetch(`${emulatorUrl}/_emulator/stats`)).json();
+  return (await fetchAgain(`${emulatorUrl}/_emulator/stats`)).json();
 }
+
+/**
+ * fetch, sent a second time if the first attempt fails at the socket: after a long pause
+ * the pooled keep-alive socket may be one the server has just closed. Only for requests
+ * that the first attempt cannot have completed (the server never answered it).
+ */
+export function fetchAgain(url, init) {
+  return fetch(url, init).catch(() => fetch(url, init));
+}
+
+/**
+ * Requests to `url` from `connections` loops, each request timed, until `stop()`: for
+ * latency around an event (a clean-up) rather than a fixed-length run. Cookies rotate.
+ */
+export function recordLoad({ url, cookies, connections = 20 }) {
+  let running = true;
+  const samples = [];
+  let next = 0;
+  const loops = Array.from({ length: connections }, async () => {
+    while (running) {
+      const start = performance.now();
+      let ok = false;
+      try {
+        const response = await fetch(url, {
+          headers: { Cookie: cookies[next++ % cookies.length] },
+        });
+        await response.arrayBuffer();
+        ok = response.status === 200;
+      } catch {}
+      samples.push({ start, end: performance.now(), ok });
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return samples;
+    },
+  };
+}
+
+/** The p-th percentile (0–100) of a list of numbers. */
+export function percentile(values, p) {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resident memory of a process in MiB (Linux). */
 export function rssMiB(pid) {

@@ -1,0 +1,234 @@
+// Where the time and memory go, for bench/PROFILE.md. Not part of `npm run bench`.
+//   node bench/profile.js proxy|authorize [--seconds N]   CPU profile of the gateway under load
+//   node bench/profile.js token                           CPU profile of `soundgate token`
+//   node bench/profile.js start                           CPU profile of `soundgate serve` to its first 200
+//   node bench/profile.js imports                         time and memory of loading each dependency
+//   node bench/profile.js memory                          the idle gateway's memory, by kind
+// Profiles (.cpuprofile, open them in Chrome DevTools or speedscope) go to bench/profiles/;
+// the summary printed here is self time by function and by package.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AUTHORIZE_PATH } from "./authorize.js";
+import { cliLogin } from "./cli-token.js";
+import { timeToFirst200 } from "./cold-start.js";
+import {
+  bffLogin,
+  GATEWAY_CLI,
+  gatewayEnv,
+  load,
+  median,
+  root,
+  startEmulatorProcess,
+  startGatewayProcess,
+  startProcess,
+  wallTime,
+} from "./lib.js";
+
+const [target = "proxy", ...rest] = process.argv.slice(2);
+const seconds = Number(rest.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 10);
+const outDir = join(root, "bench/profiles", target);
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+const cpuProf = ["--cpu-prof", `--cpu-prof-dir=${outDir}`, "--cpu-prof-interval=200"];
+
+const TARGETS = { proxy: underLoad, authorize: underLoad, token, start, imports, memory };
+if (!TARGETS[target]) {
+  process.stderr.write(`unknown target "${target}"; one of ${Object.keys(TARGETS).join(", ")}\n`);
+  process.exit(2);
+}
+await TARGETS[target]();
+
+async function underLoad() {
+  const emulator = await startEmulatorProcess();
+  const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
+  try {
+    const gateway = await startGatewayProcess(
+      emulator.url,
+      `sqlite:${join(dir, "profile.db")}`,
+      {},
+      { nodeArgs: cpuProf },
+    );
+    const cookie = await bffLogin(gateway.url);
+    const result =
+      target === "proxy"
+        ? await load({
+            url: `${gateway.url}/api/soundcloud/me`,
+            headers: { Cookie: cookie },
+            duration: seconds,
+          })
+        : await load({ url: gateway.url + AUTHORIZE_PATH, duration: seconds });
+    await gateway.stop();
+    console.log(
+      `${target}: ${Math.round(result.rps)} req/s over ${seconds} s, ${result.requests} requests`,
+    );
+    summarise(perRequest(result.requests));
+  } finally {
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function token() {
+  const emulator = await startEmulatorProcess();
+  const login = await cliLogin(emulator.url);
+  try {
+    for (let i = 0; i < 5; i++) await wallTime([...cpuProf, GATEWAY_CLI, "token"], login.env);
+    console.log("soundgate token: 5 runs");
+    summarise(perRequest(5, "run"));
+  } finally {
+    await emulator.stop();
+    rmSync(login.dir, { recursive: true, force: true });
+  }
+}
+
+async function start() {
+  const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
+  try {
+    for (let i = 0; i < 5; i++) {
+      await timeToFirst200(
+        [...cpuProf, GATEWAY_CLI, "serve", "--port", "0"],
+        gatewayEnv("http://127.0.0.1:9", {
+          SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, `s${i}.db`)}`,
+        }),
+      );
+    }
+    console.log("soundgate serve to its first 200 (then 0.5 s idle): 5 starts");
+    summarise(perRequest(5, "start"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What loading each dependency costs on its own, in a fresh process: ms and RSS. */
+async function imports() {
+  const modules = [
+    ["(nothing)", null],
+    ["node:http", "node:http"],
+    ["soundgate (core)", "./packages/soundgate/dist/index.js"],
+    ["hono", "hono"],
+    ["@hono/node-server", "@hono/node-server"],
+    ["zod", "zod"],
+    ["pino", "pino"],
+    ["kysely", "kysely"],
+    ["better-sqlite3", "better-sqlite3"],
+    ["pg", "pg"],
+    ["@soundgate/emulator", "./packages/emulator/dist/index.js"],
+    ["server: cli/main.js (every command)", "./packages/server/dist/cli/main.js"],
+    ["server: gateway.js", "./packages/server/dist/gateway.js"],
+    ["server: index.js", "./packages/server/dist/index.js"],
+  ];
+  const script = (specifier) => `
+    const t = performance.now();
+    ${specifier ? `await import(${JSON.stringify(specifier)});` : ""}
+    const ms = performance.now() - t;
+    const m = process.memoryUsage();
+    console.log(JSON.stringify({ ms, rss: m.rss, heap: m.heapUsed }));`;
+  const rows = [];
+  for (const [name, specifier] of modules) {
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      const { output } = await wallTime(["--input-type=module", "-e", script(specifier)]);
+      runs.push(JSON.parse(output.trim().split("\n").at(-1)));
+    }
+    rows.push({
+      name,
+      ms: median(runs.map((r) => r.ms)),
+      rss: median(runs.map((r) => r.rss)) / 2 ** 20,
+      heap: median(runs.map((r) => r.heap)) / 2 ** 20,
+    });
+  }
+  const base = rows[0];
+  console.log("import (fresh process, median of 5)         ms    RSS MiB  (+)    heap MiB (+)");
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(40)} ${r.ms.toFixed(1).padStart(6)}  ${r.rss.toFixed(1).padStart(6)} (+${(r.rss - base.rss).toFixed(1)})  ${r.heap.toFixed(1).padStart(5)} (+${(r.heap - base.heap).toFixed(1)})`,
+    );
+  }
+}
+
+/** The idle gateway's memory by kind, and how many modules it loaded. */
+async function memory() {
+  const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
+  try {
+    const gateway = await startProcess(
+      ["bench/gateway-harness.js"],
+      gatewayEnv("http://127.0.0.1:9", {
+        SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "m.db")}`,
+        BENCH_REPORT_MEMORY: "1",
+      }),
+    );
+    const [, json] = await gateway.waitForOutput(/memory: (\{.*\})/, 30_000, 0);
+    await gateway.stop();
+    const m = JSON.parse(json);
+    const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    console.log(
+      `idle gateway (in-process start, SQLite): rss ${mib(m.rss)}, heap used ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, external ${mib(m.external)}, array buffers ${mib(m.arrayBuffers)}`,
+    );
+    console.log(`CommonJS modules loaded: ${m.commonjs}`);
+    for (const [pkg, count] of m.byPackage) console.log(`  ${String(count).padStart(4)}  ${pkg}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function perRequest(count, unit = "request") {
+  return { count, unit };
+}
+
+/** Self time from every .cpuprofile in outDir: by function and by package. */
+function summarise({ count, unit }) {
+  const files = readdirSync(outDir).filter((f) => f.endsWith(".cpuprofile"));
+  const byFunction = new Map();
+  const byArea = new Map();
+  let total = 0;
+  let busy = 0;
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(join(outDir, file), "utf8"));
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    for (let i = 0; i < profile.samples.length; i++) {
+      const node = nodes.get(profile.samples[i]);
+      const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+      total += dt;
+      const area = areaOf(node.callFrame);
+      if (area !== "(idle)") busy += dt;
+      byArea.set(area, (byArea.get(area) ?? 0) + dt);
+      const key = `${node.callFrame.functionName || "(anonymous)"} ${shortUrl(node.callFrame)}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + dt);
+    }
+  }
+  const pct = (ms) => `${((100 * ms) / busy).toFixed(1).padStart(5)} %`;
+  const per = (ms) => `${((1000 * ms) / count).toFixed(1).padStart(7)} µs/${unit}`;
+  console.log(
+    `\n${files.length} profile(s) in bench/profiles/${target}: ${Math.round(total)} ms sampled, ${Math.round(busy)} ms busy (${per(busy).trim()})\n`,
+  );
+  console.log("self time by area (share of busy time)");
+  for (const [area, ms] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    if (area === "(idle)") continue;
+    console.log(`  ${pct(ms)}  ${per(ms)}  ${area}`);
+  }
+  console.log("\nself time by function (top 30)");
+  for (const [name, ms] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 31)) {
+    if (name.startsWith("(idle)")) continue;
+    console.log(`  ${pct(ms)}  ${per(ms)}  ${name}`);
+  }
+}
+
+function areaOf({ url, functionName }) {
+  if (!url) return functionName.startsWith("(") ? functionName : "(native / V8)";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1];
+  const ours = /packages\/([^/]+)\/dist\/(.*?)(\/[^/]*)?$/.exec(url);
+  if (ours) return `packages/${ours[1]}${ours[2] && ours[3] ? `/${ours[2]}` : ""}`;
+  if (url.startsWith("node:")) return url.split("/").slice(0, 2).join("/");
+  return url.replace(/^file:\/\//, "").replace(root, "");
+}
+
+function shortUrl({ url, lineNumber }) {
+  if (!url) return "";
+  const short = url
+    .replace(/^file:\/\//, "")
+    .replace(root, "")
+    .replace(/^.*node_modules\//, "");
+  return `${short}:${lineNumber + 1}`;
+}
