@@ -59,10 +59,13 @@ export async function benchAuthorize(emulator, { rounds, duration }) {
     };
     const loadBefore = machineLoad();
     const summary = await alternate(rounds, {
-      baseline: () => load({ url: bare.url + AUTHORIZE_PATH, duration }),
-      gateway: () => load({ url: sqlite.url + AUTHORIZE_PATH, duration }),
+      baseline: () => load({ url: bare.url + AUTHORIZE_PATH, duration, pid: bare.child.pid }),
+      gateway: () => load({ url: sqlite.url + AUTHORIZE_PATH, duration, pid: sqlite.child.pid }),
       ...(postgres
-        ? { gateway_postgres: () => load({ url: postgres.url + AUTHORIZE_PATH, duration }) }
+        ? {
+            gateway_postgres: () =>
+              load({ url: postgres.url + AUTHORIZE_PATH, duration, pid: postgres.child.pid }),
+          }
         : {}),
     });
     const value = ratio(summary.gateway.rps, summary.baseline.rps);
@@ -73,6 +76,7 @@ export async function benchAuthorize(emulator, { rounds, duration }) {
       ...summary,
       ratio: value,
       goal: goal(value, AUTHORIZE_GOAL),
+      cpu_ratio: ratio(summary.baseline.cpu_us_per_request, summary.gateway.cpu_us_per_request),
       ...(postgres
         ? { postgres_ratio: ratio(summary.gateway_postgres.rps, summary.baseline.rps) }
         : { postgres: "skipped: PostgreSQL not reachable" }),

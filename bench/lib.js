@@ -64,6 +64,8 @@ export async function startProcess(args, env = {}) {
     /** Milliseconds from spawn to the "listening on" line. */
     startMs: performance.now() - started,
     waitForOutput,
+    /** Everything it has printed so far (stdout and stderr). */
+    output: () => output,
     /**
      * SIGTERM, and SIGKILL if it has not exited within `graceMs` (a gateway whose
      * database pool is stuck never finishes closing). Resolves true if it had to be killed.
@@ -89,9 +91,15 @@ export async function startProcess(args, env = {}) {
   };
 }
 
-/** One bounded autocannon run; returns requests/s and latency percentiles (ms). */
-export async function load(options) {
+/**
+ * One bounded autocannon run; returns requests/s and latency percentiles (ms). With
+ * `pid`, also the CPU time that process spent per request (user + system): unlike
+ * requests/s, it hardly depends on how busy the rest of the machine is.
+ */
+export async function load({ pid, ...options }) {
+  const cpuBefore = pid && cpuMs(pid);
   const result = await autocannon({ connections: 20, duration: 5, ...options });
+  const cpu = pid && cpuMs(pid) - cpuBefore;
   const bad = result.non2xx + result.errors + result.timeouts;
   return {
     rps: result.requests.average,
@@ -99,8 +107,18 @@ export async function load(options) {
     p99: result.latency.p99,
     requests: result.requests.total,
     failures: bad,
+    ...(pid ? { cpu_us: (1000 * cpu) / Math.max(1, result.requests.total) } : {}),
   };
 }
+
+/** CPU time (user + system, ms) a process has used so far (Linux /proc; 10 ms ticks). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -129,6 +147,9 @@ export async function alternate(rounds, runs) {
       rps: Math.round(median(list.map((s) => s.rps))),
       p50: median(list.map((s) => s.p50)),
       p99: median(list.map((s) => s.p99)),
+      ...(list[0].cpu_us === undefined
+        ? {}
+        : { cpu_us_per_request: Math.round(median(list.map((s) => s.cpu_us))) }),
       failures: list.reduce((sum, s) => sum + s.failures, 0),
       samples: list.length,
     };

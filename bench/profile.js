@@ -4,6 +4,8 @@
 //   node bench/profile.js start                           CPU profile of `soundgate serve` to its first 200
 //   node bench/profile.js imports                         time and memory of loading each dependency
 //   node bench/profile.js memory                          the idle gateway's memory, by kind
+//   node bench/profile.js modules                         the ES modules token and serve load, by package
+//   node bench/profile.js steps                           CPU per step of the proxy and /authorize
 // Profiles (.cpuprofile, open them in Chrome DevTools or speedscope) go to bench/profiles/;
 // the summary printed here is self time by function and by package.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -24,6 +26,7 @@ import {
   startProcess,
   wallTime,
 } from "./lib.js";
+import { steps } from "./steps.js";
 
 const [target = "proxy", ...rest] = process.argv.slice(2);
 const seconds = Number(rest.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 10);
@@ -32,7 +35,16 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const cpuProf = ["--cpu-prof", `--cpu-prof-dir=${outDir}`, "--cpu-prof-interval=200"];
 
-const TARGETS = { proxy: underLoad, authorize: underLoad, token, start, imports, memory };
+const TARGETS = {
+  proxy: underLoad,
+  authorize: underLoad,
+  token,
+  start,
+  imports,
+  memory,
+  steps: stepCosts,
+  modules,
+};
 if (!TARGETS[target]) {
   process.stderr.write(`unknown target "${target}"; one of ${Object.keys(TARGETS).join(", ")}\n`);
   process.exit(2);
@@ -50,22 +62,50 @@ async function underLoad() {
       { nodeArgs: cpuProf },
     );
     const cookie = await bffLogin(gateway.url);
+    const loadStart = performance.now();
     const result =
       target === "proxy"
         ? await load({
             url: `${gateway.url}/api/soundcloud/me`,
             headers: { Cookie: cookie },
             duration: seconds,
+            pid: gateway.child.pid,
           })
-        : await load({ url: gateway.url + AUTHORIZE_PATH, duration: seconds });
+        : await load({
+            url: gateway.url + AUTHORIZE_PATH,
+            duration: seconds,
+            pid: gateway.child.pid,
+          });
+    const loadEnd = performance.now();
     await gateway.stop();
+    const stopped = performance.now();
     console.log(
       `${target}: ${Math.round(result.rps)} req/s over ${seconds} s, ${result.requests} requests`,
     );
-    summarise(perRequest(result.requests));
+    // Only the load: the profile ends when the process exits, so count back from there.
+    summarise(perRequest(result.requests, "request", result.cpu_us), {
+      from: stopped - loadStart,
+      to: stopped - loadEnd,
+    });
   } finally {
     await emulator.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU per step of the proxy and /authorize, in one process (steps.js). */
+async function stepCosts() {
+  const emulator = await startEmulatorProcess();
+  try {
+    const rows = await steps(emulator.url);
+    for (const group of ["proxy", "authorize"]) {
+      console.log(`\n${group}: CPU µs per call (median of 5 batches)`);
+      for (const r of rows.filter((row) => row.group === group)) {
+        console.log(`  ${r.us.toFixed(1).padStart(8)}  ${r.name}`);
+      }
+    }
+  } finally {
+    await emulator.stop();
   }
 }
 
@@ -147,6 +187,47 @@ async function imports() {
   }
 }
 
+/** The ES modules `soundgate token` and `soundgate serve` load, by package. */
+async function modules() {
+  const emulator = await startEmulatorProcess();
+  const login = await cliLogin(emulator.url);
+  const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
+  const trace = ["--no-warnings", "--experimental-loader", "./bench/module-trace.js"];
+  try {
+    const { output: token } = await wallTime([...trace, GATEWAY_CLI, "token"], login.env);
+    const serve = await startProcess(
+      [...trace, GATEWAY_CLI, "serve", "--port", "0"],
+      gatewayEnv(emulator.url, { SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "m.db")}` }),
+    );
+    const served = await fetch(`${serve.url}/healthz`);
+    await served.arrayBuffer();
+    const serveOutput = serve.output();
+    await serve.stop();
+    for (const [name, text] of [
+      ["soundgate token", token],
+      ["soundgate serve (SQLite, credentials set), to its first 200", serveOutput],
+    ]) {
+      const urls = new Set(text.split("\n").filter((l) => l.startsWith("module ")));
+      const byPackage = new Map();
+      for (const url of urls) {
+        const pkg =
+          /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ??
+          /\/packages\/([^/]+)\/dist\//.exec(url)?.[1].replace(/^/, "packages/") ??
+          (url.startsWith("module node:") ? "node:*" : url);
+        byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + 1);
+      }
+      console.log(`\n${name}: ${urls.size} ES modules (CommonJS ones not counted)`);
+      for (const [pkg, count] of [...byPackage].sort((a, b) => b[1] - a[1])) {
+        console.log(`  ${String(count).padStart(4)}  ${pkg}`);
+      }
+    }
+  } finally {
+    await emulator.stop();
+    rmSync(login.dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The idle gateway's memory by kind, and how many modules it loaded. */
 async function memory() {
   const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
@@ -172,21 +253,32 @@ async function memory() {
   }
 }
 
-function perRequest(count, unit = "request") {
-  return { count, unit };
+/** What to divide by; `cpuUs` (measured CPU per unit) turns shares into microseconds. */
+function perRequest(count, unit = "request", cpuUs = undefined) {
+  return { count, unit, cpuUs };
 }
 
-/** Self time from every .cpuprofile in outDir: by function and by package. */
-function summarise({ count, unit }) {
+/**
+ * Self time from every .cpuprofile in outDir: by function and by package. With `window`,
+ * only the samples between `from` and `to` milliseconds before the profile's end.
+ */
+function summarise({ count, unit, cpuUs }, window) {
   const files = readdirSync(outDir).filter((f) => f.endsWith(".cpuprofile"));
   const byFunction = new Map();
   const byArea = new Map();
+  const inclusive = new Map();
   let total = 0;
   let busy = 0;
   for (const file of files) {
     const profile = JSON.parse(readFileSync(join(outDir, file), "utf8"));
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parents = new Map();
+    for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n);
+    let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
+      at += profile.timeDeltas[i] ?? 0;
+      const beforeEnd = (profile.endTime - at) / 1000;
+      if (window && (beforeEnd > window.from || beforeEnd < window.to)) continue;
       const node = nodes.get(profile.samples[i]);
       const dt = (profile.timeDeltas[i] ?? 0) / 1000;
       total += dt;
@@ -195,17 +287,34 @@ function summarise({ count, unit }) {
       byArea.set(area, (byArea.get(area) ?? 0) + dt);
       const key = `${node.callFrame.functionName || "(anonymous)"} ${shortUrl(node.callFrame)}`;
       byFunction.set(key, (byFunction.get(key) ?? 0) + dt);
+      // Inclusive time of our own functions (packages/*/dist): each once per sample. Async
+      // continuations start a fresh stack, so this is the synchronous part of each.
+      const seen = new Set();
+      for (let n = node; n; n = parents.get(n.id)) {
+        if (!n.callFrame.url.includes("/packages/")) continue;
+        const name = `${n.callFrame.functionName || "(anonymous)"} ${shortUrl(n.callFrame)}`;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        inclusive.set(name, (inclusive.get(name) ?? 0) + dt);
+      }
     }
   }
   const pct = (ms) => `${((100 * ms) / busy).toFixed(1).padStart(5)} %`;
-  const per = (ms) => `${((1000 * ms) / count).toFixed(1).padStart(7)} µs/${unit}`;
+  // On a loaded machine the profiler's wall-clock samples also cover time the process
+  // waited for a CPU; the CPU time measured from /proc is the honest total to split.
+  const perUnit = cpuUs ?? (1000 * busy) / count;
+  const per = (ms) => `${((perUnit * ms) / busy).toFixed(1).padStart(7)} µs/${unit}`;
   console.log(
-    `\n${files.length} profile(s) in bench/profiles/${target}: ${Math.round(total)} ms sampled, ${Math.round(busy)} ms busy (${per(busy).trim()})\n`,
+    `\n${files.length} profile(s) in bench/profiles/${target}: ${Math.round(total)} ms sampled, ${Math.round(busy)} ms busy; ${Math.round(perUnit)} µs per ${unit}${cpuUs ? " (CPU time, from /proc)" : " (sampled)"}\n`,
   );
   console.log("self time by area (share of busy time)");
   for (const [area, ms] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
     if (area === "(idle)") continue;
     console.log(`  ${pct(ms)}  ${per(ms)}  ${area}`);
+  }
+  console.log("\ntotal (inclusive, synchronous) time of our own functions (top 25)");
+  for (const [name, ms] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${pct(ms)}  ${per(ms)}  ${name}`);
   }
   console.log("\nself time by function (top 30)");
   for (const [name, ms] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 31)) {

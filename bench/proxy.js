@@ -70,6 +70,7 @@ export async function benchProxy(emulator, { rounds, duration }) {
                 load({
                   url: `${emulator.url}/me`,
                   headers: { Authorization: `OAuth ${token}` },
+                  pid: emulator.child.pid,
                   connections,
                   duration,
                 }),
@@ -79,6 +80,7 @@ export async function benchProxy(emulator, { rounds, duration }) {
           load({
             url: `${bare.server.url}/api/soundcloud/me`,
             headers: { Cookie: bare.cookie },
+            pid: bare.server.child.pid,
             connections,
             duration,
           }),
@@ -86,6 +88,7 @@ export async function benchProxy(emulator, { rounds, duration }) {
           load({
             url: `${gateway.url}/api/soundcloud/me`,
             headers: { Cookie: cookie },
+            pid: gateway.child.pid,
             connections,
             duration,
           }),
@@ -97,6 +100,9 @@ export async function benchProxy(emulator, { rounds, duration }) {
         ...summary,
         ratio: value,
         goal: goal(value, PROXY_GOAL),
+        // CPU per request of the server alone, baseline / gateway: the same comparison
+        // with the machine's other load mostly taken out.
+        cpu_ratio: ratio(summary.baseline.cpu_us_per_request, summary.gateway.cpu_us_per_request),
         added_p50_ms: summary.gateway.p50 - summary.baseline.p50,
         added_p99_ms: summary.gateway.p99 - summary.baseline.p99,
         load: loadBefore,

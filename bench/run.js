@@ -83,7 +83,7 @@ function num(value) {
 }
 
 function table(benchmarks) {
-  const rows = [["path", "soundgate", "the limit", "ratio", "goal", "load"]];
+  const rows = [["path", "soundgate", "the limit", "ratio", "goal", "CPU/req ratio", "load"]];
   const other = [];
   for (const b of benchmarks) {
     const load = b.load ? String(b.load.load_1m) : "";
@@ -95,6 +95,7 @@ function table(benchmarks) {
           `${num(b.baseline.rps)} req/s, p50 ${b.baseline.p50} ms${b.emulator ? ` (emulator alone ${num(b.emulator.rps)})` : ""}`,
           String(b.ratio),
           goalText(b.goal),
+          `${b.cpu_ratio} (${b.gateway.cpu_us_per_request} vs ${b.baseline.cpu_us_per_request} µs)`,
           load,
         ]);
         break;
@@ -105,6 +106,7 @@ function table(benchmarks) {
           `${num(b.baseline.rps)} req/s, p50 ${b.baseline.p50} ms`,
           String(b.ratio),
           goalText(b.goal),
+          `${b.cpu_ratio} (${b.gateway.cpu_us_per_request} vs ${b.baseline.cpu_us_per_request} µs)`,
           load,
         ]);
         if (b.gateway_postgres) {
@@ -114,6 +116,7 @@ function table(benchmarks) {
             "the same SQLite baseline",
             String(b.postgres_ratio),
             "(info)",
+            `(${b.gateway_postgres.cpu_us_per_request} µs)`,
             load,
           ]);
         }
@@ -125,6 +128,7 @@ function table(benchmarks) {
           `${num(b.baseline.calls_per_second)} calls/s (plain fetch, fixed token)`,
           String(b.ratio),
           goalText(b.goal),
+          "",
           load,
         ]);
         break;
@@ -135,6 +139,7 @@ function table(benchmarks) {
           `node -e 0: ${b.node_median_ms} ms`,
           `${b.ratio}×`,
           goalText(b.goal, "×"),
+          "",
           load,
         ]);
         break;
@@ -145,6 +150,7 @@ function table(benchmarks) {
           `node -e 0: ${b.node_median_ms} ms; bare node:http: ${b.bare_http_median_ms} ms`,
           `${b.ratio_to_node}×`,
           goalText(b.goal, " ms"),
+          "",
           load,
         ]);
         break;
@@ -155,6 +161,7 @@ function table(benchmarks) {
           `bare node:http: ${b.bare_http_mib} MiB`,
           `${b.ratio}×`,
           goalText(b.goal, " MiB"),
+          "",
           "",
         ]);
         break;
