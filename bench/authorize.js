@@ -12,8 +12,8 @@ import {
   goal,
   load,
   machineLoad,
+  pairedRatio,
   postgresDatabase,
-  ratio,
   startGatewayProcess,
   startProcess,
 } from "./lib.js";
@@ -68,7 +68,7 @@ export async function benchAuthorize(emulator, { rounds, duration }) {
           }
         : {}),
     });
-    const value = ratio(summary.gateway.rps, summary.baseline.rps);
+    const value = pairedRatio(summary, "gateway", "baseline");
     return {
       name: "authorize",
       store: "sqlite",
@@ -76,9 +76,9 @@ export async function benchAuthorize(emulator, { rounds, duration }) {
       ...summary,
       ratio: value,
       goal: goal(value, AUTHORIZE_GOAL),
-      cpu_ratio: ratio(summary.baseline.cpu_us_per_request, summary.gateway.cpu_us_per_request),
+      cpu_ratio: pairedRatio(summary, "baseline", "gateway", "cpu_us"),
       ...(postgres
-        ? { postgres_ratio: ratio(summary.gateway_postgres.rps, summary.baseline.rps) }
+        ? { postgres_ratio: pairedRatio(summary, "gateway_postgres", "baseline") }
         : { postgres: "skipped: PostgreSQL not reachable" }),
       load: loadBefore,
     };

@@ -151,10 +151,26 @@ export async function alternate(rounds, runs) {
         ? {}
         : { cpu_us_per_request: Math.round(median(list.map((s) => s.cpu_us))) }),
       failures: list.reduce((sum, s) => sum + s.failures, 0),
-      samples: list.length,
+      rounds: list.map((s) => Math.round(s.rps)),
+      ...(list[0].cpu_us === undefined
+        ? {}
+        : { cpu_rounds: list.map((s) => Math.round(s.cpu_us)) }),
     };
   }
+  Object.defineProperty(summary, "samples", { value: samples, enumerable: false });
   return summary;
+}
+
+/**
+ * The median over rounds of `value(side)[i] / value(baseline)[i]`: each round's two runs
+ * sat side by side in time, so a burst of load elsewhere hits both halves of one ratio
+ * instead of one side of the medians.
+ */
+export function pairedRatio(summary, side, baseline, key = "rps", digits = 3) {
+  const a = summary.samples[side];
+  const b = summary.samples[baseline];
+  const ratios = a.map((s, i) => s[key] / b[i][key]);
+  return Number(median(ratios).toFixed(digits));
 }
 
 /** b / a, rounded (for "gateway / baseline" ratios). */

@@ -5,6 +5,8 @@
 //   node bench/profile.js imports                         time and memory of loading each dependency
 //   node bench/profile.js memory                          the idle gateway's memory, by kind
 //   node bench/profile.js modules                         the ES modules token and serve load, by package
+//   node bench/profile.js layers                          node:http vs Hono vs the gateway, same work
+//   node bench/profile.js diff-proxy|diff-authorize       the gateway's CPU minus the limit's, by function
 //   node bench/profile.js steps                           CPU per step of the proxy and /authorize
 // Profiles (.cpuprofile, open them in Chrome DevTools or speedscope) go to bench/profiles/;
 // the summary printed here is self time by function and by package.
@@ -15,10 +17,13 @@ import { AUTHORIZE_PATH } from "./authorize.js";
 import { cliLogin } from "./cli-token.js";
 import { timeToFirst200 } from "./cold-start.js";
 import {
+  alternate,
+  BENCH_KEYS,
   bffLogin,
   GATEWAY_CLI,
   gatewayEnv,
   load,
+  machineLoad,
   median,
   root,
   startEmulatorProcess,
@@ -26,6 +31,7 @@ import {
   startProcess,
   wallTime,
 } from "./lib.js";
+import { startBareProxy } from "./proxy.js";
 import { steps } from "./steps.js";
 
 const [target = "proxy", ...rest] = process.argv.slice(2);
@@ -44,6 +50,9 @@ const TARGETS = {
   memory,
   steps: stepCosts,
   modules,
+  layers,
+  "diff-proxy": diff,
+  "diff-authorize": diff,
 };
 if (!TARGETS[target]) {
   process.stderr.write(`unknown target "${target}"; one of ${Object.keys(TARGETS).join(", ")}\n`);
@@ -187,6 +196,145 @@ async function imports() {
   }
 }
 
+/**
+ * The gap in layers: the same essential work on node:http, then behind Hono and
+ * @hono/node-server (the gateway's stack), then the gateway itself; requests/s and the
+ * server's CPU per request, alternated.
+ */
+async function layers() {
+  const emulator = await startEmulatorProcess();
+  const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
+  const servers = [];
+  try {
+    const nodeHttp = await startBareProxy(emulator.url, dir);
+    const hono = await startProcess(["bench/bare-server.js"], {
+      BARE_DB: join(dir, "bare-proxy.db"),
+      BARE_API_URL: emulator.url,
+      BARE_FRAMEWORK: "hono",
+      SOUNDGATE_ENCRYPTION_KEYS: BENCH_KEYS,
+    });
+    const honoCors = await startProcess(["bench/bare-server.js"], {
+      BARE_DB: join(dir, "bare-proxy.db"),
+      BARE_API_URL: emulator.url,
+      BARE_FRAMEWORK: "hono",
+      BARE_CORS: "1",
+      SOUNDGATE_ENCRYPTION_KEYS: BENCH_KEYS,
+    });
+    const gateway = await startGatewayProcess(emulator.url, `sqlite:${join(dir, "layers.db")}`);
+    servers.push(nodeHttp.server, hono, honoCors, gateway);
+    const cookie = await bffLogin(gateway.url);
+    const duration = Math.max(3, Math.round(seconds / 2));
+    const sides = {
+      "node:http + the essential work": [nodeHttp.server, nodeHttp.cookie],
+      "Hono + @hono/node-server + the same work": [hono, nodeHttp.cookie],
+      "… + hono/cors as the gateway sets it up": [honoCors, nodeHttp.cookie],
+      "the gateway": [gateway, cookie],
+    };
+    for (const [path, label] of [
+      ["/api/soundcloud/me", "BFF proxy GET /api/soundcloud/me, 20 connections"],
+      [AUTHORIZE_PATH, "/auth/soundcloud/authorize (SQLite), 20 connections"],
+    ]) {
+      const summary = await alternate(
+        3,
+        Object.fromEntries(
+          Object.entries(sides).map(([name, [server, sessionCookie]]) => [
+            name,
+            () =>
+              load({
+                url: server.url + path,
+                headers: { Cookie: sessionCookie },
+                duration,
+                pid: server.child.pid,
+              }),
+          ]),
+        ),
+      );
+      console.log(`\n${label} (load ${machineLoad().load_1m})`);
+      for (const [name, s] of Object.entries(summary)) {
+        console.log(
+          `  ${name.padEnd(44)} ${String(s.rps).padStart(6)} req/s  ${String(s.cpu_us_per_request).padStart(6)} µs CPU/request  p50 ${s.p50} ms`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the gateway spends that the limit does not: CPU profiles of the bare server (on
+ * Hono, the gateway's own stack) and of the gateway under the same load, each turned
+ * into µs per request with the CPU time from /proc, and subtracted function by function.
+ */
+async function diff() {
+  const path = target === "diff-proxy" ? "/api/soundcloud/me" : AUTHORIZE_PATH;
+  const emulator = await startEmulatorProcess();
+  const dir = mkdtempSync(join(tmpdir(), "soundgate-profile-"));
+  const dirs = { limit: join(outDir, "limit"), gateway: join(outDir, "gateway") };
+  const prof = (d) => ["--cpu-prof", `--cpu-prof-dir=${d}`, "--cpu-prof-interval=200"];
+  try {
+    const limitDb = join(dir, "bare-proxy.db");
+    // startBareProxy makes and fills the database; its own server is not the profiled one.
+    const plain = await startBareProxy(emulator.url, dir);
+    await plain.server.stop();
+    const limit = await startProcess([...prof(dirs.limit), "bench/bare-server.js"], {
+      BARE_DB: limitDb,
+      BARE_API_URL: emulator.url,
+      BARE_FRAMEWORK: "hono",
+      SOUNDGATE_ENCRYPTION_KEYS: BENCH_KEYS,
+    });
+    const gateway = await startGatewayProcess(
+      emulator.url,
+      `sqlite:${join(dir, "diff.db")}`,
+      {},
+      { nodeArgs: prof(dirs.gateway) },
+    );
+    const cookie = await bffLogin(gateway.url);
+    const measured = {};
+    for (const [name, server, sessionCookie] of [
+      ["limit", limit, plain.cookie],
+      ["gateway", gateway, cookie],
+    ]) {
+      const started = performance.now();
+      const result = await load({
+        url: server.url + path,
+        headers: { Cookie: sessionCookie },
+        duration: seconds,
+        pid: server.child.pid,
+      });
+      const ended = performance.now();
+      await server.stop();
+      const stopped = performance.now();
+      const profile = collect(dirs[name], { from: stopped - started, to: stopped - ended });
+      measured[name] = { ...profile, cpuUs: result.cpu_us, rps: result.rps };
+    }
+    const us = (side, map, key) => (side.cpuUs * (map.get(key) ?? 0)) / side.busy;
+    const { limit: a, gateway: b } = measured;
+    console.log(
+      `${target}: the limit on Hono ${Math.round(a.rps)} req/s, ${Math.round(a.cpuUs)} µs CPU/request; the gateway ${Math.round(b.rps)} req/s, ${Math.round(b.cpuUs)} µs CPU/request (load ${machineLoad().load_1m})`,
+    );
+    for (const [title, field] of [
+      ["by area", "byArea"],
+      ["by function", "byFunction"],
+    ]) {
+      const keys = new Set([...a[field].keys(), ...b[field].keys()]);
+      const rows = [...keys]
+        .filter((k) => !k.startsWith("(idle)"))
+        .map((k) => [k, us(b, b[field], k) - us(a, a[field], k), us(b, b[field], k)])
+        .sort((x, y) => y[1] - x[1]);
+      console.log(`\nthe gateway's extra CPU per request, ${title} (µs: extra, gateway's total)`);
+      for (const [k, extra, total] of rows.slice(0, field === "byArea" ? 15 : 35)) {
+        console.log(`  ${extra.toFixed(1).padStart(7)}  ${total.toFixed(1).padStart(7)}  ${k}`);
+      }
+    }
+  } finally {
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The ES modules `soundgate token` and `soundgate serve` load, by package. */
 async function modules() {
   const emulator = await startEmulatorProcess();
@@ -263,14 +411,41 @@ function perRequest(count, unit = "request", cpuUs = undefined) {
  * only the samples between `from` and `to` milliseconds before the profile's end.
  */
 function summarise({ count, unit, cpuUs }, window) {
-  const files = readdirSync(outDir).filter((f) => f.endsWith(".cpuprofile"));
+  const { files, byFunction, byArea, inclusive, total, busy } = collect(outDir, window);
+  const pct = (ms) => `${((100 * ms) / busy).toFixed(1).padStart(5)} %`;
+  // On a loaded machine the profiler's wall-clock samples also cover time the process
+  // waited for a CPU; the CPU time measured from /proc is the honest total to split.
+  const perUnit = cpuUs ?? (1000 * busy) / count;
+  const per = (ms) => `${((perUnit * ms) / busy).toFixed(1).padStart(7)} µs/${unit}`;
+  console.log(
+    `\n${files.length} profile(s) in bench/profiles/${target}: ${Math.round(total)} ms sampled, ${Math.round(busy)} ms busy; ${Math.round(perUnit)} µs per ${unit}${cpuUs ? " (CPU time, from /proc)" : " (sampled)"}\n`,
+  );
+  console.log("self time by area (share of busy time)");
+  for (const [area, ms] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    if (area === "(idle)") continue;
+    console.log(`  ${pct(ms)}  ${per(ms)}  ${area}`);
+  }
+  console.log("\ntotal (inclusive, synchronous) time of our own functions (top 25)");
+  for (const [name, ms] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${pct(ms)}  ${per(ms)}  ${name}`);
+  }
+  console.log("\nself time by function (top 30)");
+  for (const [name, ms] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 31)) {
+    if (name.startsWith("(idle)")) continue;
+    console.log(`  ${pct(ms)}  ${per(ms)}  ${name}`);
+  }
+}
+
+/** Self time by function and by area, and our functions' inclusive time, from the profiles in `dir`. */
+function collect(dir, window) {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
   const byFunction = new Map();
   const byArea = new Map();
   const inclusive = new Map();
   let total = 0;
   let busy = 0;
   for (const file of files) {
-    const profile = JSON.parse(readFileSync(join(outDir, file), "utf8"));
+    const profile = JSON.parse(readFileSync(join(dir, file), "utf8"));
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
     const parents = new Map();
     for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n);
@@ -299,28 +474,7 @@ function summarise({ count, unit, cpuUs }, window) {
       }
     }
   }
-  const pct = (ms) => `${((100 * ms) / busy).toFixed(1).padStart(5)} %`;
-  // On a loaded machine the profiler's wall-clock samples also cover time the process
-  // waited for a CPU; the CPU time measured from /proc is the honest total to split.
-  const perUnit = cpuUs ?? (1000 * busy) / count;
-  const per = (ms) => `${((perUnit * ms) / busy).toFixed(1).padStart(7)} µs/${unit}`;
-  console.log(
-    `\n${files.length} profile(s) in bench/profiles/${target}: ${Math.round(total)} ms sampled, ${Math.round(busy)} ms busy; ${Math.round(perUnit)} µs per ${unit}${cpuUs ? " (CPU time, from /proc)" : " (sampled)"}\n`,
-  );
-  console.log("self time by area (share of busy time)");
-  for (const [area, ms] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-    if (area === "(idle)") continue;
-    console.log(`  ${pct(ms)}  ${per(ms)}  ${area}`);
-  }
-  console.log("\ntotal (inclusive, synchronous) time of our own functions (top 25)");
-  for (const [name, ms] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-    console.log(`  ${pct(ms)}  ${per(ms)}  ${name}`);
-  }
-  console.log("\nself time by function (top 30)");
-  for (const [name, ms] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 31)) {
-    if (name.startsWith("(idle)")) continue;
-    console.log(`  ${pct(ms)}  ${per(ms)}  ${name}`);
-  }
+  return { files, byFunction, byArea, inclusive, total, busy };
 }
 
 function areaOf({ url, functionName }) {

@@ -14,7 +14,7 @@ import {
   goal,
   load,
   machineLoad,
-  ratio,
+  pairedRatio,
   rssMiB,
   startGatewayProcess,
   startProcess,
@@ -93,7 +93,7 @@ export async function benchProxy(emulator, { rounds, duration }) {
             duration,
           }),
       });
-      const value = ratio(summary.gateway.rps, summary.baseline.rps);
+      const value = pairedRatio(summary, "gateway", "baseline");
       results.push({
         name: "bff_proxy_me",
         connections,
@@ -102,7 +102,7 @@ export async function benchProxy(emulator, { rounds, duration }) {
         goal: goal(value, PROXY_GOAL),
         // CPU per request of the server alone, baseline / gateway: the same comparison
         // with the machine's other load mostly taken out.
-        cpu_ratio: ratio(summary.baseline.cpu_us_per_request, summary.gateway.cpu_us_per_request),
+        cpu_ratio: pairedRatio(summary, "baseline", "gateway", "cpu_us"),
         added_p50_ms: summary.gateway.p50 - summary.baseline.p50,
         added_p99_ms: summary.gateway.p99 - summary.baseline.p99,
         load: loadBefore,

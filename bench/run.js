@@ -25,7 +25,7 @@ const onlyArg = process.argv.find((a) => a.startsWith("--only="))?.slice("--only
 const only = onlyArg ? new Set(onlyArg.split(",")) : undefined;
 const opts = quick
   ? { rounds: 1, duration: 2, starts: 3, runs: 5 }
-  : { rounds: 3, duration: 5, starts: 9, runs: 21 };
+  : { rounds: 6, duration: 3, starts: 9, runs: 21 };
 
 const BENCHES = [
   ["proxy", (emu) => benchProxy(emu, opts)],

@@ -35,6 +35,7 @@ import {
   load,
   machineLoad,
   median,
+  pairedRatio,
   percentile,
   post,
   postgresDatabase,
@@ -54,8 +55,8 @@ const FULL = {
   expiredUsers: 5_000,
   instances: 3,
   logins: 20,
-  rounds: 3,
-  duration: 5,
+  rounds: 5,
+  duration: 3,
   starts: 5,
 };
 const QUICK = {
@@ -196,8 +197,8 @@ async function smallVsBig(emulator, smallUrl, bigUrl, size) {
       small: () => loadRun(small.url + AUTHORIZE_PATH, {}, size),
       big: () => loadRun(big.url + AUTHORIZE_PATH, {}, size),
     });
-    const proxyRatio = ratio(proxy.big.rps, proxy.small.rps);
-    const authorizeRatio = ratio(authorize.big.rps, authorize.small.rps);
+    const proxyRatio = pairedRatio(proxy, "big", "small");
+    const authorizeRatio = pairedRatio(authorize, "big", "small");
     return {
       proxy: { ...proxy, ratio: proxyRatio, goal: goal(proxyRatio, SCALE_GOALS.throughput) },
       authorize: {
