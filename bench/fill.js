@@ -140,6 +140,45 @@ export async function migrate(databaseUrl) {
 }
 
 /**
+ * SQLite: migrate only up to the last migration this file knows (KNOWN_MIGRATIONS), so a
+ * store filled here makes a newer gateway run its newer migrations on the big tables at
+ * start-up: what an upgrade costs. Returns the names left pending. Falls back to
+ * `migrate` (everything) when there is nothing newer or the migration list has moved.
+ */
+export async function migrateToKnown(databaseUrl) {
+  const known = KNOWN_MIGRATIONS.sqlite;
+  let migrations;
+  try {
+    ({ sqliteMigrations: migrations } = await import(
+      "../packages/server/dist/store/migrations-sqlite.js"
+    ));
+  } catch {
+    await migrate(databaseUrl);
+    return [];
+  }
+  const pending = Object.keys(migrations)
+    .filter((name) => !known.includes(name))
+    .sort();
+  if (pending.length === 0 || !databaseUrl.startsWith("sqlite:")) {
+    await migrate(databaseUrl);
+    return [];
+  }
+  const { Kysely, Migrator, SqliteDialect } = await import("kysely");
+  const BetterSqlite3 = (await import("better-sqlite3")).default;
+  const db = new Kysely({
+    dialect: new SqliteDialect({ database: new BetterSqlite3(databaseUrl.slice(7)) }),
+  });
+  try {
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    const { error } = await migrator.migrateTo(known.at(-1));
+    if (error) throw error;
+  } finally {
+    await db.destroy();
+  }
+  return pending;
+}
+
+/**
  * A writer for one database: `insert(table, rows)` in large batches inside a
  * transaction, `query(sql)` for counts, `close()`. `sqlite:<file>` or `postgres://…`.
  */
