@@ -19,7 +19,8 @@ export class DpopKey {
   readonly #privateKey: KeyObject;
   readonly jwk: { kty: string; crv: string; x: string; y: string };
 
-  constructor() {
+  /** `clock`: the time proofs are made at (a test gateway's injected clock). */
+  constructor(private readonly clock: () => number = Date.now) {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     this.#privateKey = privateKey;
     const { kty, crv, x, y } = publicKey.export({ format: "jwk" }) as Record<string, string>;
@@ -44,7 +45,7 @@ export class DpopKey {
       jti: options.jti ?? randomBytes(16).toString("base64url"),
       htm: method,
       htu: `${target.origin}${target.pathname}`,
-      iat: options.iat ?? Math.floor(Date.now() / 1000),
+      iat: options.iat ?? Math.floor(this.clock() / 1000),
       ...options.claims,
     };
     const input = `${encode(header)}.${encode(claims)}`;
