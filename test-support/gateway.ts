@@ -65,6 +65,19 @@ export function publicUrlOf(gateway: GatewayAt, path = ""): string {
   return `${gateway.publicUrl ?? gateway.context?.config.publicUrl ?? TEST_PUBLIC_URL}${path}`;
 }
 
+/**
+ * A fetch for a client that addresses the gateway by its public URL (as a browser behind
+ * a proxy does): requests to that origin go to where the gateway really listens.
+ */
+export function fetchVia(gateway: GatewayAt, inner: typeof fetch = fetch): typeof fetch {
+  const publicOrigin = new URL(publicUrlOf(gateway)).origin;
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin !== publicOrigin) return inner(input, init);
+    return inner(`${gateway.url}${url.pathname}${url.search}`, init);
+  };
+}
+
 /** A DPoP header for `method` on `path` of this gateway, signed by `key`. */
 export function dpopHeader(
   gateway: GatewayAt,
