@@ -170,9 +170,9 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
     // biome-ignore lint/suspicious/noExplicitAny: the gateway's JSON, checked where used
   ): Promise<[number, any]> => {
     if (signed) {
-      const keys = await (dpopKey ??= Promise.resolve(options.dpopKey ?? loadDpopKey()));
+      dpopKey ??= Promise.resolve(options.dpopKey ?? loadDpopKey());
       const headers = new Headers(init.headers);
-      headers.set("DPoP", await dpopProof(keys, init.method ?? "GET", gateway + path));
+      headers.set("DPoP", await dpopProof(await dpopKey, init.method ?? "GET", gateway + path));
       init = { ...init, headers };
     }
     const response = await request(gateway + path, init);
