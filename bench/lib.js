@@ -2,6 +2,7 @@
 // runs, and medians. Servers run in their own processes so the load generator (this
 // process) and the server under test do not share an event loop.
 import { spawn } from "node:child_process";
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -107,10 +108,39 @@ export async function post(url, body, headers = {}) {
 }
 
 export const BENCH_KEYS = `bench:${Buffer.alloc(32, 9).toString("base64")}`;
+/** The gateway processes' public URL (a name only: requests go to where they listen). */
+export const BENCH_PUBLIC_URL = "http://gateway.bench";
+
+/**
+ * A browser's DPoP key (RFC 9449), as the browser SDK makes one: `proof(method, path)`
+ * signs a proof for that path of the bench gateway.
+ */
+export function dpopKey() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { kty, crv, x, y } = publicKey.export({ format: "jwk" });
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const header = part({ typ: "dpop+jwt", alg: "ES256", jwk: { kty, crv, x, y } });
+  return {
+    proof(method, path) {
+      const claims = part({
+        htm: method,
+        htu: `${BENCH_PUBLIC_URL}${path}`,
+        iat: Math.floor(Date.now() / 1000),
+        jti: randomBytes(16).toString("base64url"),
+      });
+      const input = `${header}.${claims}`;
+      const signature = sign("sha256", Buffer.from(input), {
+        key: privateKey,
+        dsaEncoding: "ieee-p1363",
+      });
+      return `${input}.${signature.toString("base64url")}`;
+    },
+  };
+}
 
 /** `soundgate serve` against the emulator process, with a client registered for it. */
 export async function startGatewayProcess(emulatorUrl, database, extraEnv = {}) {
-  const publicUrl = "http://gateway.bench";
+  const publicUrl = BENCH_PUBLIC_URL;
   const client = { client_id: "bench-gateway", client_secret: "bench-gateway-secret" };
   await post(`${emulatorUrl}/_emulator/clients`, {
     ...client,

@@ -189,7 +189,13 @@ export async function loginViaRedirect(
   if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
   const result = await getResult(gateway, login.state, login.verifier, resultKeyOf(back), dpop);
   if (result.status !== 200) throw new Error(`result: ${result.status} ${await result.text()}`);
-  return { ...((await result.json()) as never), dpop };
+  const body = (await result.json()) as {
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+    user: Record<string, unknown>;
+  };
+  return { ...body, dpop };
 }
 
 /** Cookies as a browser would keep them for one site (enough for the gateway's cookies). */

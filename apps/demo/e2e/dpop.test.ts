@@ -124,7 +124,8 @@ describe("tokens stolen from a browser", { timeout: 60_000 }, () => {
         ),
       );
       const answers = [];
-      for (const headers of [{}, { DPoP: `${input}.${b64(signature)}` }]) {
+      const attempts: Array<Record<string, string>> = [{}, { DPoP: `${input}.${b64(signature)}` }];
+      for (const headers of attempts) {
         const response = await fetch("/auth/soundcloud/refresh", {
           method: "POST",
           headers: { "Content-Type": "application/json", ...headers },

@@ -126,7 +126,7 @@ const loginWindow = async (url: string, at: RunningGateway = gateway) => {
   return back.headers.get("location") ?? "";
 };
 
-async function connected(overrides: Partial<SoundgateClientOptions> = {}) {
+async function connected(overrides: Parameters<typeof client>[0] = {}) {
   const made = client(overrides);
   await made.sdk.login({ poll: true, open: (url) => loginWindow(url) });
   return made;
@@ -463,7 +463,8 @@ describe("DPoP: tokens bound to this browser's key", () => {
     const parts = signed.map((p) =>
       (p.dpop ?? "").split(".").map((x, i) => (i < 2 ? decode(x) : x)),
     );
-    for (const [[header, claims], { path }] of parts.map((p, i) => [p, signed[i]] as const)) {
+    for (const [i, [header, claims]] of parts.entries()) {
+      const path = signed[i]?.path;
       expect(header).toEqual({ typ: "dpop+jwt", alg: "ES256", jwk: parts[0]?.[0].jwk });
       expect(Object.keys(header.jwk).sort()).toEqual(["crv", "kty", "x", "y"]); // no private part
       // The URL as the page addresses the gateway (its public URL), without the query.
