@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import { DpopKey } from "../../../../test-support/dpop.js";
+import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import {
   dpopHeader,
   loginViaBff,
