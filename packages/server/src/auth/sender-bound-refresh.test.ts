@@ -1,7 +1,11 @@
 // The attacks on /refresh, /result and /callback that DPoP (RFC 9449) stops, made the way
 // an attacker would make them: plain HTTP requests (what `curl` sends) against a real
 // gateway and emulator. The same in two Chromium contexts: apps/demo/e2e/dpop.test.ts.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DpopKey } from "../../../../test-support/dpop.js";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
@@ -20,8 +24,11 @@ import {
   type TestGatewayOptions,
 } from "../../../../test-support/gateway.js";
 import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { secretHash } from "../crypto/hash.js";
 import type { RunningGateway } from "../gateway.js";
 import { createLogger } from "../logger.js";
+import type { KyselyStore } from "../store/kysely-store.js";
+import { openStore } from "../store/open.js";
 import { REFRESH_GRACE_MS } from "./refresh.js";
 
 let emulator: TestEmulator;
@@ -138,6 +145,34 @@ describe("a stolen refresh token", () => {
       expect(await upstreamRefreshes()).toBe(2);
     } finally {
       await database.drop();
+    }
+  });
+
+  it("bound to the thief's key by writing the database (no encryption key) refreshes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "soundgate-binding-"));
+    try {
+      const database = `sqlite:${join(dir, "gateway.db")}`;
+      const onFile = await startGateway({ env: { SOUNDGATE_DATABASE_URL: database } });
+      const victim = await loginViaRedirect(emulator, onFile);
+      const thief = await loginViaRedirect(emulator, onFile);
+      // The thief copies the binding of their own login (sealed, for their key) onto the
+      // victim's token, through their own connection to the file.
+      const store = (await openStore(database)) as KyselyStore;
+      try {
+        const edited = await sql`update token_bindings set jkt =
+            (select jkt from token_bindings where id = ${secretHash(thief.refresh_token)})
+            where id = ${secretHash(victim.refresh_token)}`.execute(store.db);
+        expect(Number(edited.numAffectedRows)).toBe(1);
+      } finally {
+        await store.close();
+      }
+      await expectRefused(
+        await refreshAt(onFile, victim.refresh_token, thief.dpop),
+        "reauth_required",
+      );
+      expect(await upstreamRefreshes()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
