@@ -1,12 +1,13 @@
 // npm run bench: every benchmark side by side in one run. Prints a table and writes
 // bench/results.json. Compare ratios within one run, not absolute numbers across runs:
 // these machines are noisy. `--quick` shortens every run (for a smoke test); `--only a,b`
-// picks benchmarks by name (authorize, proxy, logins, storm, cc, cold, sizes).
+// picks benchmarks by name (authorize, proxy, logins, storm, cc, cold, sizes, dpop).
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { benchAuthorize } from "./authorize.js";
 import { benchClientCredentials } from "./client-credentials.js";
 import { benchColdStart } from "./cold-start.js";
+import { benchDpop } from "./dpop.js";
 import { startEmulatorProcess } from "./lib.js";
 import { benchLogins } from "./logins.js";
 import { benchProxy } from "./proxy.js";
@@ -26,6 +27,7 @@ const BENCHES = [
   ["cc", (emu) => benchClientCredentials(emu)],
   ["cold", (emu) => benchColdStart(emu, opts)],
   ["sizes", () => benchSizes()],
+  ["dpop", () => benchDpop(opts)],
 ];
 
 const results = {
@@ -100,6 +102,11 @@ function table(benchmarks) {
           b.skipped
             ? `7. ${b.package}: skipped (${b.skipped})`
             : `7. ${b.package}: ${b.min_gzip_bytes} bytes min+gzip (${b.min_bytes} min)`,
+        );
+        break;
+      case "dpop_proof_check":
+        lines.push(
+          `8. DPoP proof check: ${b.median_us} µs per proof (median of rounds of ${b.proofs_per_round})`,
         );
         break;
       default:
