@@ -2,6 +2,7 @@
 // runs, and medians. Servers run in their own processes so the load generator (this
 // process) and the server under test do not share an event loop.
 import { spawn } from "node:child_process";
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -263,6 +264,34 @@ export async function startGatewayProcess(
 }
 
 export const GATEWAY_PUBLIC_URL = "http://gateway.bench";
+
+/**
+ * A browser's DPoP key (RFC 9449), as the browser SDK makes one: `proof(method, path)`
+ * signs a proof for that path of the bench gateway.
+ */
+export function dpopKey() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { kty, crv, x, y } = publicKey.export({ format: "jwk" });
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const header = part({ typ: "dpop+jwt", alg: "ES256", jwk: { kty, crv, x, y } });
+  return {
+    proof(method, path) {
+      const claims = part({
+        htm: method,
+        htu: `${GATEWAY_PUBLIC_URL}${path}`,
+        iat: Math.floor(Date.now() / 1000),
+        jti: randomBytes(16).toString("base64url"),
+      });
+      const input = `${header}.${claims}`;
+      const signature = sign("sha256", Buffer.from(input), {
+        key: privateKey,
+        dsaEncoding: "ieee-p1363",
+      });
+      return `${input}.${signature.toString("base64url")}`;
+    },
+  };
+}
+
 export const GATEWAY_CLIENT = {
   clientId: "bench-gateway",
   clientSecret: "bench-gateway-secret",

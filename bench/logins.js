@@ -4,9 +4,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGatewayProcess } from "./lib.js";
+import { dpopKey, startGatewayProcess } from "./lib.js";
 
-async function oneLogin(gatewayUrl) {
+async function oneLogin(gatewayUrl, key) {
   const secret = randomBytes(32).toString("base64url");
   const challenge = createHash("sha256").update(secret).digest("base64url");
   const start = await (
@@ -19,11 +19,15 @@ async function oneLogin(gatewayUrl) {
   });
   await redirect.arrayBuffer();
   // The approving browser's half of the result, from the redirect to return_to.
-  const key = new URL(redirect.headers.get("location")).searchParams.get("result_key");
+  const resultKey = new URL(redirect.headers.get("location")).searchParams.get("result_key");
   const result = await fetch(
     `${gatewayUrl}/auth/soundcloud/result?state=${encodeURIComponent(start.state)}`,
     {
-      headers: { "X-Soundgate-Result-Verifier": secret, "X-Soundgate-Result-Key": key },
+      headers: {
+        "X-Soundgate-Result-Verifier": secret,
+        "X-Soundgate-Result-Key": resultKey,
+        DPoP: key.proof("GET", "/auth/soundcloud/result"),
+      },
     },
   );
   const body = await result.json();
@@ -41,8 +45,10 @@ export async function benchLogins(emulator, { duration }) {
     const started = Date.now();
     await Promise.all(
       Array.from({ length: workers }, async () => {
+        // Each worker is one browser, with its one key (the SDK keeps it in IndexedDB).
+        const key = dpopKey();
         while (Date.now() < deadline) {
-          if (await oneLogin(gateway.url).catch(() => false)) ok++;
+          if (await oneLogin(gateway.url, key).catch(() => false)) ok++;
           else failed++;
         }
       }),

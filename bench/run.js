@@ -4,7 +4,7 @@
 // the load average when it started.
 //   --quick          shorter runs (a smoke test; the ratios are rough)
 //   --only=a,b       pick benchmarks: proxy, authorize, core, cli, cold, logins, storm, cc,
-//                    sizes, and the ones that are not in the default run: scale (minutes,
+//                    sizes, dpop, and the ones that are not in the default run: scale (minutes,
 //                    out of CI; see scale.js)
 import { writeFileSync } from "node:fs";
 import os from "node:os";
@@ -13,6 +13,7 @@ import { benchCliToken } from "./cli-token.js";
 import { benchClientCredentials } from "./client-credentials.js";
 import { benchColdStart } from "./cold-start.js";
 import { benchCoreClient } from "./core-client.js";
+import { benchDpop } from "./dpop.js";
 import { goalText, machineLoad, startEmulatorProcess } from "./lib.js";
 import { benchLogins } from "./logins.js";
 import { benchProxy } from "./proxy.js";
@@ -37,6 +38,7 @@ const BENCHES = [
   ["storm", (emu) => benchRefreshStorm(emu)],
   ["cc", (emu) => benchClientCredentials(emu)],
   ["sizes", () => benchSizes()],
+  ["dpop", () => benchDpop(opts)],
   ["scale", (emu) => benchScale(emu, { quick }), { opt_in: true }],
 ];
 const known = new Set(BENCHES.map(([name]) => name));
@@ -196,6 +198,11 @@ function table(benchmarks) {
         break;
       case "scale":
         other.push(...b.lines);
+        break;
+      case "dpop_proof_check":
+        other.push(
+          `DPoP proof check: ${b.median_us} µs per proof (median of rounds of ${b.proofs_per_round})`,
+        );
         break;
       default:
         other.push(JSON.stringify(b));

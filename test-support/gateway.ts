@@ -1,6 +1,7 @@
 // A real gateway on a free port, wired to a real emulator, plus a browser-like login driver.
 import { createHash, randomBytes } from "node:crypto";
 import { loadConfig, type RunningGateway, startGateway } from "@soundgate/server";
+import { DpopKey } from "./dpop.js";
 import type { TestEmulator } from "./emulator.js";
 
 /** A fixed key so a "restart" can read what the previous process stored. */
@@ -48,9 +49,61 @@ export function resultSecret(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
-/** A gateway to drive over HTTP, in this process or its own: only its URL is used. */
+/** A gateway to drive over HTTP, in this process or its own. */
 export interface GatewayAt {
   url: string;
+  /** SOUNDGATE_PUBLIC_URL, which DPoP proofs name (default: the test gateways' name). */
+  publicUrl?: string;
+  context?: { config: { publicUrl: string } };
+}
+
+/** The name test gateways are public under; requests go to their real address. */
+export const TEST_PUBLIC_URL = "http://gateway.test";
+
+/** The URL a browser would use for `path` on this gateway (what htu names). */
+export function publicUrlOf(gateway: GatewayAt, path = ""): string {
+  return `${gateway.publicUrl ?? gateway.context?.config.publicUrl ?? TEST_PUBLIC_URL}${path}`;
+}
+
+/**
+ * A fetch for a client that addresses the gateway by its public URL (as a browser behind
+ * a proxy does): requests to that origin go to where the gateway really listens.
+ */
+export function fetchVia(gateway: GatewayAt, inner: typeof fetch = fetch): typeof fetch {
+  const publicOrigin = new URL(publicUrlOf(gateway)).origin;
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin !== publicOrigin) return inner(input, init);
+    return inner(`${gateway.url}${url.pathname}${url.search}`, init);
+  };
+}
+
+/** A DPoP header for `method` on `path` of this gateway, signed by `key`. */
+export function dpopHeader(
+  gateway: GatewayAt,
+  key: DpopKey,
+  method: string,
+  path: string,
+): Record<string, string> {
+  return { DPoP: key.proof(method, publicUrlOf(gateway, path)) };
+}
+
+/** POST /refresh as the SDK sends it: with a proof when `key` is given. */
+export function refreshAt(
+  gateway: GatewayAt,
+  refreshToken: string,
+  key?: DpopKey,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${gateway.url}/auth/soundcloud/refresh`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(key ? dpopHeader(gateway, key, "POST", "/auth/soundcloud/refresh") : {}),
+      ...headers,
+    },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  });
 }
 
 export interface StartedLogin {
@@ -98,37 +151,51 @@ export function resultKeyOf(redirect: Response): string | undefined {
   return (location && new URL(location).searchParams.get("result_key")) || undefined;
 }
 
+/** GET /result with the halves given, and a DPoP proof (from a fresh key unless one is given; none for null). */
 export function getResult(
   gateway: GatewayAt,
   state: string,
   verifier?: string,
   key?: string,
+  dpop: DpopKey | null = new DpopKey(),
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (verifier !== undefined) headers["X-Soundgate-Result-Verifier"] = verifier;
   if (key !== undefined) headers["X-Soundgate-Result-Key"] = key;
+  if (dpop) Object.assign(headers, dpopHeader(gateway, dpop, "GET", "/auth/soundcloud/result"));
   return fetch(`${gateway.url}/auth/soundcloud/result?state=${encodeURIComponent(state)}`, {
     headers,
   });
 }
 
-/** The backend-redirect flow end to end; returns the /result JSON. */
+/**
+ * The backend-redirect flow end to end; returns the /result JSON and the DPoP key the
+ * tokens are bound to (a fresh one unless given).
+ */
 export async function loginViaRedirect(
   emulator: TestEmulator,
   gateway: GatewayAt,
   query: { return_to?: string } = {},
+  dpop: DpopKey = new DpopKey(),
 ): Promise<{
   access_token: string;
   refresh_token: string;
   expires_in: number;
   user: Record<string, unknown>;
+  dpop: DpopKey;
 }> {
   const login = await startLogin(gateway, query);
   const back = await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url));
   if (back.status !== 303) throw new Error(`redirect: ${back.status} ${await back.text()}`);
-  const result = await getResult(gateway, login.state, login.verifier, resultKeyOf(back));
+  const result = await getResult(gateway, login.state, login.verifier, resultKeyOf(back), dpop);
   if (result.status !== 200) throw new Error(`result: ${result.status} ${await result.text()}`);
-  return result.json() as never;
+  const body = (await result.json()) as {
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+    user: Record<string, unknown>;
+  };
+  return { ...body, dpop };
 }
 
 /** Cookies as a browser would keep them for one site (enough for the gateway's cookies). */

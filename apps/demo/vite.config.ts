@@ -3,7 +3,8 @@ import { defineConfig } from "vite";
 
 // `npm run build` writes dist/, which the gateway serves at / (`soundgate serve --static`).
 // `npm run dev` serves the page with live reload on :5173 and forwards /auth to a gateway
-// on :8787; start that one with SOUNDGATE_ALLOWED_RETURN_TO=http://localhost:5173/.
+// on :8787; start that one with SOUNDGATE_PUBLIC_URL=http://localhost:5173 (the page
+// reaches it here, and DPoP proofs name this URL).
 export default defineConfig({
   resolve: {
     alias: {

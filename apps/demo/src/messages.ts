@@ -31,6 +31,12 @@ export function describe(error: unknown, doing: string): Notice {
           text: "SoundCloud no longer accepts this login. Connect again to continue.",
           signedOut: true,
         };
+      case "invalid_dpop_proof":
+        return {
+          title: "This session belongs to another browser",
+          text: "These tokens are bound to the browser that signed in, and this one cannot prove it is that browser (or its saved key was cleared). Connect again here.",
+          signedOut: true,
+        };
       case "invalid_state":
       case "result_not_found":
         return {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The SDK's weight as a page pays for it: the whole entry bundled and minified by Vite
 // (library mode, ES module), then gzipped. Prints e.g. `2712 bytes min+gzip (7410 min)`;
-// with --json prints {"min": …, "gzip": …}. The budget is 3 KB (3072 bytes).
+// with --json prints {"min": …, "gzip": …}. The budget is 4 KB (4096 bytes).
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "vite";
 
-export const BUDGET = 3072;
+export const BUDGET = 4096;
 
 export async function measure() {
   const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));

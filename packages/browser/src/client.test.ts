@@ -8,6 +8,9 @@ import {
   APP_CALLBACK,
   approveAtEmulator,
   deliverToGateway,
+  fetchVia,
+  publicUrlOf,
+  refreshAt,
   startLogin,
   startTestGateway,
 } from "../../../test-support/gateway.js";
@@ -34,16 +37,34 @@ function memoryStorage(): TokenStorage & { map: Map<string, string> } {
   };
 }
 
-/** A fetch that records the gateway paths it was asked for. */
-function recordingFetch() {
+/**
+ * A fetch that records the gateway paths it was asked for (and their DPoP headers), and
+ * takes the gateway's public URL to where it listens, as a proxy in front of it would.
+ */
+function recordingFetch(at: RunningGateway) {
   const paths: string[] = [];
+  const proofs: Array<{ path: string; dpop: string | null }> = [];
+  const via = fetchVia(at);
   const wrapped: typeof fetch = (input, init) => {
     const url = new URL(String(input));
-    if (url.pathname.startsWith("/auth/")) paths.push(url.pathname.replace("/auth/soundcloud", ""));
-    return fetch(input, init);
+    if (url.pathname.startsWith("/auth/")) {
+      const path = url.pathname.replace("/auth/soundcloud", "");
+      paths.push(path);
+      proofs.push({ path, dpop: new Headers(init?.headers).get("dpop") });
+    }
+    return via(input, init);
   };
-  return { paths, fetch: wrapped, count: (path: string) => paths.filter((p) => p === path).length };
+  return {
+    paths,
+    proofs,
+    fetch: wrapped,
+    count: (path: string) => paths.filter((p) => p === path).length,
+  };
 }
+
+/** What a browser profile shares between its tabs: localStorage and the IndexedDB key. */
+const browserKey = () =>
+  crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
 
 async function rejection(promise: Promise<unknown>): Promise<SoundgateError> {
   const error = await promise.then(
@@ -74,19 +95,25 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((g) => g.close()));
 });
 
-function client(overrides: Partial<SoundgateClientOptions> = {}) {
-  const storage = memoryStorage();
+/** A tab: its own sessionStorage; localStorage and the DPoP key shared when given. */
+function client(
+  overrides: Partial<SoundgateClientOptions> & { storage?: ReturnType<typeof memoryStorage> } = {},
+  at: RunningGateway = gateway,
+) {
+  const storage = overrides.storage ?? memoryStorage();
   const flowStorage = memoryStorage();
-  const recorder = recordingFetch();
+  const recorder = recordingFetch(at);
+  const dpopKey = overrides.dpopKey ?? browserKey();
   const sdk = createSoundgateClient({
-    gatewayUrl: gateway.url,
+    gatewayUrl: publicUrlOf(at),
     apiUrl: emulator.url,
-    storage,
     flowStorage,
     fetch: recorder.fetch,
     ...overrides,
+    storage,
+    dpopKey,
   });
-  return { sdk, storage, flowStorage, recorder };
+  return { sdk, storage, flowStorage, recorder, dpopKey };
 }
 
 /**
@@ -99,7 +126,7 @@ const loginWindow = async (url: string, at: RunningGateway = gateway) => {
   return back.headers.get("location") ?? "";
 };
 
-async function connected(overrides: Partial<SoundgateClientOptions> = {}) {
+async function connected(overrides: Parameters<typeof client>[0] = {}) {
   const made = client(overrides);
   await made.sdk.login({ poll: true, open: (url) => loginWindow(url) });
   return made;
@@ -160,7 +187,7 @@ describe("login, desktop apps (poll mode)", () => {
 
   it('poll: "blind" polls with backoff where the gateway allows it, and is refused where it does not', async () => {
     const blind = await blindGateway();
-    const { sdk, recorder } = client({ gatewayUrl: blind.url });
+    const { sdk, recorder } = client({}, blind);
     const user = await sdk.login({
       poll: "blind",
       open: (url) => {
@@ -217,7 +244,7 @@ describe("login, desktop apps (poll mode)", () => {
 
   it("stops with timeout when nobody finishes the login, and with cancelled on abort", async () => {
     const blind = await blindGateway();
-    const { sdk } = client({ gatewayUrl: blind.url });
+    const { sdk } = client({}, blind);
     const timedOut = await rejection(sdk.login({ poll: "blind", open: () => {}, timeoutMs: 700 }));
     expect(timedOut.code).toBe("timeout");
 
@@ -278,20 +305,24 @@ describe("login through the page (both flows)", () => {
     });
     started.push(direct);
     const visited = stubLocation();
-    const { sdk, recorder } = client({ gatewayUrl: direct.url });
+    const { sdk, recorder } = client({}, direct);
     await sdk.login({ returnTo: APP_CALLBACK });
     const back = await approveAtEmulator(emulator, visited[0] ?? "");
     expect(`${back.origin}${back.pathname}`).toBe(APP_CALLBACK);
     const user = await sdk.handleCallback(back.href);
     expect(user?.username).toBe("nightjar-audio");
     expect(recorder.count("/callback")).toBe(1);
+    // Signed, so the tokens are bound to this browser's key from the start.
+    expect(recorder.proofs.find((p) => p.path === "/callback")?.dpop).toMatch(/^ey[\w-]+\.ey/);
+    const stolen = sdk.getSession()?.refreshToken ?? "";
+    expect((await refreshAt(direct, stolen)).status).toBe(401);
   });
 
   it("works against a gateway in the Starlib profile too (bound logins stay bound there)", async () => {
     const starlib = await startTestGateway(emulator, { env: { SOUNDGATE_COMPAT: "starlib" } });
     started.push(starlib);
     const visited = stubLocation();
-    const { sdk, recorder } = client({ gatewayUrl: starlib.url });
+    const { sdk, recorder } = client({}, starlib);
     await sdk.login({ returnTo: APP_CALLBACK });
     const page =
       (
@@ -338,7 +369,7 @@ describe("login through the page (both flows)", () => {
         await deliverToGateway(gateway, await approveAtEmulator(emulator, visited[0] ?? ""))
       ).headers.get("location") ?? "";
     // The second tab shares localStorage but has its own sessionStorage.
-    const second = client({ storage: first.storage });
+    const second = client({ storage: first.storage, dpopKey: first.dpopKey });
     const error = await rejection(second.sdk.handleCallback(page));
     expect(error.code).toBe("state_mismatch");
     expect(error.message).toMatch(/not started here/);
@@ -366,7 +397,7 @@ describe("tokens", () => {
 
   it("many callers in two 'tabs' sharing storage cause one refresh (storage lease)", async () => {
     const a = await connected();
-    const b = client({ storage: a.storage });
+    const b = client({ storage: a.storage, dpopKey: a.dpopKey });
     a.storage.setItem(EXPIRES_AT, String(Date.now() - 1000));
     const tokens = await Promise.all([
       ...Array.from({ length: 5 }, () => a.sdk.ensureValidToken()),
@@ -409,6 +440,80 @@ describe("tokens", () => {
     await Promise.all(Array.from({ length: 4 }, () => lease(storage, task)));
     expect(most).toBe(1);
     expect(storage.map.size).toBe(0);
+  });
+});
+
+describe("DPoP: tokens bound to this browser's key", () => {
+  const decode = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString());
+
+  it("signs /result and every /refresh with one key, each proof for its own request", async () => {
+    const { sdk, storage, recorder } = await connected();
+    storage.setItem(EXPIRES_AT, "0");
+    await sdk.ensureValidToken();
+    storage.setItem(EXPIRES_AT, "0");
+    await sdk.ensureValidToken();
+    await sdk.logout();
+    const signed = recorder.proofs.filter((p) => p.dpop !== null);
+    expect(signed.map((p) => p.path)).toEqual(["/result", "/refresh", "/refresh"]);
+    // /authorize and /sign-out hand out no tokens: no proof.
+    expect(recorder.proofs.filter((p) => p.dpop === null).map((p) => p.path)).toEqual([
+      "/authorize",
+      "/sign-out",
+    ]);
+    const parts = signed.map((p) =>
+      (p.dpop ?? "").split(".").map((x, i) => (i < 2 ? decode(x) : x)),
+    );
+    for (const [i, [header, claims]] of parts.entries()) {
+      const path = signed[i]?.path;
+      expect(header).toEqual({ typ: "dpop+jwt", alg: "ES256", jwk: parts[0]?.[0].jwk });
+      expect(Object.keys(header.jwk).sort()).toEqual(["crv", "kty", "x", "y"]); // no private part
+      // The URL as the page addresses the gateway (its public URL), without the query.
+      expect(claims).toEqual({
+        htm: path === "/result" ? "GET" : "POST",
+        htu: `http://gateway.test/auth/soundcloud${path}`,
+        iat: expect.any(Number),
+        jti: expect.stringMatching(/^[\w-]{22}$/),
+      });
+      expect(Math.abs(claims.iat - Date.now() / 1000)).toBeLessThan(5);
+    }
+    expect(new Set(parts.map((p) => p[1].jti)).size).toBe(3);
+  });
+
+  it("the same tokens in another browser (another key) refresh nothing, and are cleared there", async () => {
+    const victim = await connected();
+    // Everything localStorage holds, copied into another browser profile.
+    const thief = client();
+    for (const [key, value] of victim.storage.map) thief.storage.setItem(key, value);
+    thief.storage.setItem(EXPIRES_AT, "0");
+    const error = await rejection(thief.sdk.ensureValidToken());
+    expect(error).toMatchObject({ code: "invalid_dpop_proof", status: 401 });
+    expect(thief.sdk.getSession()).toBeNull();
+    // And by hand, without the SDK: nothing either.
+    const stolen = victim.storage.map.get(REFRESH_TOKEN) ?? "";
+    expect((await refreshAt(gateway, stolen)).status).toBe(401);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(0);
+    // The victim's browser is unaffected.
+    victim.storage.setItem(EXPIRES_AT, "0");
+    expect(await victim.sdk.ensureValidToken()).toMatch(/^at_/);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+  });
+
+  it("retries a refresh whose answer was lost, and gets the same new pair from the gateway", async () => {
+    const { storage, dpopKey } = await connected();
+    let lost = 0;
+    const via = fetchVia(gateway);
+    const flaky: typeof fetch = async (input, init) => {
+      const response = await via(input, init);
+      // The gateway refreshed, but the answer never reaches the page.
+      if (String(input).endsWith("/refresh") && lost++ === 0) throw new TypeError("fetch failed");
+      return response;
+    };
+    const { sdk } = client({ storage, dpopKey, fetch: flaky });
+    storage.setItem(EXPIRES_AT, "0");
+    expect(await sdk.ensureValidToken()).toMatch(/^at_/);
+    expect(lost).toBe(2);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+    expect((await emulator.stats()).refresh_reuse).toBe(0);
   });
 });
 

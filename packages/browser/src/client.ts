@@ -1,3 +1,4 @@
+import { base64url, dpopProof, loadDpopKey } from "./dpop.js";
 import { cancelled, notConnected, SoundgateError, sleep } from "./errors.js";
 import { withRefreshLock } from "./lock.js";
 import {
@@ -39,6 +40,12 @@ export interface SoundgateClientOptions {
   flowStorage?: TokenStorage;
   /** Refresh when less than this is left on the access token. Default 60 000 ms. */
   refreshMarginMs?: number;
+  /**
+   * The key that signs DPoP proofs (RFC 9449) for /result, /callback and /refresh; the
+   * gateway binds the refresh token to it. Default: a non-extractable ECDSA P-256 key
+   * made once and kept in IndexedDB (database `soundgate`), shared by the origin's tabs.
+   */
+  dpopKey?: CryptoKeyPair | Promise<CryptoKeyPair>;
   fetch?: typeof fetch;
 }
 
@@ -108,6 +115,7 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   const listeners = new Set<() => void>();
   let refreshing: Promise<string> | undefined;
+  let dpopKey: Promise<CryptoKeyPair> | undefined;
 
   const notify = () => {
     for (const listener of listeners) listener();
@@ -151,9 +159,22 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
     }
   };
 
-  /** A gateway call: `[status, body]` on 2xx, else the gateway's `{error, message}` thrown. */
-  // biome-ignore lint/suspicious/noExplicitAny: the gateway's JSON, checked where used
-  const call = async (path: string, init: RequestInit = {}): Promise<[number, any]> => {
+  /**
+   * A gateway call: `[status, body]` on 2xx, else the gateway's `{error, message}` thrown.
+   * `signed`: with a DPoP proof of this browser's key (the calls that hand out or refresh tokens).
+   */
+  const call = async (
+    path: string,
+    init: RequestInit = {},
+    signed?: boolean,
+    // biome-ignore lint/suspicious/noExplicitAny: the gateway's JSON, checked where used
+  ): Promise<[number, any]> => {
+    if (signed) {
+      dpopKey ??= Promise.resolve(options.dpopKey ?? loadDpopKey());
+      const headers = new Headers(init.headers);
+      headers.set("DPoP", await dpopProof(await dpopKey, init.method ?? "GET", gateway + path));
+      init = { ...init, headers };
+    }
     const response = await request(gateway + path, init);
     const body = await response.json().catch(() => ({}));
     if (response.ok) return [response.status, body];
@@ -163,12 +184,16 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
       response.status,
     );
   };
-  const post = (path: string, body: object, headers?: Record<string, string>) =>
-    call(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...headers },
-      body: JSON.stringify(body),
-    });
+  const post = (path: string, body: object, headers?: Record<string, string>, signed = true) =>
+    call(
+      path,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      },
+      signed,
+    );
 
   /** Asks for the login result until it is there (202 means not yet). */
   const poll = async (
@@ -180,10 +205,11 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
     const deadline = Date.now() + timeoutMs;
     for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
       try {
-        const [status, body] = await call(`/result?state=${encodeURIComponent(state)}`, {
-          headers,
-          signal,
-        });
+        const [status, body] = await call(
+          `/result?state=${encodeURIComponent(state)}`,
+          { headers, signal },
+          true,
+        );
         if (status === 200) return save(body).user as SoundgateUser;
       } catch (error) {
         // A dropped connection is worth another try; what the gateway refused is not.
@@ -245,12 +271,17 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
       const newer = fresh(session);
       if (newer) return newer;
       try {
-        const [, body] = await post("/refresh", { refresh_token: session.refreshToken });
+        const once = () => post("/refresh", { refresh_token: session.refreshToken });
+        // An answer lost on the way: the gateway gives this browser the same pair again.
+        const [, body] = await once().catch((error: SoundgateError) =>
+          error.code === "network_error" ? once() : Promise.reject(error),
+        );
         // Signed out (here or in another tab) while the refresh was under way.
         if (!getSession()) throw notConnected();
         return save(body).access_token;
       } catch (error) {
-        if ((error as SoundgateError).code === "reauth_required") clear();
+        // The grant is gone, or no longer this browser's key (its IndexedDB was cleared).
+        if (/^(reauth_required|invalid_dpop_proof)$/.test((error as SoundgateError).code)) clear();
         throw error;
       }
     }).finally(() => {
@@ -268,14 +299,9 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
   return {
     // biome-ignore lint/suspicious/noExplicitAny: the overloads above type the result
     async login(options: LoginOptions = {}): Promise<any> {
-      const bytes = (data: ArrayBuffer | Uint8Array) =>
-        btoa(String.fromCharCode(...new Uint8Array(data)))
-          .replace(/\+/g, "-")
-          .replace(/\//g, "_")
-          .replace(/=+$/, "");
-      const verifier = bytes(crypto.getRandomValues(new Uint8Array(32)));
+      const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
       const query = new URLSearchParams({
-        result_challenge: bytes(
+        result_challenge: base64url(
           await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)),
         ),
       });
@@ -328,7 +354,7 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
       const session = getSession();
       clear();
       flows.removeItem(FLOW_KEY);
-      if (session) await post("/sign-out", { access_token: session.accessToken });
+      if (session) await post("/sign-out", { access_token: session.accessToken }, {}, false);
     },
 
     async fetchSoundCloud(path, init = {}) {

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { FetchLike } from "soundgate";
 import type { GatewayContext } from "./auth/context.js";
 import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./config.js";
+import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
@@ -58,6 +59,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     now,
     fetch: options.fetch,
+    counters: new Counters(),
   };
 
   // Expired flows and grace entries are refused on read anyway; this only keeps tables small.

@@ -3,6 +3,7 @@
 // Connect in their own browser, and the attacker asks the gateway for the result. The
 // attacker must get nothing on every flow, and the victim's page must say the login was
 // not started there. Two browser contexts = two people (separate storage and cookies).
+
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -18,6 +19,7 @@ import {
   screenshot,
   startLiveGateway,
 } from "../../../../test-support/browser.js";
+import { DpopKey } from "../../../../test-support/dpop.js";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 
 const VICTIM = "nightjar-audio";
@@ -105,8 +107,11 @@ async function attackerCollects(
 ): Promise<Array<{ status: number; body: Record<string, unknown> }>> {
   const page = await attacker.newPage();
   await page.goto(`${origin}/`);
+  // The attacker signs DPoP proofs with a key of their own: a proof proves only that.
+  const key = new DpopKey();
+  const proofs = [1, 2, 3].map(() => key.proof("GET", `${at.url}/auth/soundcloud/result`));
   const answers = await page.evaluate(
-    async ({ gatewayUrl, state, verifier }) => {
+    async ({ gatewayUrl, state, verifier, proofs }) => {
       const guess = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
         .replace(/\+/g, "-")
         .replace(/\//g, "_")
@@ -117,11 +122,11 @@ async function attackerCollects(
         {},
       ];
       const out = [];
-      for (const headers of attempts) {
+      for (const [i, headers] of attempts.entries()) {
         try {
           const response = await fetch(
             `${gatewayUrl}/auth/soundcloud/result?state=${encodeURIComponent(state)}`,
-            { headers },
+            { headers: { ...headers, DPoP: proofs[i] ?? "" } },
           );
           out.push({ status: response.status, body: await response.json() });
         } catch (error) {
@@ -130,7 +135,7 @@ async function attackerCollects(
       }
       return out;
     },
-    { gatewayUrl: at.url, state: lure.state, verifier: lure.verifier },
+    { gatewayUrl: at.url, state: lure.state, verifier: lure.verifier, proofs },
   );
   await page.close();
   return answers;
@@ -272,15 +277,19 @@ describe("one person, a second tab", { timeout: 60_000 }, () => {
     expect(results).toEqual([]);
     // The key alone, sent by hand from the second tab, opens nothing and spends nothing.
     const byHand = await second.evaluate(
-      async ({ gatewayUrl, url }) => {
+      async ({ gatewayUrl, url, proof }) => {
         const params = new URL(url).searchParams;
         const response = await fetch(
           `${gatewayUrl}/auth/soundcloud/result?state=${params.get("state")}`,
-          { headers: { "X-Soundgate-Result-Key": params.get("result_key") ?? "" } },
+          { headers: { "X-Soundgate-Result-Key": params.get("result_key") ?? "", DPoP: proof } },
         );
         return { status: response.status, body: await response.json() };
       },
-      { gatewayUrl: gateway.url, url: callbackUrl },
+      {
+        gatewayUrl: gateway.url,
+        url: callbackUrl,
+        proof: new DpopKey().proof("GET", `${gateway.url}/auth/soundcloud/result`),
+      },
     );
     expect(byHand).toEqual({
       status: 401,

@@ -1,6 +1,7 @@
 import type { FetchLike, OAuthClientOptions } from "soundgate";
 import { endpointsForOrigin } from "soundgate";
 import type { GatewayConfig, SoundCloudAppConfig } from "../config.js";
+import type { Counters } from "../counters.js";
 import type { Cipher } from "../crypto/cipher.js";
 import type { Logger } from "../logger.js";
 import type { GatewayStore } from "../store/store.js";
@@ -20,6 +21,8 @@ export interface ServiceContext {
 /** The gateway's services share this. Built once at start; no hidden globals. */
 export interface GatewayContext extends ServiceContext {
   config: GatewayConfig;
+  /** Security events (grace hits, refused replays and proofs), for a metrics exporter. */
+  counters: Counters;
 }
 
 export function oauthClient(ctx: ServiceContext): OAuthClientOptions {

@@ -5,6 +5,7 @@ import { HttpError } from "../http/errors.js";
 import type { FlowKind } from "../store/schema.js";
 import type { FlowRecord } from "../store/store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
+import { flowSealMatches, sealFlow } from "./flow-seal.js";
 import { fetchUserSummary, type LoginResult } from "./login-result.js";
 
 export const FLOW_TTL_MS = 10 * 60_000;
@@ -32,22 +33,27 @@ export class FlowEngine {
     const state = createState();
     const id = secretHash(state);
     const now = this.ctx.now();
-    const redirectUri = input.redirectUri ?? this.ctx.redirectUri;
-    await this.ctx.store.createFlow({
-      id,
+    const fields = {
       kind: input.kind,
       appUserId: input.appUserId ?? null,
       browserBinding: input.browserBinding ?? null,
-      verifier: this.ctx.cipher.seal(pkce.verifier, aad("auth_flows", "verifier", id)),
-      redirectUri,
+      redirectUri: input.redirectUri ?? this.ctx.redirectUri,
       returnTo: input.returnTo,
       resultChallenge: input.resultChallenge ?? null,
-      createdAt: now,
+      resultKey: null,
+      error: null,
       expiresAt: now + FLOW_TTL_MS,
+    };
+    await this.ctx.store.createFlow({
+      id,
+      ...fields,
+      verifier: this.ctx.cipher.seal(pkce.verifier, aad("auth_flows", "verifier", id)),
+      createdAt: now,
+      seal: sealFlow(this.ctx.cipher, id, fields),
     });
     const url = buildAuthorizeUrl({
       clientId: this.ctx.soundcloud.clientId,
-      redirectUri,
+      redirectUri: fields.redirectUri,
       codeChallenge: pkce.challenge,
       state,
       endpoints: { authorizeUrl: `${this.ctx.soundcloud.authUrl}/authorize` },
@@ -55,14 +61,28 @@ export class FlowEngine {
     return { url, state };
   }
 
-  /** An unexpired flow by its state, in any status. */
-  find(state: string): Promise<FlowRecord | undefined> {
-    return this.ctx.store.getFlow(secretHash(state), this.ctx.now());
+  /** An unexpired flow by its state, in any status, if its row is what the gateway wrote. */
+  async find(state: string): Promise<FlowRecord | undefined> {
+    const flow = await this.ctx.store.getFlow(secretHash(state), this.ctx.now());
+    return flow && this.trusted(flow) ? flow : undefined;
   }
 
-  /** pending → exchanging, once. */
-  claim(state: string): Promise<FlowRecord | undefined> {
-    return this.ctx.store.claimFlow(secretHash(state), this.ctx.now());
+  /** pending → exchanging, once; a row altered behind the gateway's back is dropped instead. */
+  async claim(state: string): Promise<FlowRecord | undefined> {
+    const flow = await this.ctx.store.claimFlow(secretHash(state), this.ctx.now());
+    if (!flow || this.trusted(flow)) return flow;
+    await this.ctx.store.deleteFlow(flow.id);
+    return undefined;
+  }
+
+  /**
+   * Whether a flow's plain columns (return_to, result_challenge, result_key, …) match its
+   * seal. A row written without the key (or from before seals) is treated as unknown.
+   */
+  trusted(flow: FlowRecord): boolean {
+    if (flowSealMatches(this.ctx.cipher, flow)) return true;
+    this.ctx.logger.warn({ flow_kind: flow.kind }, "a login flow does not match its seal; refused");
+    return false;
   }
 
   /** Exchange the code with this flow's verifier and fetch who logged in. */

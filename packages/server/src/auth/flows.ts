@@ -8,7 +8,9 @@ import { matchReturnTo } from "../return-to.js";
 import type { FlowRecord } from "../store/store.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
+import { sealFlow } from "./flow-seal.js";
 import { type LoginResult, type LoginResultJson, loginResultJson } from "./login-result.js";
+import type { TokenBindings } from "./token-bindings.js";
 
 export { FLOW_TTL_MS } from "./flow-engine.js";
 export const RESULT_TTL_MS = 5 * 60_000;
@@ -20,13 +22,14 @@ export type ResultOutcome = { status: "pending" } | { status: "complete"; body: 
 /**
  * What a caller presents to take a login result. A bound result needs both halves: the
  * initiator's secret and the key that only the approving browser's redirect carried.
- * (A DPoP proof, binding the tokens to the caller's key, belongs here too.)
  */
 export interface ResultCredentials {
   /** X-Soundgate-Result-Verifier: the secret behind result_challenge. */
   verifier: string | undefined;
   /** X-Soundgate-Result-Key: the one-time key from the redirect to return_to. */
   key: string | undefined;
+  /** Thumbprint of the caller's DPoP key: the refresh token is bound to it. */
+  jkt: string | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export class Flows {
   constructor(
     private readonly ctx: GatewayContext,
     private readonly engine: FlowEngine,
+    private readonly bindings: TokenBindings,
   ) {}
 
   async start(input: { returnTo?: string | undefined; resultChallenge?: string | undefined }) {
@@ -73,18 +77,21 @@ export class Flows {
     flow: FlowRecord,
     input: { code?: string | undefined; state: string; error?: string | undefined },
   ): Promise<string> {
-    const back = new URL(flow.returnTo);
+    const back = new URL(await usableReturnTo(this.ctx, flow));
     back.searchParams.set("state", input.state);
     // The approving browser's half of a bound result: it exists only in this redirect, so
     // whoever started the flow elsewhere (a phisher with their own verifier) never sees it.
     const key = flow.resultChallenge === null ? undefined : randomBytes(32).toString("base64url");
-    const outcome = {
-      resultKey: key === undefined ? null : secretHash(key),
-      expiresAt: this.ctx.now() + RESULT_TTL_MS,
-    };
+    const resultKey = key === undefined ? null : secretHash(key);
+    const expiresAt = this.ctx.now() + RESULT_TTL_MS;
+    const outcome = (error: string | null) => ({
+      resultKey,
+      expiresAt,
+      seal: sealFlow(this.ctx.cipher, flow.id, { ...flow, resultKey, error, expiresAt }),
+    });
     if (input.error !== undefined || !input.code) {
       const error = input.error === undefined ? "invalid_request" : oauthErrorCode(input.error);
-      await this.ctx.store.failFlow(flow.id, { ...outcome, error });
+      await this.ctx.store.failFlow(flow.id, { ...outcome(error), error });
       back.searchParams.set("error", error);
     } else {
       try {
@@ -93,11 +100,11 @@ export class Flows {
           JSON.stringify(result),
           aad("auth_flows", "result", flow.id),
         );
-        await this.ctx.store.completeFlow(flow.id, { ...outcome, result: sealed });
+        await this.ctx.store.completeFlow(flow.id, { ...outcome(null), result: sealed });
       } catch (error) {
         const code = upstreamHttpError(error, "exchange").error;
         this.ctx.logger.warn({ err_code: errorCode(error) }, "code exchange failed");
-        await this.ctx.store.failFlow(flow.id, { ...outcome, error: code });
+        await this.ctx.store.failFlow(flow.id, { ...outcome(code), error: code });
         back.searchParams.set("error", code);
       }
     }
@@ -132,7 +139,8 @@ export class Flows {
       return { status: "pending" };
     }
     const taken = await this.ctx.store.takeFlowOutcome(flow.id, this.ctx.now());
-    if (!taken) throw resultNotFound();
+    // Read again as it was taken: it must still be the row the gateway wrote.
+    if (!taken || !this.engine.trusted(taken)) throw resultNotFound();
     if (taken.status === "failed" || !taken.result) {
       const error = taken.error ?? "login_failed";
       throw new HttpError(error === "access_denied" ? 403 : 400, error, describeFlowError(error));
@@ -146,7 +154,14 @@ export class Flows {
       if (!(error instanceof SealedValueError)) throw error;
       throw resultNotFound(); // sealed under a key this gateway no longer has
     }
+    await this.#bind(result, presented.jkt);
     return { status: "complete", body: loginResultJson(result, this.ctx.now()) };
+  }
+
+  /** From now on, the refresh token is refreshed only for proofs of the caller's key. */
+  async #bind(result: LoginResult, jkt: string | undefined): Promise<void> {
+    const token = result.tokens.refreshToken;
+    if (jkt !== undefined && token !== undefined) await this.bindings.bind(token, jkt);
   }
 
   /**
@@ -157,6 +172,7 @@ export class Flows {
     code: string;
     state: string;
     verifier: string | undefined;
+    jkt: string | undefined;
   }): Promise<LoginResultJson> {
     if (this.ctx.config.resultBinding !== "none" && !input.verifier) throw verifierRequired();
     const flow = await this.engine.find(input.state);
@@ -165,7 +181,7 @@ export class Flows {
     if (
       flow?.status !== "pending" ||
       flow.kind !== "result" ||
-      !proves(flow, { verifier: input.verifier, key: undefined }, "initiator")
+      !proves(flow, { verifier: input.verifier, key: undefined, jkt: undefined }, "initiator")
     ) {
       throw new HttpError(
         400,
@@ -177,10 +193,14 @@ export class Flows {
     if (!claimed)
       throw new HttpError(400, "invalid_state", "This login is already being completed");
     try {
-      const result = await this.engine.exchange(claimed, input.code);
+      let result: LoginResult;
+      try {
+        result = await this.engine.exchange(claimed, input.code);
+      } catch (error) {
+        throw upstreamHttpError(error, "exchange");
+      }
+      await this.#bind(result, input.jkt);
       return loginResultJson(result, this.ctx.now());
-    } catch (error) {
-      throw upstreamHttpError(error, "exchange");
     } finally {
       await this.ctx.store.deleteFlow(claimed.id);
     }
@@ -199,6 +219,23 @@ export function allowedReturnTo(ctx: GatewayContext, value: string | undefined):
     );
   }
   return returnTo;
+}
+
+/**
+ * Where a finished flow sends the browser: its stored return_to, if that is still on the
+ * allowlist (it was when the flow started; the configuration may have changed since).
+ * Otherwise the flow ends here, with a 400 and no redirect.
+ */
+export async function usableReturnTo(ctx: GatewayContext, flow: FlowRecord): Promise<string> {
+  const returnTo = matchReturnTo(returnToAllowlist(ctx.config), flow.returnTo);
+  if (returnTo) return returnTo;
+  await ctx.store.deleteFlow(flow.id);
+  ctx.logger.warn({ flow_kind: flow.kind }, "a login flow's return_to is no longer allowed");
+  throw new HttpError(
+    400,
+    "return_to_not_allowed",
+    "This login's return_to is not one of the gateway's allowed URLs (any more); start again",
+  );
 }
 
 /**

@@ -1,9 +1,11 @@
 import { Connections } from "./connections.js";
 import type { GatewayContext } from "./context.js";
+import { DpopVerifier } from "./dpop.js";
 import { FlowEngine } from "./flow-engine.js";
 import { Flows } from "./flows.js";
 import { Refresher } from "./refresh.js";
 import { Sessions } from "./sessions.js";
+import { TokenBindings } from "./token-bindings.js";
 
 /** The gateway's services, built once per gateway and shared by its routes. */
 export interface GatewayServices {
@@ -12,6 +14,7 @@ export interface GatewayServices {
   refresher: Refresher;
   connections: Connections;
   sessions: Sessions;
+  dpop: DpopVerifier;
 }
 
 export function createServices(ctx: GatewayContext): GatewayServices {
@@ -19,9 +22,10 @@ export function createServices(ctx: GatewayContext): GatewayServices {
   const connections = new Connections(ctx, engine);
   return {
     engine,
-    flows: new Flows(ctx, engine),
+    flows: new Flows(ctx, engine, new TokenBindings(ctx)),
     refresher: new Refresher(ctx),
     connections,
     sessions: new Sessions(ctx, engine, connections),
+    dpop: new DpopVerifier(ctx),
   };
 }

@@ -6,7 +6,7 @@ import type { FlowRecord, SessionRecord } from "../store/store.js";
 import type { Connections } from "./connections.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
-import { allowedReturnTo, errorCode } from "./flows.js";
+import { allowedReturnTo, errorCode, usableReturnTo } from "./flows.js";
 import type { UserSummary } from "./login-result.js";
 
 /**
@@ -59,7 +59,7 @@ export class Sessions {
     input: { code?: string | undefined; error?: string | undefined },
     binding: string | undefined,
   ): Promise<{ location: string; session?: string }> {
-    const back = new URL(flow.returnTo);
+    const back = new URL(await usableReturnTo(this.ctx, flow));
     try {
       if (
         !binding ||

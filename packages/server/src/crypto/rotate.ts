@@ -7,8 +7,10 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: "connections", column: "refresh_token" },
   { table: "auth_flows", column: "verifier" },
   { table: "auth_flows", column: "result" },
+  { table: "auth_flows", column: "seal" },
   { table: "refresh_grace", column: "tokens" },
   { table: "sessions", column: "seal" },
+  { table: "token_bindings", column: "jkt" },
 ];
 
 export interface RotationReport {

@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DpopKey } from "../../../../test-support/dpop.js";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import {
   APP_CALLBACK,
   approveAtEmulator,
   deliverToGateway,
+  dpopHeader,
   getResult,
   resultKeyOf,
   resultSecret,
@@ -45,8 +47,17 @@ describe("bad input gets a 4xx JSON answer", () => {
   it("on every endpoint", async () => {
     const gateway = await gatewayWith();
     const base = `${gateway.url}/auth/soundcloud`;
+    // A valid DPoP proof where one is needed, so each case is refused for what it tests.
+    const proof = (method: string, path: string) =>
+      dpopHeader(gateway, new DpopKey(), method, `/auth/soundcloud/${path}`);
     const post = (path: string, body: BodyInit, type = "application/json") =>
-      fetch(`${base}/${path}`, { method: "POST", headers: { "Content-Type": type }, body });
+      fetch(`${base}/${path}`, {
+        method: "POST",
+        headers: { "Content-Type": type, ...proof("POST", path) },
+        body,
+      });
+    const result = (query: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/result${query}`, { headers: { ...proof("GET", "result"), ...headers } });
     const bothHalves = { "X-Soundgate-Result-Verifier": "v", "X-Soundgate-Result-Key": "k" };
     const cases: Array<[Promise<Response>, number, string]> = [
       [post("refresh", "{not json"), 400, "invalid_json"],
@@ -74,30 +85,39 @@ describe("bad input gets a 4xx JSON answer", () => {
       [
         fetch(`${base}/callback`, {
           method: "POST",
-          headers: { "Content-Type": "application/json", "X-Soundgate-Result-Verifier": "v" },
+          headers: {
+            "Content-Type": "application/json",
+            "X-Soundgate-Result-Verifier": "v",
+            ...proof("POST", "callback"),
+          },
           body: JSON.stringify({ code: "a", state: "s" }),
         }),
         400,
         "invalid_state",
       ],
       [post("callback", "null"), 400, "invalid_request"],
-      [fetch(`${base}/result`), 400, "invalid_request"],
-      [fetch(`${base}/result?state=${"x".repeat(600)}`), 400, "invalid_request"],
-      [fetch(`${base}/result?state=%E0%A4%A`, { headers: bothHalves }), 404, "result_not_found"],
-      [fetch(`${base}/result?state=abc`), 401, "result_verifier_required"],
+      [result(""), 400, "invalid_request"],
+      [result(`?state=${"x".repeat(600)}`), 400, "invalid_request"],
+      [result("?state=%E0%A4%A", bothHalves), 404, "result_not_found"],
+      [result("?state=abc"), 401, "result_verifier_required"],
+      [result("?state=abc", { "X-Soundgate-Result-Verifier": "v" }), 401, "result_key_required"],
       [
-        fetch(`${base}/result?state=abc`, {
-          headers: { "X-Soundgate-Result-Verifier": "v" },
-        }),
-        401,
-        "result_key_required",
-      ],
-      [
-        fetch(`${base}/result?state=abc`, {
-          headers: { ...bothHalves, "X-Soundgate-Result-Key": "k".repeat(2000) },
-        }),
+        result("?state=abc", { ...bothHalves, "X-Soundgate-Result-Key": "k".repeat(2000) }),
         400,
         "invalid_request",
+      ],
+      // Without a DPoP proof, or with something else in its place.
+      [fetch(`${base}/result?state=abc`, { headers: bothHalves }), 401, "invalid_dpop_proof"],
+      [result("?state=abc", { ...bothHalves, DPoP: "not.a.proof" }), 401, "invalid_dpop_proof"],
+      [result("?state=abc", { ...bothHalves, DPoP: "x".repeat(5000) }), 401, "invalid_dpop_proof"],
+      [
+        fetch(`${base}/refresh`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ refresh_token: "rt" }),
+        }),
+        401,
+        "invalid_dpop_proof",
       ],
       [fetch(`${base}/redirect?code=x`), 400, "invalid_request"],
       [

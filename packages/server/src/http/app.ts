@@ -65,6 +65,7 @@ export function createApp(ctx: GatewayContext): Hono {
           "X-Soundgate-Result-Verifier",
           "X-Soundgate-Result-Key",
           "X-Soundgate-CSRF",
+          "DPoP",
         ],
         credentials: true,
         maxAge: 600,

@@ -21,6 +21,17 @@ const HOME_SCRIPT = `
 const out = document.getElementById("out");
 const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
 const say = (text, isError) => { out.textContent = text; out.className = isError ? "error" : ""; };
+const json64 = (value) => b64url(new TextEncoder().encode(JSON.stringify(value)));
+// The gateway hands out tokens only with a DPoP proof (RFC 9449). This page keeps no
+// tokens, so a key made for the one request is enough.
+async function dpop(method, path) {
+  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", keys.publicKey);
+  const input = json64({ typ: "dpop+jwt", alg: "ES256", jwk: { kty, crv, x, y } }) + "." +
+    json64({ htm: method, htu: location.origin + path, iat: Math.floor(Date.now() / 1000), jti: b64url(crypto.getRandomValues(new Uint8Array(16))) });
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, keys.privateKey, new TextEncoder().encode(input));
+  return input + "." + b64url(new Uint8Array(signature));
+}
 function showUser(user) {
   out.replaceChildren();
   const row = document.createElement("div"); row.className = "user";
@@ -44,8 +55,8 @@ async function finish() {
   if (params.get("result_key")) headers["X-Soundgate-Result-Key"] = params.get("result_key");
   const code = params.get("code");
   const response = code
-    ? await fetch("/auth/soundcloud/callback", { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify({ code, state }) })
-    : await fetch("/auth/soundcloud/result?state=" + encodeURIComponent(state), { headers });
+    ? await fetch("/auth/soundcloud/callback", { method: "POST", headers: { ...headers, "Content-Type": "application/json", DPoP: await dpop("POST", "/auth/soundcloud/callback") }, body: JSON.stringify({ code, state }) })
+    : await fetch("/auth/soundcloud/result?state=" + encodeURIComponent(state), { headers: { ...headers, DPoP: await dpop("GET", "/auth/soundcloud/result") } });
   const body = await response.json();
   if (!response.ok) return say(body.message || "Login failed.", true);
   showUser(body.user);

@@ -7,6 +7,7 @@ import { startTestEmulator, type TestEmulator } from "../../../../test-support/e
 import {
   loginViaBff,
   loginViaRedirect,
+  refreshAt,
   startTestGateway,
 } from "../../../../test-support/gateway.js";
 import type { RunningGateway } from "../gateway.js";
@@ -127,19 +128,11 @@ describe("Starlib /refresh under faults", () => {
       { mode: "malformed_json", count: 1 },
     ]) {
       await emulator.configure({ fail_next: { target: "token", ...fault } });
-      const failed = await fetch(`${gateway.url}/auth/soundcloud/refresh`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ refresh_token: login.refresh_token }),
-      });
+      const failed = await refreshAt(gateway, login.refresh_token, login.dpop);
       expect(failed.status).toBeGreaterThanOrEqual(502);
       expect(await failed.json()).toMatchObject({ error: "upstream_unavailable" });
     }
-    const ok = await fetch(`${gateway.url}/auth/soundcloud/refresh`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: login.refresh_token }),
-    });
+    const ok = await refreshAt(gateway, login.refresh_token, login.dpop);
     expect(ok.status).toBe(200);
     expect((await emulator.stats()).refresh_reuse).toBe(0);
   });

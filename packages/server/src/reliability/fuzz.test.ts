@@ -8,10 +8,13 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DpopKey } from "../../../../test-support/dpop.js";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import {
   loginViaBff,
   loginViaRedirect,
+  publicUrlOf,
+  refreshAt,
   startTestGateway,
 } from "../../../../test-support/gateway.js";
 import type { RunningGateway } from "../gateway.js";
@@ -24,6 +27,7 @@ let gateway: RunningGateway;
 let dir: string;
 let sessionCookie: string;
 let refreshToken: string;
+let dpop: DpopKey;
 
 beforeAll(async () => {
   emulator = await startTestEmulator();
@@ -32,7 +36,7 @@ beforeAll(async () => {
     env: { SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "fuzz.db")}` },
   });
   sessionCookie = (await loginViaBff(emulator, gateway)).jar.header();
-  refreshToken = (await loginViaRedirect(emulator, gateway)).refresh_token;
+  ({ refresh_token: refreshToken, dpop } = await loginViaRedirect(emulator, gateway));
 });
 afterAll(async () => {
   await gateway.close();
@@ -40,12 +44,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Everything stored that a request must not alter: grants and sessions. */
+/** Everything stored that a request must not alter: grants, sessions, refresh tokens' keys. */
 async function storedState(): Promise<string> {
   const db = (gateway.context.store as KyselyStore).db;
   const connections = await sql`select * from connections order by id`.execute(db);
   const sessions = await sql`select * from sessions order by id`.execute(db);
-  return JSON.stringify([connections.rows, sessions.rows]);
+  const bindings = await sql`select * from token_bindings order by id`.execute(db);
+  return JSON.stringify([connections.rows, sessions.rows, bindings.rows]);
 }
 
 const PATHS = [
@@ -150,6 +155,8 @@ const headersArb = fc.record(
     origin: fc.constantFrom("http://gateway.test", "http://evil.test", "null", ""),
     verifier: fc.option(weird),
     resultKey: fc.option(weird),
+    // A valid proof of the bound key or of a stranger's for this request, or junk.
+    dpop: fc.option(fc.oneof(weird, fc.constantFrom("@bound", "@stranger"))),
   },
   { requiredKeys: ["contentType", "withSession", "origin"] },
 );
@@ -177,6 +184,12 @@ describe("gateway under random input", () => {
             h["X-Soundgate-Result-Verifier"] = encodeURIComponent(headers.verifier);
           if (headers.resultKey)
             h["X-Soundgate-Result-Key"] = encodeURIComponent(headers.resultKey);
+          if (headers.dpop) {
+            const key = headers.dpop === "@bound" ? dpop : new DpopKey();
+            h.DPoP = headers.dpop.startsWith("@")
+              ? key.proof(method, publicUrlOf(gateway, url.pathname))
+              : encodeURIComponent(headers.dpop);
+          }
           if (body !== undefined && method !== "GET" && method !== "HEAD")
             init.body = body as BodyInit;
           const response = await fetch(url, init);
@@ -201,12 +214,7 @@ describe("gateway under random input", () => {
       (await fetch(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: sessionCookie } }))
         .status,
     ).toBe(200);
-    const refreshed = await fetch(`${gateway.url}/auth/soundcloud/refresh`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refreshToken }),
-    });
-    expect(refreshed.status).toBe(200);
+    expect((await refreshAt(gateway, refreshToken, dpop)).status).toBe(200);
   });
 });
 

@@ -5,8 +5,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DpopKey } from "../../../../test-support/dpop.js";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff, loginViaRedirect } from "../../../../test-support/gateway.js";
+import {
+  dpopHeader,
+  loginViaBff,
+  loginViaRedirect,
+  refreshAt,
+} from "../../../../test-support/gateway.js";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
@@ -46,7 +52,7 @@ async function bffLogin(): Promise<string> {
   return (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
 }
 
-function starlibLogin(): Promise<{ refresh_token: string }> {
+function starlibLogin(): Promise<{ refresh_token: string; dpop: DpopKey }> {
   return loginViaRedirect(emulator, gateway, { return_to: `${PUBLIC}/` });
 }
 
@@ -115,7 +121,11 @@ describe("soak", () => {
           expectStatus(
             "unknown result",
             fetch(`${gateway.url}/auth/soundcloud/result?state=nope`, {
-              headers: { "X-Soundgate-Result-Verifier": "v", "X-Soundgate-Result-Key": "k" },
+              headers: {
+                "X-Soundgate-Result-Verifier": "v",
+                "X-Soundgate-Result-Key": "k",
+                ...dpopHeader(gateway, new DpopKey(), "GET", "/auth/soundcloud/result"),
+              },
             }),
             404,
           ),
@@ -146,16 +156,12 @@ describe("soak", () => {
         }
         if (tick - lastRefresh > 3_000) {
           lastRefresh = tick;
-          const current = starlib.refresh_token;
-          const refresh = fetch(`${gateway.url}/auth/soundcloud/refresh`, {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ refresh_token: current }),
-          }).then(async (r) => {
+          const { refresh_token: current, dpop } = starlib;
+          const refresh = refreshAt(gateway, current, dpop).then(async (r) => {
             counts.set("starlib refresh", (counts.get("starlib refresh") ?? 0) + 1);
             if (r.status !== 200) wrong.push(`starlib refresh: ${r.status}`);
             else if (starlib.refresh_token === current)
-              starlib = (await r.json()) as { refresh_token: string };
+              starlib = { ...((await r.json()) as { refresh_token: string }), dpop };
           });
           inFlight.add(refresh);
         }

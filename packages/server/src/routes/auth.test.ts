@@ -2,18 +2,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DpopKey } from "../../../../test-support/dpop.js";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import {
   APP_CALLBACK,
   approveAtEmulator,
   deliverToGateway,
+  dpopHeader,
   getResult,
   loginViaRedirect,
+  refreshAt,
   resultKeyOf,
   resultSecret,
   startLogin,
   startTestGateway,
 } from "../../../../test-support/gateway.js";
+import { REFRESH_GRACE_MS } from "../auth/refresh.js";
 import type { RunningGateway } from "../gateway.js";
 
 let emulator: TestEmulator;
@@ -384,6 +388,7 @@ describe("direct callback flow", () => {
       headers: {
         "Content-Type": "application/json",
         ...(verifier === undefined ? {} : { "X-Soundgate-Result-Verifier": verifier }),
+        ...dpopHeader(direct, new DpopKey(), "POST", "/auth/soundcloud/callback"),
       },
       body: JSON.stringify(body),
     });
@@ -500,23 +505,16 @@ describe("expiry (injected clock)", () => {
       await deliverToGateway(clocked, await approveAtEmulator(emulator, slow.url)),
     );
     now += 5 * 60_000 + 1;
-    expect((await getResult(clocked, slow.state, slow.verifier, slowKey)).status).toBe(404);
+    const proofs = new DpopKey(() => now);
+    expect((await getResult(clocked, slow.state, slow.verifier, slowKey, proofs)).status).toBe(404);
   });
 });
 
 describe("refresh", () => {
-  function refresh(target: RunningGateway, refreshToken: string) {
-    return fetch(`${target.url}/auth/soundcloud/refresh`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refreshToken }),
-    });
-  }
-
   it("turns 50 concurrent refreshes of one token into 1 upstream refresh and 50 identical answers", async () => {
     const login = await loginViaRedirect(emulator, gateway);
     const responses = await Promise.all(
-      Array.from({ length: 50 }, () => refresh(gateway, login.refresh_token)),
+      Array.from({ length: 50 }, () => refreshAt(gateway, login.refresh_token, login.dpop)),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
     const bodies = await Promise.all(
@@ -538,24 +536,25 @@ describe("refresh", () => {
     expect(me.status).toBe(200);
   });
 
-  it("answers a repeat within 30 s with the same new set instead of burning the grant", async () => {
+  it(`answers the same client's repeat within ${REFRESH_GRACE_MS / 1000} s with the same new set instead of burning the grant`, async () => {
     const login = await loginViaRedirect(emulator, gateway);
-    const first = await json(await refresh(gateway, login.refresh_token));
-    const repeat = await json(await refresh(gateway, login.refresh_token));
+    const first = await json(await refreshAt(gateway, login.refresh_token, login.dpop));
+    const repeat = await json(await refreshAt(gateway, login.refresh_token, login.dpop));
     expect(repeat.access_token).toBe(first.access_token);
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
     // The new refresh token still works: the grant is alive.
-    expect((await refresh(gateway, String(first.refresh_token))).status).toBe(200);
+    expect((await refreshAt(gateway, String(first.refresh_token), login.dpop)).status).toBe(200);
   });
 
   it("after the grace window, a spent token is 401 reauth_required", async () => {
     let now = Date.now();
     const clocked = await startTestGateway(emulator, { now: () => now });
     started.push(clocked);
-    const login = await loginViaRedirect(emulator, clocked);
-    expect((await refresh(clocked, login.refresh_token)).status).toBe(200);
-    now += 31_000;
-    const late = await refresh(clocked, login.refresh_token);
+    const dpop = new DpopKey(() => now);
+    const login = await loginViaRedirect(emulator, clocked, {}, dpop);
+    expect((await refreshAt(clocked, login.refresh_token, dpop)).status).toBe(200);
+    now += REFRESH_GRACE_MS + 1;
+    const late = await refreshAt(clocked, login.refresh_token, dpop);
     expect(late.status).toBe(401);
     expect(await json(late)).toMatchObject({ error: "reauth_required" });
   });
@@ -563,7 +562,7 @@ describe("refresh", () => {
   it("reports SoundCloud down as upstream_unavailable", async () => {
     const login = await loginViaRedirect(emulator, gateway);
     await emulator.configure({ fail_next: { target: "token", count: 10, status: 503 } });
-    const response = await refresh(gateway, login.refresh_token);
+    const response = await refreshAt(gateway, login.refresh_token, login.dpop);
     expect([502, 503]).toContain(response.status);
     expect(await json(response)).toMatchObject({ error: "upstream_unavailable" });
   });
@@ -614,12 +613,9 @@ describe("sign-out", () => {
     });
     expect(me.status).toBe(401);
     // The refresh token died with the grant.
-    const refresh = await fetch(`${gateway.url}/auth/soundcloud/refresh`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: login.refresh_token }),
-    });
+    const refresh = await refreshAt(gateway, login.refresh_token, login.dpop);
     expect(refresh.status).toBe(401);
+    expect(await json(refresh)).toMatchObject({ error: "reauth_required" });
     // Signing out again is fine: the goal is reached.
     expect((await signOut(gateway, { access_token: login.access_token })).status).toBe(204);
   });

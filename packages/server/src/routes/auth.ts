@@ -1,8 +1,9 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { signOut } from "soundgate";
 import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
+import { clientAddress } from "../http/client-address.js";
 import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
 import { parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
@@ -10,6 +11,7 @@ import { donePage } from "../pages/done.js";
 
 const RESULT_VERIFIER_HEADER = "x-soundgate-result-verifier";
 const RESULT_KEY_HEADER = "x-soundgate-result-key";
+const DPOP_HEADER = "dpop";
 
 // Generous bounds: real values are far shorter; anything longer is not ours.
 const token = (max: number) => z.string().min(1).max(max);
@@ -37,8 +39,13 @@ const signOutBody = z.object({ access_token: token(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
 export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
-  const { engine, flows, refresher, sessions } = services;
+  const { engine, flows, refresher, sessions, dpop } = services;
   const cookies = cookieNames(ctx.config);
+  // The Starlib profile takes requests without proofs (its front end sends none); a proof
+  // that is sent is checked all the same, and a token bound to a key stays bound.
+  const proofRequired = ctx.config.compat !== "starlib";
+  const proof = (c: Context, method: "GET" | "POST", path: string, required = proofRequired) =>
+    dpop.check(c.req.header(DPOP_HEADER), { method, path: `/auth/soundcloud${path}`, required });
   const app = new Hono();
 
   app.get("/authorize", async (c) => {
@@ -91,9 +98,11 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   app.get("/result", async (c) => {
     const query = parseQuery(c, resultQuery);
     const headers = parseHeaders(c, resultHeaders);
+    const jkt = await proof(c, "GET", "/result");
     const outcome = await flows.takeResult(query.state, {
       verifier: headers[RESULT_VERIFIER_HEADER],
       key: headers[RESULT_KEY_HEADER],
+      jkt,
     });
     return outcome.status === "pending" ? c.json({ status: "pending" }, 202) : c.json(outcome.body);
   });
@@ -101,18 +110,29 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   app.post("/callback", async (c) => {
     const headers = parseHeaders(c, resultHeaders);
     const body = await parseJsonBody(c, callbackBody);
+    const jkt = await proof(c, "POST", "/callback");
     return c.json(
       await flows.finishCallback({
         code: body.code,
         state: body.state,
         verifier: headers[RESULT_VERIFIER_HEADER],
+        jkt,
       }),
     );
   });
 
   app.post("/refresh", async (c) => {
     const body = await parseJsonBody(c, refreshBody);
-    return c.json(await refresher.refresh(body.refresh_token));
+    // Whether a proof was needed is the refresher's to say: it looks the token up first,
+    // so a spent one presented without a proof is still counted as a replay.
+    const jkt = await proof(c, "POST", "/refresh", false);
+    return c.json(
+      await refresher.refresh(body.refresh_token, {
+        jkt,
+        origin: c.req.header("origin"),
+        address: clientAddress(c, ctx.config.trustProxy),
+      }),
+    );
   });
 
   // SoundCloud's sign-out does not answer browsers (no CORS), so a page signs out through here.

@@ -53,6 +53,9 @@ async function authorize(target: RunningGateway, returnTo = APP_CALLBACK) {
   return { response, body: (await response.json()) as Record<string, string> };
 }
 
+/** /result as Starlib's front end asks for it: by state alone, no secrets, no DPoP proof. */
+const starlibResult = (state: string) => getResult(gateway, state, undefined, undefined, null);
+
 describe("SOUNDGATE_COMPAT=starlib", () => {
   it("answers /authorize with Starlib's keys, and /result by state alone, once", async () => {
     const { response, body } = await authorize(gateway);
@@ -64,16 +67,16 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
     );
     // Exactly Starlib's redirect: return_to?state=…
     expect(back.headers.get("location")).toBe(`${APP_CALLBACK}?state=${body.state}`);
-    const result = await getResult(gateway, body.state ?? "");
+    const result = await starlibResult(body.state ?? "");
     expect(result.status).toBe(200);
     expect(await result.json()).toMatchObject({ access_token: expect.any(String) });
-    const again = await getResult(gateway, body.state ?? "");
+    const again = await starlibResult(body.state ?? "");
     expect(again.status).toBe(404);
   });
 
   it("answers 404 while the login is pending (Starlib's poller retries on 404 only)", async () => {
     const { body } = await authorize(gateway, "http://gateway.test/auth/soundcloud/done");
-    const pending = await getResult(gateway, body.state ?? "");
+    const pending = await starlibResult(body.state ?? "");
     expect(pending.status).toBe(404);
     expect(await pending.json()).toEqual({
       error: "result_pending",
@@ -84,7 +87,7 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
       gateway,
       await approveAtEmulator(emulator, body.authorization_url ?? ""),
     );
-    expect((await getResult(gateway, body.state ?? "")).status).toBe(200);
+    expect((await starlibResult(body.state ?? "")).status).toBe(200);
   });
 
   it("puts FastAPI's `detail` beside error and message in every error body; the default does not", async () => {
@@ -155,7 +158,7 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
       gateway,
       await approveAtEmulator(emulator, body.authorization_url ?? ""),
     );
-    const login = (await (await getResult(gateway, body.state ?? "")).json()) as {
+    const login = (await (await starlibResult(body.state ?? "")).json()) as {
       refresh_token: string;
     };
     const answers = await Promise.all(

@@ -35,6 +35,7 @@ function flow(id: string, now: number): NewFlow {
     resultChallenge: null,
     createdAt: now,
     expiresAt: now + 1_000,
+    seal: "sealed-seal",
   };
 }
 
@@ -58,6 +59,7 @@ describe("SQLite store", () => {
       result: "sealed-result",
       resultKey: "key-hash",
       expiresAt: 5_000,
+      seal: "sealed-seal-2",
     });
     const [a, b] = await Promise.all([
       store.takeFlowOutcome("f1", 2),
@@ -114,7 +116,12 @@ describe("Postgres store", () => {
       Array.from({ length: 20 }, (_, i) => (i % 2 ? two : one).claimFlow("pg1", 10)),
     );
     expect(claims.filter(Boolean)).toHaveLength(1);
-    await one.completeFlow("pg1", { result: "sealed", resultKey: "key-hash", expiresAt: 5_000 });
+    await one.completeFlow("pg1", {
+      result: "sealed",
+      resultKey: "key-hash",
+      expiresAt: 5_000,
+      seal: "sealed-seal-2",
+    });
     expect(await two.getFlow("pg1", 20)).toMatchObject({
       status: "complete",
       resultKey: "key-hash",

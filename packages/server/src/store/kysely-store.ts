@@ -11,6 +11,7 @@ import type {
   NewFlow,
   SealedColumn,
   SessionRecord,
+  TokenBinding,
 } from "./store.js";
 
 /**
@@ -53,6 +54,7 @@ export class KyselyStore implements GatewayStore {
         error: null,
         created_at: flow.createdAt,
         expires_at: flow.expiresAt,
+        seal: flow.seal,
       })
       .execute();
   }
@@ -88,6 +90,7 @@ export class KyselyStore implements GatewayStore {
         result_key: outcome.resultKey,
         verifier: "",
         expires_at: outcome.expiresAt,
+        seal: outcome.seal,
       })
       .where("id", "=", id)
       .where("status", "=", "exchanging")
@@ -103,6 +106,7 @@ export class KyselyStore implements GatewayStore {
         result_key: outcome.resultKey,
         verifier: "",
         expires_at: outcome.expiresAt,
+        seal: outcome.seal,
       })
       .where("id", "=", id)
       .where("status", "=", "exchanging")
@@ -140,6 +144,67 @@ export class KyselyStore implements GatewayStore {
       .values({ id, tokens, expires_at: expiresAt })
       .onConflict((oc) => oc.column("id").doUpdateSet({ tokens, expires_at: expiresAt }))
       .execute();
+  }
+
+  async putTokenBinding(binding: TokenBinding): Promise<void> {
+    const values = {
+      previous: binding.previous,
+      jkt: binding.jkt,
+      expires_at: binding.expiresAt,
+    };
+    await this.db
+      .insertInto("token_bindings")
+      .values({ id: binding.id, ...values })
+      .onConflict((oc) => oc.column("id").doUpdateSet(values))
+      .execute();
+  }
+
+  async findTokenBinding(hash: string, now: number): Promise<TokenBinding | undefined> {
+    const rows = await this.db
+      .selectFrom("token_bindings")
+      .selectAll()
+      .where((eb) => eb.or([eb("id", "=", hash), eb("previous", "=", hash)]))
+      .where("expires_at", ">", now)
+      .execute();
+    const row = rows.find((r) => r.id === hash) ?? rows[0];
+    return (
+      row && {
+        id: row.id,
+        previous: row.previous,
+        jkt: row.jkt,
+        expiresAt: Number(row.expires_at),
+      }
+    );
+  }
+
+  async rotateTokenBinding(fromId: string, next: TokenBinding): Promise<boolean> {
+    const result = await this.db
+      .updateTable("token_bindings")
+      .set({
+        id: next.id,
+        previous: next.previous,
+        jkt: next.jkt,
+        expires_at: next.expiresAt,
+      })
+      .where("id", "=", fromId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async rememberDpopProof(id: string, expiresAt: number, now: number): Promise<boolean> {
+    // A row past its expiry (not yet cleaned up) is as good as none.
+    const row = await this.db
+      .insertInto("dpop_proofs")
+      .values({ id, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .column("id")
+          .doUpdateSet({ expires_at: expiresAt })
+          .where(sql<boolean>`dpop_proofs.expires_at <= ${now}`),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async putConnection(write: ConnectionWrite, now: number): Promise<void> {
@@ -339,7 +404,14 @@ export class KyselyStore implements GatewayStore {
 
   async deleteExpired(now: number): Promise<number> {
     let total = 0;
-    for (const table of ["auth_flows", "refresh_grace", "sessions", "rate_limits"] as const) {
+    for (const table of [
+      "auth_flows",
+      "refresh_grace",
+      "sessions",
+      "rate_limits",
+      "token_bindings",
+      "dpop_proofs",
+    ] as const) {
       const result = await this.db
         .deleteFrom(table)
         .where("expires_at", "<=", now)
@@ -374,6 +446,7 @@ function toFlow(row: Selectable<AuthFlowTable>): FlowRecord {
     error: row.error,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
+    seal: row.seal ?? null,
   };
 }
 

@@ -96,4 +96,38 @@ export const postgresMigrations: Record<string, Migration> = {
       await db.schema.alterTable("sessions").addColumn("seal", "text").execute();
     },
   },
+  // DPoP: refresh tokens bound to a key, proofs seen; the seal binding a flow's plain columns.
+  "0006_dpop_flow_seal": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("token_bindings")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("previous", "text")
+        .addColumn("jkt", "text", (col) => col.notNull())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("token_bindings_previous")
+        .on("token_bindings")
+        .column("previous")
+        .execute();
+      await db.schema
+        .createIndex("token_bindings_expires_at")
+        .on("token_bindings")
+        .column("expires_at")
+        .execute();
+      await db.schema
+        .createTable("dpop_proofs")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("expires_at", "bigint", (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createIndex("dpop_proofs_expires_at")
+        .on("dpop_proofs")
+        .column("expires_at")
+        .execute();
+      // Flows from before have no seal and are refused from now on: start the login again.
+      await db.schema.alterTable("auth_flows").addColumn("seal", "text").execute();
+    },
+  },
 };

@@ -35,6 +35,14 @@ export interface AuthFlowTable {
   error: string | null;
   created_at: number;
   expires_at: number;
+  /**
+   * Sealed JSON of the plain columns the gateway trusts (kind, app_user_id,
+   * browser_binding, redirect_uri, return_to, result_challenge, result_key, error,
+   * expires_at), bound to this row's id (auth/flow-seal.ts): whoever can write the table
+   * without the key cannot redirect a flow or swap its challenge. Null only in rows from
+   * before it existed, which are not accepted.
+   */
+  seal: string | null;
 }
 
 export interface RefreshGraceTable {
@@ -42,6 +50,29 @@ export interface RefreshGraceTable {
   id: string;
   /** Sealed JSON of the token set it was exchanged for. */
   tokens: string;
+  expires_at: number;
+}
+
+/**
+ * A refresh token handed to a browser, bound to the DPoP key that took it (RFC 9449).
+ * Refresh tokens are opaque and the browser holds them, so the row is keyed by a hash of
+ * the current one and carried forward on every rotation (decision 006).
+ */
+export interface TokenBindingTable {
+  /** SHA-256 of the refresh token the client holds now. */
+  id: string;
+  /** SHA-256 of the one it replaced (spent): a repeat of it is recognized as such. */
+  previous: string | null;
+  /** Sealed RFC 7638 thumbprint of the client's key, bound to this row's id. */
+  jkt: string;
+  /** Unused this long, the binding goes, and the token with it (sign in again). */
+  expires_at: number;
+}
+
+/** DPoP proofs already accepted (RFC 9449 §11.1), until their iat is out of the window. */
+export interface DpopProofTable {
+  /** SHA-256 of the key's thumbprint and the proof's jti. */
+  id: string;
   expires_at: number;
 }
 
@@ -96,4 +127,6 @@ export interface Database {
   connections: ConnectionTable;
   sessions: SessionTable;
   rate_limits: RateLimitTable;
+  token_bindings: TokenBindingTable;
+  dpop_proofs: DpopProofTable;
 }

@@ -16,6 +16,8 @@ export interface FlowRecord {
   error: string | null;
   createdAt: number;
   expiresAt: number;
+  /** Sealed binding of the plain columns to this row (auth/flow-seal.ts); null in old rows. */
+  seal: string | null;
 }
 
 export interface NewFlow {
@@ -29,6 +31,7 @@ export interface NewFlow {
   resultChallenge: string | null;
   createdAt: number;
   expiresAt: number;
+  seal: string;
 }
 
 /** How a claimed flow ended, kept until the front end takes it (or it expires). */
@@ -36,6 +39,8 @@ export interface FlowOutcome {
   /** SHA-256 of the result_key, or null for an unbound flow. */
   resultKey: string | null;
   expiresAt: number;
+  /** The flow's seal, made again over what the outcome changes (result_key, error, expiry). */
+  seal: string;
 }
 
 /** A stored grant. Token columns hold sealed text; the service layer opens them. */
@@ -77,12 +82,22 @@ export interface SessionRecord {
   seal: string | null;
 }
 
+/** A refresh token (by its hash) bound to a DPoP key; see TokenBindingTable. */
+export interface TokenBinding {
+  id: string;
+  previous: string | null;
+  /** Sealed thumbprint, bound to `id`. */
+  jkt: string;
+  expiresAt: number;
+}
+
 /** Where sealed values live, for key rotation. */
 export type SealedColumn =
   | { table: "connections"; column: "access_token" | "refresh_token" }
-  | { table: "auth_flows"; column: "verifier" | "result" }
+  | { table: "auth_flows"; column: "verifier" | "result" | "seal" }
   | { table: "refresh_grace"; column: "tokens" }
-  | { table: "sessions"; column: "seal" };
+  | { table: "sessions"; column: "seal" }
+  | { table: "token_bindings"; column: "jkt" };
 
 /**
  * The gateway's persistence, kept narrow so SQLite and Postgres can both stand behind it.
@@ -106,6 +121,18 @@ export interface GatewayStore {
 
   getRefreshGrace(id: string, now: number): Promise<string | undefined>;
   putRefreshGrace(id: string, tokens: string, expiresAt: number): Promise<void>;
+
+  /** Bind a refresh token (by hash) to a DPoP key; replaces a binding of the same hash. */
+  putTokenBinding(binding: TokenBinding): Promise<void>;
+  /** The unexpired binding whose current (`id`) or spent (`previous`) token has this hash. */
+  findTokenBinding(hash: string, now: number): Promise<TokenBinding | undefined>;
+  /** Move a binding on to the rotated token, only if it is still on `fromId`; false otherwise. */
+  rotateTokenBinding(fromId: string, next: TokenBinding): Promise<boolean>;
+  /**
+   * Remember a DPoP proof (by id) until `expiresAt`; false when it is already remembered
+   * (a replay). One atomic statement, so it holds across instances on Postgres.
+   */
+  rememberDpopProof(id: string, expiresAt: number, now: number): Promise<boolean>;
 
   /** A new login for this id: insert, or replace the tokens of an existing row (status active). */
   putConnection(write: ConnectionWrite, now: number): Promise<void>;
