@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { PlaysQuota } from "./api/plays-quota.js";
-import type { UploadRecord } from "./api/upload.js";
 import { Catalog, type UserRecord } from "./catalog.js";
 import {
   autoApproveProblem,
@@ -17,6 +16,7 @@ import { clientProblem, copyClient, type EmulatorClient, type EmulatorOptions } 
 import { seedCatalog } from "./seed.js";
 import { readStateFile, type SavedState, StateFileError, writeStateFile } from "./state-file.js";
 import { type EmulatorStats, emptyStats } from "./stats.js";
+import type { UploadRecord } from "./upload-record.js";
 
 /**
  * Everything one emulator instance remembers. Each piece that /_emulator/reset

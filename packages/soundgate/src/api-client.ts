@@ -1,4 +1,5 @@
 import { Paginated } from "./api/pagination.js";
+import type { QueryValue } from "./api/query.js";
 import type { Me } from "./api/types.js";
 import { resolveEndpoints } from "./endpoints.js";
 import { SoundgateError, type SoundgateErrorCode } from "./errors.js";
@@ -24,7 +25,7 @@ export interface ApiClientOptions {
   now?: (() => number) | undefined;
 }
 
-export type QueryValue = string | number | boolean | undefined | null;
+export type { QueryValue };
 
 export interface RequestOptions {
   query?: Record<string, QueryValue> | undefined;
