@@ -86,10 +86,12 @@ export function tokenEndpointError(response: BufferedResponse, now: number): Sou
       status,
     });
   }
-  if (status >= 300 && status < 400) {
+  if ((status >= 300 && status < 400) || response.redirectHidden) {
     return new SoundgateError(
       "invalid_response",
-      `The token endpoint redirected (HTTP ${status})`,
+      response.redirectHidden
+        ? "The token endpoint redirected"
+        : `The token endpoint redirected (HTTP ${status})`,
       { status },
     );
   }
