@@ -1,6 +1,5 @@
 import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
-import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
 import { DONE_PATH, REDIRECT_PATH } from "../config.js";
@@ -8,6 +7,7 @@ import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
+import { allowedOriginsCors } from "./cors.js";
 import { HttpError } from "./errors.js";
 import { authRateLimit } from "./rate-limit.js";
 import {
@@ -54,23 +54,9 @@ export function createApp(ctx: GatewayContext): Hono {
   const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
   app.use(DONE_PATH, builtInPage);
 
+  const cors = allowedOriginsCors(ctx.config.allowedOrigins);
   for (const path of ["/auth/*", `${PROXY_PREFIX}/*`]) {
-    app.use(
-      path,
-      cors({
-        origin: (origin) => (ctx.config.allowedOrigins.has(origin) ? origin : null),
-        allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
-        allowHeaders: [
-          "Content-Type",
-          "X-Soundgate-Result-Verifier",
-          "X-Soundgate-Result-Key",
-          "X-Soundgate-CSRF",
-          "DPoP",
-        ],
-        credentials: true,
-        maxAge: 600,
-      }),
-    );
+    app.use(path, cors);
     app.use(path, authResponseHeaders());
   }
   app.use("/auth/*", authRateLimit(ctx));
