@@ -11,10 +11,7 @@ export interface TlsProxy {
   /** https://localhost:PORT: what people (and SOUNDGATE_PUBLIC_URL) use. */
   url: string;
   /** A request through the proxy, trusting its certificate. */
-  fetch(
-    path: string,
-    init?: { method?: string; headers?: Record<string, string> },
-  ): Promise<Answer>;
+  fetch(path: string, init?: FetchInit): Promise<Answer>;
   close(): Promise<void>;
 }
 
