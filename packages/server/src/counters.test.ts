@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import { COUNTERS, Counters, loginFailureReason } from "./counters.js";
+import { Metrics } from "./metrics/metrics.js";
 
 it("counts per name and labels, sums over labels, and lists every sample with its help", () => {
   const counters = new Counters();
@@ -42,13 +43,14 @@ it("keeps labels to their lists: another value is `other`, an undeclared label i
   expect(
     counters.snapshot().find((s) => s.name === "soundgate_rate_limited_total")?.labels,
   ).toEqual({ limit: "auth" });
-  const text = await counters.registry.metrics();
+  const text = await new Metrics(counters).render();
   expect(text).not.toContain(secret);
   expect(text).toContain('soundgate_logins_failed_total{flow="result",reason="other"} 1');
 });
 
 it("exports every listed series from 0, so the first event shows as a change", async () => {
-  const text = await new Counters().registry.metrics();
+  const counters = new Counters();
+  const text = await new Metrics(counters).render();
   expect(text).toContain('soundgate_logins_started_total{flow="session"} 0');
   expect(text).toContain(
     'soundgate_upstream_errors_total{operation="refresh_token",reason="timeout"} 0',
@@ -56,6 +58,13 @@ it("exports every listed series from 0, so the first event shows as a change", a
   expect(text).toContain("soundgate_refresh_grace_hits_total 0");
   // `other` appears only once something is counted under it.
   expect(text).not.toContain('reason="other"');
+  // A scrape copies the counts as they are now.
+  counters.increment("soundgate_logins_started_total", { flow: "session" });
+  counters.increment("soundgate_logins_started_total", { flow: "session" });
+  const metrics = new Metrics(counters);
+  expect(await metrics.render()).toContain('soundgate_logins_started_total{flow="session"} 2');
+  counters.increment("soundgate_logins_started_total", { flow: "session" });
+  expect(await metrics.render()).toContain('soundgate_logins_started_total{flow="session"} 3');
 });
 
 it("maps login error codes onto its list", () => {

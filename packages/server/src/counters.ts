@@ -1,5 +1,3 @@
-import { Counter, Registry } from "prom-client";
-
 const FLOWS = ["result", "session"] as const;
 /**
  * Why a login that came back from SoundCloud did not end signed in. OAuth error words
@@ -29,7 +27,8 @@ export const UPSTREAM_OPERATIONS = [
 ] as const;
 
 /**
- * Counts of what the gateway does, kept per gateway process and exported at `/metrics`.
+ * Counts of what the gateway does, kept per gateway process and exported at `/metrics`
+ * (metrics/metrics.ts reads them at each scrape).
  * Every label takes its values from the fixed list beside it, never a token, an
  * address, a user or anything else a request chose: a value outside the list is
  * counted as `other`, so no caller can grow the series.
@@ -120,24 +119,6 @@ export class Counters {
     string,
     { name: CounterName; labels: Record<string, string>; value: number }
   >();
-  readonly #exported = new Map<CounterName, Counter>();
-
-  /** `registry`: where `/metrics` reads them (default: a registry of their own). */
-  constructor(readonly registry: Registry = new Registry()) {
-    for (const [name, spec] of Object.entries(COUNTERS) as [CounterName, Spec[CounterName]][]) {
-      const labels = spec.labels as Record<string, readonly string[]>;
-      const counter = new Counter({
-        name,
-        help: spec.help,
-        labelNames: Object.keys(labels),
-        registers: [registry],
-      });
-      // Every listed series from the start at 0, so a rate() over the first event works
-      // and a dashboard shows "none yet" rather than "no data".
-      for (const combination of combinations(labels)) counter.inc(combination, 0);
-      this.#exported.set(name, counter);
-    }
-  }
 
   increment<N extends CounterName>(name: N, ...args: LabelArgs<N>): void {
     const labels = bounded(name, (args[0] ?? {}) as Record<string, string>);
@@ -145,7 +126,6 @@ export class Counters {
     const entry = this.#values.get(key) ?? { name, labels, value: 0 };
     entry.value += 1;
     this.#values.set(key, entry);
-    this.#exported.get(name)?.inc(labels);
   }
 
   /** The total of `name`, over the samples whose labels include `labels`. */
@@ -178,6 +158,11 @@ function bounded(name: CounterName, labels: Record<string, string>): Record<stri
     out[label] = value !== undefined && values.includes(value) ? value : "other";
   }
   return out;
+}
+
+/** Every combination of a counter's listed label values (not `other`): its series from the start. */
+export function listedSeries(name: CounterName): Record<string, string>[] {
+  return combinations(COUNTERS[name].labels as Record<string, readonly string[]>);
 }
 
 function combinations(labels: Record<string, readonly string[]>): Record<string, string>[] {

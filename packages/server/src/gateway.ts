@@ -2,13 +2,13 @@ import type { Hono } from "hono";
 import type { FetchLike } from "soundgate";
 import type { GatewayContext } from "./auth/context.js";
 import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./config.js";
+import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
 import { metricsEnabled, startMetricsServer } from "./http/metrics-endpoint.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { instrumentedFetch } from "./metrics/instrumented-fetch.js";
-import { Metrics } from "./metrics/metrics.js";
 import { timedStore } from "./metrics/timed-store.js";
 import { openStore } from "./store/open.js";
 import type { GatewayStore } from "./store/store.js";
@@ -53,9 +53,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const cipher = options.cipher ?? resolveCipher(config, logger);
-  const metrics = new Metrics();
-  if (metricsEnabled(config)) metrics.withProcessMetrics();
-  const store = timedStore(options.store ?? (await openStore(config.databaseUrl)), metrics);
+  const counters = new Counters();
+  // Loaded only when /metrics is on: prom-client costs start-up time and memory.
+  const metrics = metricsEnabled(config)
+    ? new (await import("./metrics/metrics.js")).Metrics(counters)
+    : undefined;
+  const opened = options.store ?? (await openStore(config.databaseUrl));
+  const store = metrics ? timedStore(opened, metrics) : opened;
   const now = options.now ?? Date.now;
   const upstream = options.fetch;
   const context: GatewayContext = {
@@ -67,12 +71,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     now,
     // Resolved per call, so a fetch replaced after start (tests, instrumentation) is used.
-    fetch: instrumentedFetch(
-      (input, init) => (upstream ?? fetch)(input, init),
-      soundcloud,
-      metrics,
-    ),
-    counters: metrics.counters,
+    fetch: metrics
+      ? instrumentedFetch((input, init) => (upstream ?? fetch)(input, init), soundcloud, metrics)
+      : upstream,
+    counters,
     metrics,
   };
 
@@ -114,10 +116,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const { metrics } = gateway.context;
   const metricsServer =
-    config.metricsPort === undefined
-      ? undefined
-      : await startMetricsServer(gateway.context.metrics, {
+    metrics && config.metricsPort !== undefined
+      ? await startMetricsServer(metrics, {
           host: config.host,
           port: config.metricsPort,
           token: config.metricsToken,
@@ -126,7 +128,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           server.close();
           await gateway.close();
           throw error;
-        });
+        })
+      : undefined;
   const url = `http://${host}:${port}`;
   gateway.context.logger.info(
     metricsServer ? { url, metrics: `http://${host}:${metricsServer.port}/metrics` } : { url },

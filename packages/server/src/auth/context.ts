@@ -24,10 +24,10 @@ export interface ServiceContext {
 /** The gateway's services share this. Built once at start; no hidden globals. */
 export interface GatewayContext extends ServiceContext {
   config: GatewayConfig;
-  /** What the gateway counts (logins, refreshes, refusals): metrics.counters. */
+  /** What the gateway counts (logins, refreshes, refusals), for /metrics when it is on. */
   counters: Counters;
-  /** Everything /metrics shows: the counters and the latency histograms. */
-  metrics: Metrics;
+  /** What /metrics shows (the counters and latency histograms); only when it is on. */
+  metrics: Metrics | undefined;
 }
 
 export function oauthClient(ctx: ServiceContext): OAuthClientOptions {

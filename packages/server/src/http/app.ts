@@ -53,7 +53,7 @@ export function createApp(ctx: GatewayContext): Hono {
     );
   });
   app.use("*", securityHeaders(ctx.config));
-  app.use(`${PROXY_PREFIX}/*`, proxyTiming(ctx.metrics));
+  if (ctx.metrics) app.use(`${PROXY_PREFIX}/*`, proxyTiming(ctx.metrics));
   const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
   app.use(DONE_PATH, builtInPage);
 
@@ -97,7 +97,7 @@ export function createApp(ctx: GatewayContext): Hono {
     }
   });
 
-  if (metricsOnMainPort(ctx.config)) {
+  if (ctx.metrics && metricsOnMainPort(ctx.config)) {
     app.get("/metrics", metricsHandler(ctx.metrics, ctx.config.metricsToken));
   }
 

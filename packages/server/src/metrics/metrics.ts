@@ -1,5 +1,11 @@
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
-import { Counters, type UPSTREAM_OPERATIONS } from "../counters.js";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import {
+  COUNTERS,
+  type CounterName,
+  type Counters,
+  listedSeries,
+  type UPSTREAM_OPERATIONS,
+} from "../counters.js";
 
 /** Seconds: from a cache hit on a LAN to SoundCloud's slowest answers and our 30 s cut-off. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -10,13 +16,13 @@ export type UpstreamOperation = (typeof UPSTREAM_OPERATIONS)[number];
 
 /**
  * Everything `/metrics` shows, in one registry per gateway (no global one): the counters
- * of counters.ts, the latency histograms below and, when exported, the process's own
- * (CPU, memory, event loop, GC). Label values come from the functions in labels.ts, so
- * they stay a small, fixed set.
+ * of counters.ts (read at each scrape), the latency histograms below and the process's
+ * own (CPU, memory, event loop, GC). Label values come from counters.ts' lists and the
+ * functions in labels.ts, so they stay a small, fixed set. Only a gateway with /metrics
+ * on builds one (and loads prom-client): the others pay nothing for it.
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly counters = new Counters(this.registry);
 
   /** Time to response headers of /api/soundcloud/*; its _count is the number of requests. */
   readonly proxyDuration = new Histogram({
@@ -50,13 +56,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  #processMetrics = false;
-
-  /** Also export the process's own metrics (once; they cost a GC observer and a timer). */
-  withProcessMetrics(): this {
-    if (!this.#processMetrics) collectDefaultMetrics({ register: this.registry });
-    this.#processMetrics = true;
-    return this;
+  constructor(readonly counters: Counters) {
+    for (const name of Object.keys(COUNTERS) as CounterName[]) {
+      const zero = listedSeries(name);
+      new Counter({
+        name,
+        help: COUNTERS[name].help,
+        labelNames: Object.keys(COUNTERS[name].labels),
+        registers: [this.registry],
+        // The counts live in Counters; a scrape copies them. Every listed series shows
+        // from the start at 0, so rate() over the first event works and a dashboard
+        // says "none yet" rather than "no data".
+        collect() {
+          this.reset();
+          for (const labels of zero) this.inc(labels, 0);
+          for (const sample of counters.snapshot()) {
+            if (sample.name === name) this.inc(sample.labels, sample.value);
+          }
+        },
+      });
+    }
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** The Prometheus text exposition format. */
