@@ -32,7 +32,7 @@ it("counts per name and labels, sums over labels, and lists every sample with it
   expect(counters.snapshot()).toHaveLength(3);
 });
 
-it("keeps labels to their lists: another value is `other`, an undeclared label is dropped", async () => {
+it("keeps labels to their lists: another value counts as other, an undeclared label is dropped", async () => {
   const counters = new Counters();
   const secret = "a-refresh-token-that-must-never-become-a-label";
   // What a cast or a JavaScript caller could pass despite the types.
