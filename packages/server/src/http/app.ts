@@ -3,12 +3,14 @@ import { type Context, Hono } from "hono";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
 import { DONE_PATH, REDIRECT_PATH } from "../config.js";
+import { proxyTiming } from "../metrics/proxy-timing.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { allowedOriginsCors } from "./cors.js";
 import { HttpError } from "./errors.js";
+import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
 import {
   authResponseHeaders,
@@ -51,6 +53,7 @@ export function createApp(ctx: GatewayContext): Hono {
     );
   });
   app.use("*", securityHeaders(ctx.config));
+  if (ctx.metrics) app.use(`${PROXY_PREFIX}/*`, proxyTiming(ctx.metrics));
   const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
   app.use(DONE_PATH, builtInPage);
 
@@ -79,6 +82,10 @@ export function createApp(ctx: GatewayContext): Hono {
       return c.json({ status: "degraded", store: "unavailable" }, 503);
     }
   });
+
+  if (ctx.metrics && metricsOnMainPort(ctx.config)) {
+    app.get("/metrics", metricsHandler(ctx.metrics, ctx.config.metricsToken));
+  }
 
   if (ctx.config.staticDir) {
     // A built front end (the demo) at /; paths it does not have fall through to 404 JSON.
