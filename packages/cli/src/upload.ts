@@ -4,8 +4,8 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import type { License, Sharing, UploadInput } from "soundgate";
 import { type Command, EXIT, UsageError } from "./command.js";
-import { openConnection } from "./connection.js";
 import { ProgressBar } from "./progress-bar.js";
+import { openSavedLogin } from "./saved-login-client.js";
 
 const AUDIO_TYPES: Record<string, string> = {
   ".aac": "audio/aac",
@@ -50,9 +50,7 @@ Options:
 `;
 
 export const uploadCommand: Command = {
-  name: "upload",
-  synopsis: "<file> --title TITLE [options]",
-  summary: "Upload a track (streamed, with a progress bar on a terminal).",
+  help: () => HELP,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -96,7 +94,7 @@ export const uploadCommand: Command = {
     const artwork =
       values.artwork === undefined ? undefined : await openFile(values.artwork, IMAGE_TYPES);
 
-    const { sc } = await openConnection();
+    const { sc } = await openSavedLogin();
     const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
     const input: UploadInput = {
       file: file.blob,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { type Field, parseField, toJsonBody, toQuery } from "./api-fields.js";
 import { type Command, EXIT, type ExitCode, UsageError } from "./command.js";
-import { openConnection } from "./connection.js";
+import { openSavedLogin } from "./saved-login-client.js";
 
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]);
 
@@ -24,9 +24,7 @@ soundgate --help).
 `;
 
 export const apiCommand: Command = {
-  name: "api",
-  synopsis: "<METHOD> <path> [-f k=v] [--paginate]",
-  summary: "Call any SoundCloud API endpoint as the logged-in user; JSON out.",
+  help: () => HELP,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -57,7 +55,7 @@ export const apiCommand: Command = {
     if (values.jsonl && !values.paginate) throw new UsageError("--jsonl goes with --paginate");
     if (values.paginate && method !== "GET") throw new UsageError("--paginate needs GET");
 
-    const { sc } = await openConnection();
+    const { sc } = await openSavedLogin();
     if (values.paginate) return paginate(sc, path, fields, values.jsonl === true);
 
     const inQuery = method === "GET" || method === "DELETE" || method === "HEAD";
@@ -73,7 +71,7 @@ export const apiCommand: Command = {
 };
 
 async function paginate(
-  sc: Awaited<ReturnType<typeof openConnection>>["sc"],
+  sc: Awaited<ReturnType<typeof openSavedLogin>>["sc"],
   path: string,
   fields: Field[],
   jsonl: boolean,
@@ -113,6 +111,6 @@ function printBody(text: string): void {
 function exitForStatus(status: number): ExitCode {
   if (status === 401) return EXIT.auth;
   if (status === 429) return EXIT.rateLimited;
-  if (status >= 500) return EXIT.network;
+  if (status >= 500) return EXIT.unreachable;
   return EXIT.api;
 }

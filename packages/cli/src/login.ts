@@ -17,7 +17,7 @@ import { configDir } from "./config-dir.js";
 import { appCredentials, httpUrl, loadDotEnv } from "./env.js";
 import { FileTokenStore } from "./file-token-store.js";
 import { type Loopback, startLoopback } from "./loopback.js";
-import { saveSession, TOKEN_KEY } from "./session.js";
+import { TOKEN_KEY, writeSavedLogin } from "./saved-login.js";
 
 /** The loopback port for real SoundCloud; register http://127.0.0.1:8789/callback. */
 export const DEFAULT_LOGIN_PORT = 8789;
@@ -61,10 +61,7 @@ interface Target {
 }
 
 export const loginCommand: Command = {
-  name: "login",
-  synopsis: "[--no-browser] [--port N] [--emulator]",
-  summary:
-    "Connect to SoundCloud in your browser (authorization code + PKCE on a\nloopback redirect); tokens are kept in your config directory (0600).",
+  help: () => HELP,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -166,7 +163,7 @@ async function login(
   const dir = configDir();
   const store = new FileTokenStore(dir);
   await new TokenManager({ client, store }).save(TOKEN_KEY, tokens);
-  await saveSession(dir, {
+  await writeSavedLogin(dir, {
     version: 1,
     clientId: client.clientId,
     clientSecret: target.ownSecret ? client.clientSecret : undefined,
@@ -280,7 +277,7 @@ async function control(base: string, path: string, body: unknown): Promise<void>
       signal: AbortSignal.timeout(10_000),
     });
   } catch {
-    throw new CliError(EXIT.network, `no SoundCloud emulator answers at ${base}`);
+    throw new CliError(EXIT.unreachable, `no SoundCloud emulator answers at ${base}`);
   }
   await response.body?.cancel();
   if (!response.ok) {

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningEmulator, startEmulator } from "@soundgate/emulator";
+import { EXIT } from "soundgate/exit-codes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The CLI runs from dist, as users run it (npm test builds first).
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../bin/soundgate.js", import.meta.url));
 
 interface Result {
   code: number | null;
@@ -147,14 +148,14 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(posted.code).toBe(0);
     expect(JSON.parse(posted.stdout)).toMatchObject({ body: "from the terminal", timestamp: 1500 });
     const missing = await run(["api", "GET", "/tracks/soundcloud:tracks:1"]);
-    expect(missing.code).toBe(5);
+    expect(missing.code).toBe(EXIT.api);
     expect(JSON.parse(missing.stdout)).toMatchObject({ code: 404 });
     expect(missing.stderr).toContain("HTTP 404");
     const elsewhere = await run(["api", "GET", "https://evil.example/me"]);
-    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.code).toBe(EXIT.usage);
     expect(elsewhere.stderr).toContain("another host");
     const usage = await run(["api", "FETCH", "/me"]);
-    expect(usage.code).toBe(2);
+    expect(usage.code).toBe(EXIT.usage);
   });
 
   it("uploads a file, streamed, without a progress bar when stderr is not a terminal", async () => {
@@ -178,13 +179,13 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
       content_type: "audio/mpeg",
     });
     const noTitle = await run(["upload", path]);
-    expect(noTitle.code).toBe(2);
+    expect(noTitle.code).toBe(EXIT.usage);
     const noFile = await run(["upload", join(work, "missing.mp3"), "--title", "x"]);
-    expect(noFile.code).toBe(2);
+    expect(noFile.code).toBe(EXIT.usage);
     const notAudio = join(work, "notes.txt");
     await writeFile(notAudio, "hello");
     const refused = await run(["upload", notAudio, "--title", "Notes"]);
-    expect(refused.code).toBe(5);
+    expect(refused.code).toBe(EXIT.api);
     expect(refused.stderr).toContain("HTTP 422");
   });
 
@@ -221,7 +222,7 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(again.stderr).toContain("Not logged in");
     for (const command of [["token"], ["whoami"], ["api", "/me"]]) {
       const after = await run(command);
-      expect(after.code, command.join(" ")).toBe(4);
+      expect(after.code, command.join(" ")).toBe(EXIT.auth);
       expect(after.stderr).toContain("soundgate login");
     }
     expect(token).not.toBe("");
