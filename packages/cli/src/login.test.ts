@@ -205,4 +205,28 @@ describe("soundgate login in a browser (the person's side played by the test)", 
     expect(await whoami.exit()).toBe(EXIT.unreachable);
     expect(whoami.output().stderr).toContain("Could not reach SoundCloud");
   });
+
+  it("exits 4 when no emulator answers, and stores nothing", async () => {
+    const { configDir, env, cwd } = await session();
+    const gone = await startEmulator({ port: 0 });
+    await gone.close();
+    for (const args of [
+      ["--emulator-url", gone.url],
+      [], // the default emulator URL, overridden by the variable
+    ]) {
+      const login = start(
+        ["login", "--emulator", "--auto-approve", ...args],
+        {
+          ...env,
+          SOUNDGATE_EMULATOR_URL: gone.url,
+        },
+        cwd,
+      );
+      expect(await login.exit()).toBe(EXIT.unreachable);
+      expect(login.output().stderr).toBe(
+        `soundgate: no SoundCloud emulator answers at ${gone.url}; start one with \`soundgate emulator\` (or \`npx soundgate-emulator\`), or name another with --emulator-url\n`,
+      );
+    }
+    await expect(readFile(join(configDir, "session.json"))).rejects.toThrow(/ENOENT/);
+  });
 });
