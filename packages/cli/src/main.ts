@@ -1,6 +1,5 @@
 import { EXIT, EXIT_MEANINGS, UsageError } from "./command.js";
 import { COMMANDS, type CommandSpec } from "./commands.js";
-import { readVersion } from "./version.js";
 
 export { EXIT, UsageError } from "./command.js";
 
@@ -40,6 +39,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (name === "--version" || name === "-v" || name === "version") {
+      const { readVersion } = await import("./version.js");
       process.stdout.write(`soundgate ${await readVersion()}\n`);
       return EXIT.ok;
     }

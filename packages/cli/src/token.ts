@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { type Command, EXIT } from "./command.js";
-import { openSavedLogin } from "./saved-login-client.js";
+import { savedAccessToken } from "./saved-login-client.js";
 
 const HELP = `Usage: soundgate token
 
@@ -21,8 +21,7 @@ export const tokenCommand: Command = {
       process.stdout.write(HELP);
       return EXIT.ok;
     }
-    const connection = await openSavedLogin();
-    process.stdout.write(`${await connection.accessToken()}\n`);
+    process.stdout.write(`${await savedAccessToken()}\n`);
     return EXIT.ok;
   },
 };
