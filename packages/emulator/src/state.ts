@@ -68,6 +68,10 @@ export class EmulatorState implements FaultRuntime {
     for (const client of [...(restored?.clients ?? []), ...(options.clients ?? [])]) {
       this.clients.set(client.client_id, copyClient(client));
     }
+    for (const client of options.clients ?? []) {
+      const problem = this.clientApproveProblem(client);
+      if (problem) throw new TypeError(`invalid client in options: ${problem}`);
+    }
     this.startSettings = initialSettings(options);
     const approve = autoApproveProblem(this.startSettings.auto_approve, (name) =>
       Boolean(this.catalog.signInUser(name)),
@@ -146,12 +150,23 @@ export class EmulatorState implements FaultRuntime {
     }
   }
 
-  /** The account auto-approve signs in as, or null when consent is shown. */
-  autoApproveUser(): UserRecord | null {
-    const setting = this.settings.auto_approve;
+  /**
+   * The account auto-approve signs in as, or null when consent is shown. A client's own
+   * `auto_approve` wins over the emulator-wide setting.
+   */
+  autoApproveUser(client?: EmulatorClient): UserRecord | null {
+    const setting = client?.auto_approve ?? this.settings.auto_approve;
     if (setting === false) return null;
     if (setting === true) return this.catalog.signInUsers[0] ?? null;
     return this.catalog.signInUser(setting) ?? null;
+  }
+
+  /** A client's `auto_approve` naming no seeded user (the rest clientProblem checks). */
+  clientApproveProblem(client: EmulatorClient): string | null {
+    if (client.auto_approve === undefined) return null;
+    return autoApproveProblem(client.auto_approve, (name) =>
+      Boolean(this.catalog.signInUser(name)),
+    );
   }
 
   onClose(callback: () => void): () => void {

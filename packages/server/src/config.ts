@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError } from "./config-error.js";
 import {
   isPrivateUseScheme,
   type LoopbackReturnTo,
@@ -6,6 +7,9 @@ import {
   parseReturnToEntry,
   type ReturnToAllowlist,
 } from "./return-to.js";
+
+// Re-exported: older imports name config.ts; new code imports config-error.ts (no zod).
+export { ConfigError };
 
 /** Everything the gateway reads from its environment, validated once at start. */
 export interface GatewayConfig {
@@ -63,16 +67,6 @@ export interface SoundCloudAppConfig {
   /** Origin serving /authorize, /oauth/token and /sign-out. */
   authUrl: string;
   apiUrl: string;
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
 }
 
 export const REDIRECT_PATH = "/auth/soundcloud/redirect";

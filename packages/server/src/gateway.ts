@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import type { FetchLike } from "soundgate";
 import type { GatewayContext } from "./auth/context.js";
-import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./config.js";
+import type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
+import { ConfigError } from "./config-error.js";
 import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";

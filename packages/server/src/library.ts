@@ -2,7 +2,7 @@ import type { ApiClient, FetchLike } from "soundgate";
 import { type ConnectionInfo, Connections } from "./auth/connections.js";
 import type { ServiceContext } from "./auth/context.js";
 import { FlowEngine } from "./auth/flow-engine.js";
-import { ConfigError } from "./config.js";
+import { ConfigError } from "./config-error.js";
 import { Cipher, type KeyConfigError } from "./crypto/cipher.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/open.js";

@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
+import { isSoundgateError, type Page } from "soundgate";
 import { type Field, parseField, toJsonBody, toQuery } from "./api-fields.js";
 import { type Command, EXIT, type ExitCode, UsageError } from "./command.js";
-import { openConnection } from "./connection.js";
+import { openSavedLogin, type SavedLoginClient } from "./saved-login-client.js";
 
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]);
 
@@ -24,9 +25,7 @@ soundgate --help).
 `;
 
 export const apiCommand: Command = {
-  name: "api",
-  synopsis: "<METHOD> <path> [-f k=v] [--paginate]",
-  summary: "Call any SoundCloud API endpoint as the logged-in user; JSON out.",
+  help: () => HELP,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -57,7 +56,7 @@ export const apiCommand: Command = {
     if (values.jsonl && !values.paginate) throw new UsageError("--jsonl goes with --paginate");
     if (values.paginate && method !== "GET") throw new UsageError("--paginate needs GET");
 
-    const { sc } = await openConnection();
+    const { sc } = await openSavedLogin();
     if (values.paginate) return paginate(sc, path, fields, values.jsonl === true);
 
     const inQuery = method === "GET" || method === "DELETE" || method === "HEAD";
@@ -65,15 +64,12 @@ export const apiCommand: Command = {
       ...(inQuery ? { query: toQuery(fields) } : {}),
       ...(!inQuery && fields.length > 0 ? { body: toJsonBody(fields) } : {}),
     });
-    printBody(response.text);
-    if (response.status < 400) return EXIT.ok;
-    process.stderr.write(`soundgate: SoundCloud answered HTTP ${response.status}\n`);
-    return exitForStatus(response.status);
+    return show(response);
   },
 };
 
 async function paginate(
-  sc: Awaited<ReturnType<typeof openConnection>>["sc"],
+  sc: SavedLoginClient["sc"],
   path: string,
   fields: Field[],
   jsonl: boolean,
@@ -84,21 +80,40 @@ async function paginate(
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 200)) {
     throw new UsageError("limit is a page size from 1 to 200");
   }
-  const items = sc.paginate<unknown>(path, { query: rest, ...(limit ? { limit } : {}) });
+  const pages = sc.paginate<unknown>(path, { query: rest, ...(limit ? { limit } : {}) }).pages();
+  let page: IteratorResult<Page<unknown>>;
+  try {
+    page = await pages.next();
+  } catch (error) {
+    // Not a list (`api /me --paginate`): there is nothing to page through, so the
+    // answer is shown as it is, as without --paginate.
+    if (!isSoundgateError(error, "invalid_response")) throw error;
+    return show(await sc.api.send("GET", path, { query }));
+  }
   // Items are written as they arrive, so a long list starts flowing at once.
   let first = true;
   if (!jsonl) process.stdout.write("[");
-  for await (const item of items) {
-    if (jsonl) {
-      process.stdout.write(`${JSON.stringify(item)}\n`);
-      continue;
+  for (; !page.done; page = await pages.next()) {
+    for (const item of page.value.collection) {
+      if (jsonl) {
+        process.stdout.write(`${JSON.stringify(item)}\n`);
+        continue;
+      }
+      const text = JSON.stringify(item, null, 2).replace(/\n/g, "\n  ");
+      process.stdout.write(`${first ? "\n  " : ",\n  "}${text}`);
+      first = false;
     }
-    const text = JSON.stringify(item, null, 2).replace(/\n/g, "\n  ");
-    process.stdout.write(`${first ? "\n  " : ",\n  "}${text}`);
-    first = false;
   }
   if (!jsonl) process.stdout.write(first ? "]\n" : "\n]\n");
   return EXIT.ok;
+}
+
+/** SoundCloud's answer on stdout, and an exit code that says what kind it was. */
+function show(response: { status: number; text: string }): number {
+  printBody(response.text);
+  if (response.status < 400) return EXIT.ok;
+  process.stderr.write(`soundgate: SoundCloud answered HTTP ${response.status}\n`);
+  return exitForStatus(response.status);
 }
 
 function printBody(text: string): void {
@@ -113,6 +128,6 @@ function printBody(text: string): void {
 function exitForStatus(status: number): ExitCode {
   if (status === 401) return EXIT.auth;
   if (status === 429) return EXIT.rateLimited;
-  if (status >= 500) return EXIT.network;
+  if (status >= 500) return EXIT.unreachable;
   return EXIT.api;
 }

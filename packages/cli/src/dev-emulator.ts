@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { startEmulator } from "@soundgate/emulator";
-import type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
+import type { GatewayConfig, SoundCloudAppConfig } from "@soundgate/server";
+import { loadEmulator } from "./optional-packages.js";
 
 export interface DevEmulator {
   url: string;
@@ -9,10 +9,12 @@ export interface DevEmulator {
 }
 
 /**
- * With no SoundCloud credentials, `npm start` runs against a local emulator: a client is
- * registered for the gateway's redirect URI with a fresh secret, so nothing needs setup.
+ * With no SoundCloud credentials, `soundgate serve` (and so `npm start`) runs against a
+ * local emulator: a client is registered for the gateway's redirect URI with a fresh
+ * secret, so nothing needs setup.
  */
 export async function startDevEmulator(config: GatewayConfig, port: number): Promise<DevEmulator> {
+  const { startEmulator } = await loadEmulator("serve");
   const clientId = "soundgate-dev";
   const clientSecret = randomBytes(24).toString("base64url");
   const emulator = await startEmulator({

@@ -4,8 +4,8 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import type { License, Sharing, UploadInput } from "soundgate";
 import { type Command, EXIT, UsageError } from "./command.js";
-import { openConnection } from "./connection.js";
 import { ProgressBar } from "./progress-bar.js";
+import { openSavedLogin } from "./saved-login-client.js";
 
 const AUDIO_TYPES: Record<string, string> = {
   ".aac": "audio/aac",
@@ -29,6 +29,18 @@ const IMAGE_TYPES: Record<string, string> = {
   ".gif": "image/gif",
 };
 const SHARING: readonly Sharing[] = ["public", "private"];
+// SoundCloud's list (the core's License type); checked here so a typo is named before
+// a large file is sent, rather than coming back as a bare HTTP 422.
+const LICENSES: readonly License[] = [
+  "all-rights-reserved",
+  "no-rights-reserved",
+  "cc-by",
+  "cc-by-nc",
+  "cc-by-nd",
+  "cc-by-sa",
+  "cc-by-nc-nd",
+  "cc-by-nc-sa",
+];
 
 const HELP = `Usage: soundgate upload <file> --title TITLE [options]
 
@@ -42,7 +54,7 @@ Options:
   --genre GENRE
   --tags TAGS            space-separated; quote multi-word tags: 'drone "field recording"'
   --sharing public|private   (default public)
-  --license LICENSE      all-rights-reserved, cc-by, cc-by-nc, ... (SoundCloud's list)
+  --license LICENSE      ${LICENSES.join(", ")}
   --release-date DATE    yyyy-mm-dd
   --downloadable / --no-downloadable
   --artwork FILE         cover art (JPEG, PNG or GIF)
@@ -50,9 +62,7 @@ Options:
 `;
 
 export const uploadCommand: Command = {
-  name: "upload",
-  synopsis: "<file> --title TITLE [options]",
-  summary: "Upload a track (streamed, with a progress bar on a terminal).",
+  help: () => HELP,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -88,15 +98,18 @@ export const uploadCommand: Command = {
     if (values.downloadable && values["no-downloadable"]) {
       throw new UsageError("--downloadable and --no-downloadable contradict each other");
     }
+    if (values.license !== undefined && !LICENSES.includes(values.license as License)) {
+      throw new UsageError(`--license: "${values.license}" is not one of ${LICENSES.join(", ")}`);
+    }
     const release = values["release-date"];
-    if (release !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(release)) {
-      throw new UsageError("--release-date is yyyy-mm-dd");
+    if (release !== undefined && !isCalendarDate(release)) {
+      throw new UsageError(`--release-date: "${release}" is not a date (yyyy-mm-dd)`);
     }
     const file = await openFile(path, AUDIO_TYPES);
     const artwork =
       values.artwork === undefined ? undefined : await openFile(values.artwork, IMAGE_TYPES);
 
-    const { sc } = await openConnection();
+    const { sc } = await openSavedLogin();
     const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
     const input: UploadInput = {
       file: file.blob,
@@ -135,4 +148,15 @@ async function openFile(path: string, types: Record<string, string>) {
   if (!info.isFile()) throw new UsageError(`not a file: ${path}`);
   const type = types[extname(path).toLowerCase()] ?? "application/octet-stream";
   return { blob: await openAsBlob(path, { type }), name: basename(path) };
+}
+
+/** yyyy-mm-dd naming a day that exists (2024-02-29 yes, 2024-13-45 no). */
+export function isCalendarDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
 }

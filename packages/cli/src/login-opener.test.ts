@@ -7,12 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningEmulator, startEmulator } from "@soundgate/emulator";
+import { EXIT } from "soundgate/exit-codes";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 // `soundgate login` with a browser opener, and a second local process that reads the
 // opener's command line (as any local account can, in /proc/<pid>/cmdline) and races
 // the loopback listener with it. The CLI runs from dist, as users run it.
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../bin/soundgate.js", import.meta.url));
 const CLIENT = { client_id: "cli-opener-app", client_secret: "cli-opener-secret" };
 const VICTIM = "nightjar-audio";
 const ATTACKER = "copperline";
@@ -168,7 +169,7 @@ describe.runIf(process.platform === "linux")("soundgate login's browser opener",
     const answer = await approveAndDeliver(authorizeUrl, ATTACKER).catch(() => undefined);
     // The login was called off when the link was opened twice: nobody is linked, and
     // both the terminal and the browser say why.
-    expect(await login.exit()).toBe(4);
+    expect(await login.exit()).toBe(EXIT.auth);
     expect(await loggedInAs(login.configDir)).toBeUndefined();
     expect(login.stderr()).toContain("opened twice");
     expect(answer?.status ?? 400).not.toBe(200);

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningEmulator, startEmulator } from "@soundgate/emulator";
+import { EXIT } from "soundgate/exit-codes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The CLI runs from dist, as users run it (npm test builds first).
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../bin/soundgate.js", import.meta.url));
 
 interface Result {
   code: number | null;
@@ -89,6 +90,34 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(login.stdout + login.stderr).not.toContain(stored.refreshToken);
   });
 
+  it("approves only this login: consent stays on for every other app, and for this one next time", async () => {
+    const config = await (await fetch(`${emulator.url}/_emulator/config`)).json();
+    expect(config.auto_approve).toBe(false);
+    const clients = (await (await fetch(`${emulator.url}/_emulator/clients`)).json()) as {
+      client_id: string;
+      redirect_uris: string[];
+      auto_approve?: unknown;
+    }[];
+    const mine = clients.find((c) => c.client_id.startsWith("soundgate-cli-"));
+    expect(mine).toBeDefined();
+    expect(mine?.auto_approve).toBeUndefined();
+    // Its authorize URL now shows the consent page, as a demo's Connect does.
+    const authorize = new URL("/authorize", emulator.url);
+    for (const [key, value] of Object.entries({
+      client_id: mine?.client_id as string,
+      redirect_uri: mine?.redirect_uris[0] as string,
+      response_type: "code",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+      state: "s",
+    })) {
+      authorize.searchParams.set(key, value);
+    }
+    const consent = await fetch(authorize, { redirect: "manual" });
+    expect(consent.status).toBe(200);
+    expect(await consent.text()).toContain("transaction_id");
+  });
+
   it("prints a token that works with curl-style calls, and only with `token`", async () => {
     const result = await run(["token"]);
     expect(result.code).toBe(0);
@@ -134,6 +163,33 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(users).toHaveLength(40);
   });
 
+  it("api --paginate prints an answer that is not a list as it is", async () => {
+    const me = await run(["api", "/me", "--paginate"]);
+    expect(me.code).toBe(0);
+    expect(JSON.parse(me.stdout)).toMatchObject({ username: "nightjar-audio" });
+    expect(me.stderr).toBe("");
+  });
+
+  it("api ends quietly with 0 when the reader closes the pipe (| head)", async () => {
+    const command = [
+      process.execPath,
+      cli,
+      "api",
+      "/me/likes/tracks",
+      "--paginate",
+      "-f",
+      "limit=200",
+    ]
+      .map((arg) => `'${arg.replace(/'/g, "'\\''")}'`)
+      .join(" ");
+    const result = await run([], {}, work, [
+      "bash",
+      "-c",
+      `${command} | head -c 100 >/dev/null; echo "soundgate exited \${PIPESTATUS[0]}" >&2`,
+    ]);
+    expect(result.stderr).toBe("soundgate exited 0\n");
+  });
+
   it("api sends fields as a nested JSON body, and maps errors to exit codes", async () => {
     const posted = await run([
       "api",
@@ -147,14 +203,14 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(posted.code).toBe(0);
     expect(JSON.parse(posted.stdout)).toMatchObject({ body: "from the terminal", timestamp: 1500 });
     const missing = await run(["api", "GET", "/tracks/soundcloud:tracks:1"]);
-    expect(missing.code).toBe(5);
+    expect(missing.code).toBe(EXIT.api);
     expect(JSON.parse(missing.stdout)).toMatchObject({ code: 404 });
     expect(missing.stderr).toContain("HTTP 404");
     const elsewhere = await run(["api", "GET", "https://evil.example/me"]);
-    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.code).toBe(EXIT.usage);
     expect(elsewhere.stderr).toContain("another host");
     const usage = await run(["api", "FETCH", "/me"]);
-    expect(usage.code).toBe(2);
+    expect(usage.code).toBe(EXIT.usage);
   });
 
   it("uploads a file, streamed, without a progress bar when stderr is not a terminal", async () => {
@@ -178,13 +234,22 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
       content_type: "audio/mpeg",
     });
     const noTitle = await run(["upload", path]);
-    expect(noTitle.code).toBe(2);
+    expect(noTitle.code).toBe(EXIT.usage);
     const noFile = await run(["upload", join(work, "missing.mp3"), "--title", "x"]);
-    expect(noFile.code).toBe(2);
+    expect(noFile.code).toBe(EXIT.usage);
+    const uploaded = (await (await fetch(`${emulator.url}/_emulator/uploads`)).json()).length;
+    const badDate = await run(["upload", path, "--title", "x", "--release-date", "2024-13-45"]);
+    expect(badDate.code).toBe(EXIT.usage);
+    expect(badDate.stderr).toContain('--release-date: "2024-13-45" is not a date (yyyy-mm-dd)');
+    const badLicense = await run(["upload", path, "--title", "x", "--license", "cc-by-zz"]);
+    expect(badLicense.code).toBe(EXIT.usage);
+    expect(badLicense.stderr).toContain('--license: "cc-by-zz" is not one of');
+    // Named before a byte was sent.
+    expect((await (await fetch(`${emulator.url}/_emulator/uploads`)).json()).length).toBe(uploaded);
     const notAudio = join(work, "notes.txt");
     await writeFile(notAudio, "hello");
     const refused = await run(["upload", notAudio, "--title", "Notes"]);
-    expect(refused.code).toBe(5);
+    expect(refused.code).toBe(EXIT.api);
     expect(refused.stderr).toContain("HTTP 422");
   });
 
@@ -221,7 +286,7 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     expect(again.stderr).toContain("Not logged in");
     for (const command of [["token"], ["whoami"], ["api", "/me"]]) {
       const after = await run(command);
-      expect(after.code, command.join(" ")).toBe(4);
+      expect(after.code, command.join(" ")).toBe(EXIT.auth);
       expect(after.stderr).toContain("soundgate login");
     }
     expect(token).not.toBe("");

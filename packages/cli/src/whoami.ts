@@ -1,11 +1,15 @@
 import { parseArgs } from "node:util";
 import { type Command, EXIT } from "./command.js";
-import { openConnection } from "./connection.js";
+import { openSavedLogin } from "./saved-login-client.js";
+
+const HELP = `Usage: soundgate whoami [--json]
+
+Asks SoundCloud who the stored login belongs to: username and URN, or the
+whole Me object with --json.
+`;
 
 export const whoamiCommand: Command = {
-  name: "whoami",
-  synopsis: "[--json]",
-  summary: "Show the logged-in SoundCloud user (GET /me).",
+  help: () => HELP,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -13,17 +17,15 @@ export const whoamiCommand: Command = {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(
-        "Usage: soundgate whoami [--json]\n\nAsks SoundCloud who the stored login belongs to: username and URN, or the\nwhole Me object with --json.\n",
-      );
+      process.stdout.write(HELP);
       return EXIT.ok;
     }
-    const { sc, session } = await openConnection();
+    const { sc, login } = await openSavedLogin();
     const me = await sc.me.get();
     if (values.json) {
       process.stdout.write(`${JSON.stringify(me, null, 2)}\n`);
     } else {
-      const where = session.emulator ? ` on the emulator at ${session.endpoints.apiBaseUrl}` : "";
+      const where = login.emulator ? ` on the emulator at ${login.endpoints.apiBaseUrl}` : "";
       process.stdout.write(`${me.username} (${me.urn})${where}\n`);
     }
     return EXIT.ok;

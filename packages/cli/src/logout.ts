@@ -2,14 +2,18 @@ import { parseArgs } from "node:util";
 import { createSoundCloud } from "soundgate";
 import { type Command, EXIT } from "./command.js";
 import { configDir } from "./config-dir.js";
-import { describeError } from "./connection.js";
+import { describeError } from "./describe-error.js";
 import { FileTokenStore } from "./file-token-store.js";
-import { deleteSession, loadSession, TOKEN_KEY } from "./session.js";
+import { deleteSavedLogin, loadSavedLogin, TOKEN_KEY } from "./saved-login.js";
+
+const HELP = `Usage: soundgate logout [--local]
+
+Signs the stored login out at SoundCloud (POST /sign-out), then deletes the
+stored tokens. With --local, only deletes them. Logging out twice is fine.
+`;
 
 export const logoutCommand: Command = {
-  name: "logout",
-  synopsis: "[--local]",
-  summary: "End the session at SoundCloud and delete the stored tokens.",
+  help: () => HELP,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -17,22 +21,20 @@ export const logoutCommand: Command = {
       strict: true,
     });
     if (values.help) {
-      process.stdout.write(
-        "Usage: soundgate logout [--local]\n\nSigns the stored login out at SoundCloud (POST /sign-out), then deletes the\nstored tokens. With --local, only deletes them. Logging out twice is fine.\n",
-      );
+      process.stdout.write(HELP);
       return EXIT.ok;
     }
     const dir = configDir();
     const store = new FileTokenStore(dir);
-    const session = await loadSession(dir);
+    const login = await loadSavedLogin(dir);
     const tokens = await store.get(TOKEN_KEY);
     let remote: { code: number; message: string } | undefined;
-    if (session && tokens && !values.local) {
+    if (login && tokens && !values.local) {
       // Sign-out takes the access token even when it has expired: no refresh needed.
       const sc = createSoundCloud({
         auth: tokens.accessToken,
-        apiBaseUrl: session.endpoints.apiBaseUrl,
-        signOutUrl: session.endpoints.signOutUrl,
+        apiBaseUrl: login.endpoints.apiBaseUrl,
+        signOutUrl: login.endpoints.signOutUrl,
       });
       try {
         await sc.signOut();
@@ -42,8 +44,8 @@ export const logoutCommand: Command = {
     }
     // Local state goes whatever SoundCloud said: the person asked to be logged out here.
     await store.delete(TOKEN_KEY);
-    await deleteSession(dir);
-    if (!session && !tokens) {
+    await deleteSavedLogin(dir);
+    if (!login && !tokens) {
       process.stderr.write("Not logged in.\n");
       return EXIT.ok;
     }
@@ -54,7 +56,7 @@ export const logoutCommand: Command = {
       return remote.code;
     }
     process.stderr.write(
-      `Logged out${session ? ` ${session.user.username}` : ""}${values.local ? " (locally)" : ""}.\n`,
+      `Logged out${login ? ` ${login.user.username}` : ""}${values.local ? " (locally)" : ""}.\n`,
     );
     return EXIT.ok;
   },

@@ -8,7 +8,7 @@ import { readJsonFile, removeFile, writePrivateFile } from "./private-file.js";
  * is never written here: it stays in the environment (or ./.env) and is read when a
  * refresh needs it. Only a client the CLI registered on an emulator keeps its secret.
  */
-export interface Session {
+export interface SavedLogin {
   version: 1;
   clientId: string;
   /** Set only for a client `login --emulator` registered itself. */
@@ -22,31 +22,32 @@ export interface Session {
 
 export const TOKEN_KEY = "default";
 
-export function sessionPath(dir: string): string {
+/** The file keeps its first name, session.json, so logins saved by earlier versions still work. */
+export function savedLoginPath(dir: string): string {
   return join(dir, "session.json");
 }
 
-export async function loadSession(dir: string): Promise<Session | undefined> {
+export async function loadSavedLogin(dir: string): Promise<SavedLogin | undefined> {
   let value: unknown;
   try {
-    value = await readJsonFile(sessionPath(dir));
+    value = await readJsonFile(savedLoginPath(dir));
   } catch {
     return undefined;
   }
-  return isSession(value) ? value : undefined;
+  return isSavedLogin(value) ? value : undefined;
 }
 
-export async function saveSession(dir: string, session: Session): Promise<void> {
-  await writePrivateFile(sessionPath(dir), `${JSON.stringify(session, null, 2)}\n`);
+export async function writeSavedLogin(dir: string, login: SavedLogin): Promise<void> {
+  await writePrivateFile(savedLoginPath(dir), `${JSON.stringify(login, null, 2)}\n`);
 }
 
-export async function deleteSession(dir: string): Promise<void> {
-  await removeFile(sessionPath(dir));
+export async function deleteSavedLogin(dir: string): Promise<void> {
+  await removeFile(savedLoginPath(dir));
 }
 
-function isSession(value: unknown): value is Session {
+function isSavedLogin(value: unknown): value is SavedLogin {
   if (typeof value !== "object" || value === null) return false;
-  const s = value as Partial<Session>;
+  const s = value as Partial<SavedLogin>;
   const e = s.endpoints as Partial<SoundCloudEndpoints> | undefined;
   return (
     s.version === 1 &&

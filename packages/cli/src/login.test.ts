@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningEmulator, startEmulator } from "@soundgate/emulator";
+import { EXIT } from "soundgate/exit-codes";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 // The CLI runs from dist, as users run it (npm test builds first).
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../bin/soundgate.js", import.meta.url));
 const CLIENT = { client_id: "cli-test-app", client_secret: "cli-test-secret" };
 
 let emulator: RunningEmulator;
@@ -133,7 +134,7 @@ describe("soundgate login in a browser (the person's side played by the test)", 
     await writeFile(file, JSON.stringify({ ...stored, expiresAt: Date.now() - 1000 }));
     const { SOUNDCLOUD_CLIENT_SECRET: _, ...withoutSecret } = env;
     const blocked = start(["token"], withoutSecret, cwd);
-    expect(await blocked.exit()).toBe(3);
+    expect(await blocked.exit()).toBe(EXIT.config);
     expect(blocked.output().stderr).toContain("SOUNDCLOUD_CLIENT_SECRET");
     // ./.env is read too.
     await writeFile(join(cwd, ".env"), `SOUNDCLOUD_CLIENT_SECRET=${CLIENT.client_secret}\n`);
@@ -143,7 +144,7 @@ describe("soundgate login in a browser (the person's side played by the test)", 
     expect(refreshed.output().stdout.trim()).not.toBe(stored.accessToken);
   });
 
-  it("exits 4 when the person denies access", async () => {
+  it("exits 5 (auth) when the person denies access", async () => {
     const { env, cwd } = await session();
     const login = start(loginArgs(), env, cwd);
     const state = (await login.authorizeUrl()).searchParams.get("state") as string;
@@ -151,14 +152,14 @@ describe("soundgate login in a browser (the person's side played by the test)", 
       `${redirectUri}?error=access_denied&state=${encodeURIComponent(state)}`,
     );
     expect(await denied.text()).toContain("did not grant access");
-    expect(await login.exit()).toBe(4);
+    expect(await login.exit()).toBe(EXIT.auth);
     expect(login.output().stderr).toContain("access_denied");
   });
 
-  it("exits 4 when nobody answers in time", async () => {
+  it("exits 5 (auth) when nobody answers in time", async () => {
     const { env, cwd } = await session();
     const login = start([...loginArgs().slice(0, -1), "1"], env, cwd);
-    expect(await login.exit()).toBe(4);
+    expect(await login.exit()).toBe(EXIT.auth);
     expect(login.output().stderr).toContain("no answer from the browser within 1 s");
   });
 
@@ -167,30 +168,30 @@ describe("soundgate login in a browser (the person's side played by the test)", 
     const login = start(loginArgs(), env, cwd);
     await login.authorizeUrl();
     children.at(-1)?.kill("SIGINT");
-    expect(await login.exit()).toBe(130);
+    expect(await login.exit()).toBe(EXIT.interrupted);
     expect(login.output().stderr).toContain("login cancelled");
     const again = start(loginArgs(), env, cwd);
     await again.authorizeUrl();
     children.at(-1)?.kill("SIGINT");
-    expect(await again.exit()).toBe(130);
+    expect(await again.exit()).toBe(EXIT.interrupted);
   });
 
   it("exits 3 without credentials, or when the port is taken", async () => {
     const { env, cwd } = await session();
     const none = start(loginArgs(), { SOUNDGATE_CONFIG_DIR: env.SOUNDGATE_CONFIG_DIR }, cwd);
-    expect(await none.exit()).toBe(3);
+    expect(await none.exit()).toBe(EXIT.config);
     expect(none.output().stderr).toContain("SOUNDCLOUD_CLIENT_ID");
     const first = start(loginArgs(), env, cwd);
     await first.authorizeUrl();
     const second = start(loginArgs(), env, cwd);
-    expect(await second.exit()).toBe(3);
+    expect(await second.exit()).toBe(EXIT.config);
     expect(second.output().stderr).toContain(`127.0.0.1:${port}`);
   });
 
-  it("exits 2 on bad flags, and 6 when SoundCloud cannot be reached", async () => {
+  it("exits 2 on bad flags, and 4 when SoundCloud cannot be reached", async () => {
     const { env, cwd } = await session();
     const bad = start(["login", "--auto-approve"], env, cwd);
-    expect(await bad.exit()).toBe(2);
+    expect(await bad.exit()).toBe(EXIT.usage);
     const offline = await startEmulator({ port: 0, autoApprove: true });
     const unreachable = offline.url;
     const logged = start(
@@ -201,7 +202,31 @@ describe("soundgate login in a browser (the person's side played by the test)", 
     expect(await logged.exit()).toBe(0);
     await offline.close();
     const whoami = start(["whoami"], env, cwd);
-    expect(await whoami.exit()).toBe(6);
+    expect(await whoami.exit()).toBe(EXIT.unreachable);
     expect(whoami.output().stderr).toContain("Could not reach SoundCloud");
+  });
+
+  it("exits 4 when no emulator answers, and stores nothing", async () => {
+    const { configDir, env, cwd } = await session();
+    const gone = await startEmulator({ port: 0 });
+    await gone.close();
+    for (const args of [
+      ["--emulator-url", gone.url],
+      [], // the default emulator URL, overridden by the variable
+    ]) {
+      const login = start(
+        ["login", "--emulator", "--auto-approve", ...args],
+        {
+          ...env,
+          SOUNDGATE_EMULATOR_URL: gone.url,
+        },
+        cwd,
+      );
+      expect(await login.exit()).toBe(EXIT.unreachable);
+      expect(login.output().stderr).toBe(
+        `soundgate: no SoundCloud emulator answers at ${gone.url}; start one with \`soundgate emulator\` (or \`npx soundgate-emulator\`), or name another with --emulator-url\n`,
+      );
+    }
+    await expect(readFile(join(configDir, "session.json"))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -17,7 +17,7 @@ import { configDir } from "./config-dir.js";
 import { appCredentials, httpUrl, loadDotEnv } from "./env.js";
 import { FileTokenStore } from "./file-token-store.js";
 import { type Loopback, startLoopback } from "./loopback.js";
-import { saveSession, TOKEN_KEY } from "./session.js";
+import { TOKEN_KEY, writeSavedLogin } from "./saved-login.js";
 
 /** The loopback port for real SoundCloud; register http://127.0.0.1:8789/callback. */
 export const DEFAULT_LOGIN_PORT = 8789;
@@ -41,11 +41,12 @@ Options:
   --client-id ID       the app's client id (default: $SOUNDCLOUD_CLIENT_ID)
   --auth-url URL       authorization server (default: $SOUNDCLOUD_AUTH_URL or SoundCloud's)
   --api-url URL        API (default: $SOUNDCLOUD_API_URL or SoundCloud's)
-  --emulator           log in to a local SoundCloud emulator instead: the one at
-                       --emulator-url ($SOUNDGATE_EMULATOR_URL, else ${DEFAULT_EMULATOR_URL} if it
-                       answers), or one started just for this login
+  --emulator           log in to a running SoundCloud emulator instead (start one with
+                       \`soundgate emulator\`): the one at --emulator-url, else
+                       $SOUNDGATE_EMULATOR_URL, else ${DEFAULT_EMULATOR_URL}
   --emulator-url URL   the emulator to use with --emulator
-  --auto-approve       with --emulator: approve as the first seeded user, no browser
+  --auto-approve       with --emulator: approve this login as the first seeded user, no
+                       browser (consent for every other app is left as it is)
   -h, --help           show this help
 `;
 
@@ -54,17 +55,14 @@ interface Target {
   /** The secret is ours (a client registered on an emulator) and may be stored. */
   ownSecret: boolean;
   emulator: boolean;
-  /** Set when the emulator runs inside this process and stops with it. */
-  stop?: (() => Promise<void>) | undefined;
   /** Drive the consent step here instead of in a browser (emulator auto-approve). */
   autoApprove: boolean;
+  /** Called once the code has arrived (an emulator client's auto-approve is switched off). */
+  approved?: (() => Promise<void>) | undefined;
 }
 
 export const loginCommand: Command = {
-  name: "login",
-  synopsis: "[--no-browser] [--port N] [--emulator]",
-  summary:
-    "Connect to SoundCloud in your browser (authorization code + PKCE on a\nloopback redirect); tokens are kept in your config directory (0600).",
+  help: () => HELP,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -116,7 +114,6 @@ export const loginCommand: Command = {
     } finally {
       interrupt.dispose();
       await loopback.close();
-      await target?.stop?.();
     }
   },
 };
@@ -152,6 +149,7 @@ async function login(
   const code = await Promise.race([answer, options.interrupt.promise]);
   // From here on Ctrl-C stops the process at once, as usual.
   options.interrupt.dispose();
+  await target.approved?.();
 
   const tokens = await exchangeCode(client, {
     code,
@@ -166,7 +164,7 @@ async function login(
   const dir = configDir();
   const store = new FileTokenStore(dir);
   await new TokenManager({ client, store }).save(TOKEN_KEY, tokens);
-  await saveSession(dir, {
+  await writeSavedLogin(dir, {
     version: 1,
     clientId: client.clientId,
     clientSecret: target.ownSecret ? client.clientSecret : undefined,
@@ -177,11 +175,6 @@ async function login(
     loggedInAt: new Date().toISOString(),
   });
   process.stderr.write(`Logged in to SoundCloud as ${me.username} (${me.urn}).\n`);
-  if (target.stop) {
-    process.stderr.write(
-      `Note: this login used an emulator that ran inside this command and has stopped, so\nthe tokens will not work. For a lasting one, run \`soundgate emulator\` and log in with --emulator.\n`,
-    );
-  }
   return EXIT.ok;
 }
 
@@ -220,9 +213,11 @@ function realTarget(
 }
 
 /**
- * An emulator to log in to: the given one, the one `soundgate emulator` runs by
- * default if it answers, or one started in this process. A client of our own is
- * registered for this loopback redirect URI, with a fresh id and secret.
+ * The running emulator to log in to: the given one, else $SOUNDGATE_EMULATOR_URL, else
+ * the one `soundgate emulator` runs by default. None answering is exit 4: tokens from an
+ * emulator that stops with this command would be accepted by no one. A client of our own
+ * is registered for this loopback redirect URI, with a fresh id and secret; with
+ * --auto-approve that client alone skips consent, and only until its code has arrived.
  */
 async function emulatorTarget(
   loopback: Loopback,
@@ -237,37 +232,29 @@ async function emulatorTarget(
     redirect_uris: [loopback.redirectUri],
     name: "soundgate CLI",
   };
-  let base = url ?? process.env.SOUNDGATE_EMULATOR_URL;
-  if (base === undefined && (await answers(DEFAULT_EMULATOR_URL))) base = DEFAULT_EMULATOR_URL;
-  let stop: (() => Promise<void>) | undefined;
-  if (base === undefined) {
-    const { startEmulator } = await import("@soundgate/emulator");
-    const emulator = await startEmulator({ port: 0, clients: [registration], autoApprove });
-    base = emulator.url;
-    stop = () => emulator.close();
-  } else {
-    base = httpUrl(base, "--emulator-url");
-    await control(base, "clients", registration);
-    if (autoApprove) await control(base, "config", { auto_approve: true });
-  }
-  const endpoints = endpointsForOrigin(base);
+  const base = httpUrl(
+    url ?? process.env.SOUNDGATE_EMULATOR_URL ?? DEFAULT_EMULATOR_URL,
+    url === undefined ? "SOUNDGATE_EMULATOR_URL" : "--emulator-url",
+  );
+  await control(
+    base,
+    "clients",
+    autoApprove ? { ...registration, auto_approve: true } : registration,
+  );
   return {
-    client: { clientId, clientSecret, redirectUri: loopback.redirectUri, endpoints },
+    client: {
+      clientId,
+      clientSecret,
+      redirectUri: loopback.redirectUri,
+      endpoints: endpointsForOrigin(base),
+    },
     ownSecret: true,
     emulator: true,
-    stop,
     autoApprove,
+    // The client stays registered (its tokens refresh through it), but from now on a
+    // login with it asks for consent like any other.
+    approved: autoApprove ? () => control(base, "clients", registration) : undefined,
   };
-}
-
-async function answers(base: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${base}/_emulator/config`, { signal: AbortSignal.timeout(500) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
 }
 
 async function control(base: string, path: string, body: unknown): Promise<void> {
@@ -280,13 +267,16 @@ async function control(base: string, path: string, body: unknown): Promise<void>
       signal: AbortSignal.timeout(10_000),
     });
   } catch {
-    throw new CliError(EXIT.network, `no SoundCloud emulator answers at ${base}`);
+    throw new CliError(
+      EXIT.unreachable,
+      `no SoundCloud emulator answers at ${base}; start one with \`soundgate emulator\` (or \`npx soundgate-emulator\`), or name another with --emulator-url`,
+    );
   }
   await response.body?.cancel();
   if (!response.ok) {
     throw new CliError(
       EXIT.config,
-      `the emulator at ${base} refused the ${path} request (HTTP ${response.status})`,
+      `${base} refused the emulator's ${path} request (HTTP ${response.status}); is it a SoundCloud emulator?`,
     );
   }
 }

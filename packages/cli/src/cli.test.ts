@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { EXIT } from "soundgate/exit-codes";
 import { afterEach, describe, expect, it } from "vitest";
 
 // The CLI runs from dist, as users run it (npm test builds first).
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../bin/soundgate.js", import.meta.url));
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
@@ -63,23 +64,23 @@ describe("soundgate CLI", () => {
 
   it("exits 3 with one line naming the variable on bad configuration", async () => {
     const proc = run(["serve"], { SOUNDGATE_ALLOWED_RETURN_TO: "javascript:alert(1)" });
-    expect(await proc.exit()).toBe(3);
+    expect(await proc.exit()).toBe(EXIT.config);
     expect(proc.output().stderr.trim().split("\n")).toHaveLength(1);
     expect(proc.output().stderr).toContain("SOUNDGATE_ALLOWED_RETURN_TO");
   });
 
   it("refuses to run without credentials in production", async () => {
     const proc = run(["serve"], { NODE_ENV: "production" });
-    expect(await proc.exit()).toBe(3);
+    expect(await proc.exit()).toBe(EXIT.config);
     expect(proc.output().stderr).toContain("SOUNDCLOUD_CLIENT_ID");
   });
 
   it("exits 2 on usage errors and prints help", async () => {
     const unknown = run(["frobnicate"]);
-    expect(await unknown.exit()).toBe(2);
+    expect(await unknown.exit()).toBe(EXIT.usage);
     expect(unknown.output().stderr).toContain('unknown command "frobnicate"');
     const badPort = run(["serve", "--port", "eighty"]);
-    expect(await badPort.exit()).toBe(2);
+    expect(await badPort.exit()).toBe(EXIT.usage);
     const help = run(["--help"]);
     expect(await help.exit()).toBe(0);
     expect(help.output().stdout).toContain("serve [--port N]");
