@@ -1,12 +1,11 @@
+// The supported API of @soundgate/server. Anything not exported here is internal and may
+// change in any release: the flow engine, the refresher, the store's row types.
 export type { ConnectionInfo } from "./auth/connections.js";
-export type { GatewayContext } from "./auth/context.js";
-export { FLOW_TTL_MS, Flows, RESULT_TTL_MS } from "./auth/flows.js";
 export type { LoginResultJson, UserSummary } from "./auth/login-result.js";
-export { REFRESH_GRACE_MS, Refresher } from "./auth/refresh.js";
 export type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
 export { loadConfig } from "./config.js";
 export { ConfigError } from "./config-error.js";
-export { aad, Cipher, SealedValueError } from "./crypto/cipher.js";
+export { Cipher, SealedValueError } from "./crypto/cipher.js";
 export { type RotationReport, rotateKeys } from "./crypto/rotate.js";
 export {
   createGateway,
@@ -24,4 +23,4 @@ export {
 } from "./library.js";
 export { createLogger, type Logger } from "./logger.js";
 export { openStore } from "./store/open.js";
-export type { FlowRecord, GatewayStore, NewFlow } from "./store/store.js";
+export type { GatewayStore } from "./store/store.js";

@@ -212,4 +212,19 @@ describe("createSoundgate configuration", () => {
       variable: "clientSecret",
     });
   });
+
+  it("takes any logger with info, warn and error (not only pino's)", async () => {
+    const lines: string[] = [];
+    const record = (fields: unknown, message?: string) =>
+      lines.push(typeof fields === "string" ? fields : (message ?? ""));
+    const sg = await createSoundgate({
+      clientId: "a",
+      clientSecret: "b",
+      redirectUri: "http://x.test/cb",
+      database: "sqlite::memory:",
+      logger: { info: record, warn: record, error: record },
+    });
+    await sg.close();
+    expect(lines.some((line) => /ephemeral key/.test(line))).toBe(true);
+  });
 });

@@ -2,7 +2,21 @@ import pino from "pino";
 import type { LogFormat } from "./config.js";
 import { prettyDestination } from "./log-pretty.js";
 
-export type Logger = pino.Logger;
+/** One level's call: structured fields first (never a secret), then the message. */
+export interface LogCall {
+  (fields: Record<string, unknown>, message: string): void;
+  (message: string): void;
+}
+
+/**
+ * What the gateway asks of a logger: three levels. Pino's loggers fit, and so do wrappers
+ * around console, winston or a test's array, so embedders are not tied to pino.
+ */
+export interface Logger {
+  info: LogCall;
+  warn: LogCall;
+  error: LogCall;
+}
 
 /**
  * One structured log, in either of two renderings of the same records: JSON lines (one
@@ -16,7 +30,7 @@ export function createLogger(
   level: string,
   destination?: pino.DestinationStream,
   format: LogFormat = "json",
-): Logger {
+): pino.Logger {
   const options: pino.LoggerOptions = {
     level,
     base: undefined,
