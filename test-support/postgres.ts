@@ -8,7 +8,9 @@ const ADMIN_URL =
   process.env.SOUNDGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 // Several runs may share one server: each can keep to its own names.
-const DATABASE_PREFIX = /^[a-z_][a-z0-9_]{0,30}$/.test(process.env.SOUNDGATE_TEST_DATABASE_PREFIX ?? "")
+const DATABASE_PREFIX = /^[a-z_][a-z0-9_]{0,30}$/.test(
+  process.env.SOUNDGATE_TEST_DATABASE_PREFIX ?? "",
+)
   ? (process.env.SOUNDGATE_TEST_DATABASE_PREFIX as string)
   : "soundgate_test_";
 

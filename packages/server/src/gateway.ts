@@ -5,6 +5,7 @@ import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./con
 import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
+import { trackRequests } from "./http/drain.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/open.js";
@@ -48,10 +49,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
   const logger = options.logger ?? createLogger(config.logLevel);
   const cipher = options.cipher ?? resolveCipher(config, logger);
-  const store = options.store ?? (await openStore(config.databaseUrl));
+  const store =
+    options.store ??
+    (await openStore(config.databaseUrl, {
+      poolSize: config.dbPoolSize,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      lockTimeoutMs: config.dbLockTimeoutMs,
+      log: logger,
+    }));
   const now = options.now ?? Date.now;
   const context: GatewayContext = {
     config,
+    instanceId: config.instanceId,
     soundcloud,
     redirectUri: config.redirectUri,
     store,
@@ -90,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     https: config.publicUrl.startsWith("https:"),
   });
+  const requests = trackRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -102,12 +112,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...gateway,
     url: `http://${host}:${port}`,
     port,
+    /**
+     * Graceful: stop accepting, let the requests in flight finish (a refresh among them
+     * commits its rotated token) for up to SOUNDGATE_SHUTDOWN_TIMEOUT_MS, then cut what is
+     * left and close the database pool.
+     */
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive sockets would otherwise hold close() open.
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const inFlight = requests.inFlight();
+      if (inFlight > 0) {
+        gateway.context.logger.info({ in_flight: inFlight }, "shutting down: finishing requests");
+      }
+      if (!(await requests.drain(config.shutdownTimeoutMs))) {
+        gateway.context.logger.warn(
+          { in_flight: requests.inFlight(), timeout_ms: config.shutdownTimeoutMs },
+          "shutdown timeout reached: closing requests still in flight",
+        );
+      }
+      // Keep-alive sockets would otherwise hold close() open.
+      server.closeAllConnections();
+      await closed;
       await gateway.close();
     },
   };

@@ -16,6 +16,8 @@ export interface ServiceContext {
   logger: Logger;
   now: () => number;
   fetch?: FetchLike | undefined;
+  /** This process's name in the rows it refreshes (default `<hostname>:<pid>`). */
+  instanceId?: string | undefined;
 }
 
 /** The gateway's services share this. Built once at start; no hidden globals. */

@@ -96,9 +96,7 @@ describe("the Postgres store under load", () => {
     const users = 6 * POOL_SIZE;
     const cookies: string[] = [];
     for (let i = 0; i < users; i++) {
-      cookies.push(
-        (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header(),
-      );
+      cookies.push((await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header());
     }
     await expireEverything();
     const before = await emulator.stats();

@@ -97,6 +97,21 @@ export interface ConnectionTable {
   version: number;
   created_at: number;
   updated_at: number;
+  /** When SoundCloud issued the stored access token (null in rows from before 0007). */
+  issued_at: number | null;
+  /**
+   * The last rotation stored: when, and by which gateway instance (SOUNDGATE_INSTANCE_ID),
+   * written by the statement that stores the rotated tokens.
+   */
+  refreshed_at: number | null;
+  refreshed_by: string | null;
+  /**
+   * The last refresh attempt, written before its lock is taken. One newer than
+   * refreshed_at that never got stored (a kill -9 between SoundCloud's answer and our
+   * commit) says which instance held the grant's only valid refresh token when it died.
+   */
+  refresh_started_at: number | null;
+  refresh_started_by: string | null;
 }
 
 export interface SessionTable {
