@@ -146,4 +146,94 @@ describe("the Postgres store under load", () => {
     }
     expect((await timed(`${gateway.url}/healthz`)).status).toBe(200);
   }, 60_000);
+
+  it("keeps every instance up through pg_terminate_backend of all its connections mid-load: no exit, no 500, then all succeed", async (context) => {
+    if (!database) return context.skip();
+    // Short tokens and a slow SoundCloud: refreshes (and their locks) are in flight when
+    // the connections go.
+    await emulator.configure({ access_token_ttl_s: 4, latency_ms: 40 });
+    try {
+      const gateways = [await start(), await start()];
+      const users = 12;
+      const cookies: string[] = [];
+      for (let i = 0; i < users; i++) {
+        const at = gateways[i % 2] as GatewayProcess;
+        cookies.push((await loginViaBff(emulator, at, { returnTo: `${PUBLIC}/` })).jar.header());
+      }
+      const before = await emulator.stats();
+      const answers: Answer[] = [];
+      let running = true;
+      const load = cookies.map(async (cookie, i) => {
+        let n = i;
+        while (running) {
+          const at = gateways[n++ % 2] as GatewayProcess;
+          answers.push(await timed(`${at.url}/api/soundcloud/me`, { headers: { Cookie: cookie } }));
+        }
+      });
+      let terminated = 0;
+      for (let round = 0; round < 3; round++) {
+        await sleep(1_500);
+        terminated += await terminateAll();
+      }
+      await sleep(1_500);
+      running = false;
+      await Promise.all(load);
+      console.log(
+        `terminated ${terminated} connections in 3 rounds during ${answers.length} calls: ${JSON.stringify(tally(answers))}`,
+      );
+      expect(terminated).toBeGreaterThan(0);
+      for (const gateway of gateways) expect(gateway.child.exitCode).toBeNull();
+      expect(
+        answers.filter((a) => a.status === 0 || (a.status >= 500 && a.status !== 503)),
+      ).toEqual([]);
+      for (const a of answers.filter((x) => x.status === 503)) {
+        expect(JSON.parse(a.body)).toMatchObject({ error: "store_unavailable" });
+      }
+      // The next requests all succeed, on both instances, and no refresh token was spent twice.
+      const after = await Promise.all(
+        cookies.flatMap((cookie) =>
+          gateways.map((g) => timed(`${g.url}/api/soundcloud/me`, { headers: { Cookie: cookie } })),
+        ),
+      );
+      expect(tally(after)).toEqual({ 200: 2 * users });
+      expect((await emulator.stats()).refresh_reuse).toBe(before.refresh_reuse);
+      for (const g of gateways) expect(g.output()).not.toMatch(/Unhandled|uncaught/i);
+    } finally {
+      await emulator.configure({ access_token_ttl_s: 3599, latency_ms: 0 });
+    }
+  }, 120_000);
+
+  it("answers 503 store_unavailable with Retry-After, not 500, when the pool is exhausted past its bound", async (context) => {
+    if (!database) return context.skip();
+    const gateway = await start({
+      SOUNDGATE_DB_POOL_SIZE: "1",
+      SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "300",
+    });
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    // Hold the gateway's one connection busy: a refresh waiting on SoundCloud holds its lock's.
+    await sql("update connections set expires_at = 0");
+    await emulator.configure({ latency_ms: 1_500 });
+    try {
+      const slow = timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
+      await sleep(400);
+      const response = await fetch(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("2");
+      expect(await response.json()).toMatchObject({ error: "store_unavailable" });
+      expect((await slow).status).toBe(200);
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+    }
+  }, 60_000);
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Ends every connection to the test database but the one asking. */
+async function terminateAll(): Promise<number> {
+  const rows = await sql(
+    `select pg_terminate_backend(pid) from pg_stat_activity
+     where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  return rows.length;
+}
