@@ -125,28 +125,39 @@ export async function runLocked<T, S>(
   work: (store: S) => Promise<T>,
 ): Promise<T> {
   let outcome: { value: T } | { error: unknown } | undefined;
-  try {
-    await pool.connection().execute(async (db) => {
-      try {
-        await sql`begin`.execute(db);
-        await sql`select set_config('lock_timeout', ${String(options.lockTimeoutMs)}, true)`.execute(
-          db,
-        );
-        await takeLock(db, key);
-      } catch (error) {
-        await rollbackQuietly(db);
-        throw error;
+  for (let attempt = 1; ; attempt++) {
+    let started = false;
+    try {
+      await pool.connection().execute(async (db) => {
+        try {
+          await sql`begin`.execute(db);
+          await sql`select set_config('lock_timeout', ${String(options.lockTimeoutMs)}, true)`.execute(
+            db,
+          );
+          await takeLock(db, key);
+        } catch (error) {
+          await rollbackQuietly(db);
+          throw error;
+        }
+        started = true;
+        const scope = new LockScope(key, db, options.host);
+        try {
+          outcome = { value: await work(options.bind(scope)) };
+        } catch (error) {
+          outcome = { error };
+        }
+        await scope.commit();
+      });
+      break;
+    } catch (error) {
+      // A connection that died before the work began (the pool handed out one the server
+      // had just ended) is worth one more try: nothing has happened yet.
+      if (!started && attempt === 1 && classifyStoreError(error) === "connection") {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
       }
-      const scope = new LockScope(key, db, options.host);
-      try {
-        outcome = { value: await work(options.bind(scope)) };
-      } catch (error) {
-        outcome = { error };
-      }
-      await scope.commit();
-    });
-  } catch (error) {
-    throw asStoreError(error);
+      throw asStoreError(error);
+    }
   }
   if (!outcome) throw new StoreUnavailableError("connection");
   if ("error" in outcome) throw outcome.error;

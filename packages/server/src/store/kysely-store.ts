@@ -31,6 +31,7 @@ export interface KyselyStoreOptions {
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+const RETRY_DELAY_MS = 50;
 
 const SILENT: StoreLog = { warn: () => {}, error: () => {} };
 
@@ -77,6 +78,9 @@ export class KyselyStore implements GatewayStore {
         "a database call lost its connection; retrying once on another",
       );
     }
+    // A moment first: when the server ended many connections at once, the pool must see
+    // the others' close events too, or the retry could be handed another dead one.
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     try {
       return await op(this.db);
     } catch (error) {
@@ -302,6 +306,11 @@ export class KyselyStore implements GatewayStore {
       status: "active" as const,
       updated_at: now,
       issued_at: write.issuedAt,
+      // A new login starts a new history.
+      refreshed_at: null,
+      refreshed_by: null,
+      refresh_started_at: null,
+      refresh_started_by: null,
     };
     await this.#call("write", (db) =>
       db
@@ -361,6 +370,14 @@ export class KyselyStore implements GatewayStore {
         .updateTable("connections")
         .set({ refresh_started_at: now, refresh_started_by: instanceId })
         .where("id", "=", id)
+        // Only over a finished attempt: an attempt after the last stored rotation that
+        // never stored its own is what a post-mortem needs, so a later one keeps it.
+        .where((eb) =>
+          eb.or([
+            eb("refresh_started_at", "is", null),
+            eb("refresh_started_at", "<=", sql<number>`coalesce(refreshed_at, 0)`),
+          ]),
+        )
         .execute(),
     );
   }

@@ -99,6 +99,28 @@ describe("Postgres store faults", () => {
     });
   });
 
+  it("keeps the first unfinished refresh attempt on record, for the post-mortem of a lost grant", async (context) => {
+    if (!database) return context.skip();
+    const store = await open();
+    await store.putConnection(connection("c6"), 1);
+    await store.noteRefreshStarted("c6", 5, "instance-a");
+    // A later attempt while A's never stored anything: A's stays.
+    await store.noteRefreshStarted("c6", 6, "instance-b");
+    expect(await store.getConnection("c6")).toMatchObject({
+      refreshStartedAt: 5,
+      refreshStartedBy: "instance-a",
+      refreshedAt: null,
+    });
+    expect(await store.updateConnectionTokens("c6", tokens, 1, 7, "instance-b")).toBe(true);
+    await store.noteRefreshStarted("c6", 8, "instance-c");
+    expect(await store.getConnection("c6")).toMatchObject({
+      refreshStartedAt: 8,
+      refreshStartedBy: "instance-c",
+      refreshedAt: 7,
+      refreshedBy: "instance-b",
+    });
+  });
+
   it("commits what the work wrote even when it throws (a grant marked dead stays marked)", async (context) => {
     if (!database) return context.skip();
     const store = await open();

@@ -106,9 +106,10 @@ export interface ConnectionTable {
   refreshed_at: number | null;
   refreshed_by: string | null;
   /**
-   * The last refresh attempt, written before its lock is taken. One newer than
-   * refreshed_at that never got stored (a kill -9 between SoundCloud's answer and our
-   * commit) says which instance held the grant's only valid refresh token when it died.
+   * The first refresh attempt since the last stored rotation (written before its lock is
+   * taken; later attempts leave it while it is unfinished). One newer than refreshed_at
+   * that never got stored (a kill -9 between SoundCloud's answer and our commit, or an
+   * upstream failure) says which instance tried first, and when.
    */
   refresh_started_at: number | null;
   refresh_started_by: string | null;

@@ -156,7 +156,10 @@ export interface GatewayStore {
     now: number,
     instanceId: string,
   ): Promise<boolean>;
-  /** Record that `instanceId` is about to refresh this grant (committed at once, unlocked). */
+  /**
+   * Record that `instanceId` is about to refresh this grant (committed at once, before the
+   * lock), unless an earlier attempt since the last stored rotation is still on record.
+   */
   noteRefreshStarted(id: string, now: number, instanceId: string): Promise<void>;
   /** Mark the grant dead, only if the row is still at `expectedVersion`. */
   markConnectionReauth(id: string, expectedVersion: number, now: number): Promise<boolean>;
