@@ -85,7 +85,13 @@ export class LockScope {
         this.#lose(error);
       }
     }
-    if (this.#writes.length === 0 && this.#unrepeatable === 0) return;
+    if (this.#unrepeatable > 0) {
+      this.host.log.error(
+        { lock: this.key, calls: this.#unrepeatable },
+        "calls made under a lock that cannot be repeated may be lost with its connection",
+      );
+    }
+    if (this.#writes.length === 0) return;
     try {
       for (const op of this.#writes) await this.host.call("write", op);
     } catch (error) {
@@ -96,7 +102,7 @@ export class LockScope {
       throw asStoreError(error);
     }
     this.host.log.warn(
-      { lock: this.key, writes: this.#writes.length, unrepeatable: this.#unrepeatable },
+      { lock: this.key, writes: this.#writes.length },
       "a lock's connection was lost before its commit; its writes were stored again on another connection",
     );
   }
