@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
-// The long reliability runs: crash safety and soak (`npm run test:reliability`), one file
-// at a time so they do not compete for the two cores.
+// The long reliability runs: crash safety, soak, the Postgres store under load and chaos
+// (`npm run test:reliability`), one file at a time so they do not compete for the two cores.
 export default defineConfig({
   ...base,
   test: {

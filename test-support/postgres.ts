@@ -7,6 +7,13 @@ import pg from "pg";
 const ADMIN_URL =
   process.env.SOUNDGATE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
+// Several runs may share one server: each can keep to its own names.
+const DATABASE_PREFIX = /^[a-z_][a-z0-9_]{0,30}$/.test(
+  process.env.SOUNDGATE_TEST_DATABASE_PREFIX ?? "",
+)
+  ? (process.env.SOUNDGATE_TEST_DATABASE_PREFIX as string)
+  : "soundgate_test_";
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;
@@ -23,7 +30,7 @@ export async function createTestDatabase(): Promise<TestDatabase | undefined> {
     console.warn(`skipping Postgres tests: ${reason}`);
     return undefined;
   }
-  const name = `soundgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const name = `${DATABASE_PREFIX}${process.pid}_${randomBytes(4).toString("hex")}`;
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(ADMIN_URL);

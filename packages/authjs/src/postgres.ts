@@ -160,7 +160,9 @@ export function postgresCoordination(
         providerId,
       ]);
     },
-    withLock: (userId, work) => lock(`soundgate:account:${providerId}:${userId}`, work),
+    // Inside the lock `query` runs on the lock's transaction, so this same store serves.
+    withLock: (userId, work) =>
+      lock(`soundgate:account:${providerId}:${userId}`, () => work(accounts)),
   };
 
   return { lock, graceStore, accounts };

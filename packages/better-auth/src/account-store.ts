@@ -58,7 +58,10 @@ export class AccountTokenStore implements TokenStore {
     if (account) await this.context.internalAdapter.deleteAccount(account.id);
   }
 
-  withLock<T>(userId: string, work: () => Promise<T>): Promise<T> {
-    return this.lock ? this.lock(`soundgate:account:${this.providerId}:${userId}`, work) : work();
+  withLock<T>(userId: string, work: (store: TokenStore) => Promise<T>): Promise<T> {
+    const locked = () => work(this);
+    return this.lock
+      ? this.lock(`soundgate:account:${this.providerId}:${userId}`, locked)
+      : locked();
   }
 }

@@ -47,8 +47,8 @@ export class FileTokenStore implements TokenStore {
     await removeFile(this.pathOf(key));
   }
 
-  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return withFileLock(join(this.dir, `${checkKey(key)}.lock`), work);
+  withLock<T>(key: string, work: (store: TokenStore) => Promise<T>): Promise<T> {
+    return withFileLock(join(this.dir, `${checkKey(key)}.lock`), () => work(this));
   }
 }
 

@@ -32,6 +32,39 @@ describe("loadConfig", () => {
     expect(config.sessionTtlMs).toBe(7 * 24 * 3_600_000);
   });
 
+  it("bounds the database pool, its waits and shutdown, and names the instance", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      dbPoolSize: 10,
+      dbConnectTimeoutMs: 5_000,
+      dbLockTimeoutMs: 5_000,
+      shutdownTimeoutMs: 10_000,
+    });
+    expect(config.instanceId).toMatch(new RegExp(`:${process.pid}$`));
+    expect(
+      loadConfig({
+        SOUNDGATE_DB_POOL_SIZE: "25",
+        SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "2000",
+        SOUNDGATE_DB_LOCK_TIMEOUT_MS: "3000",
+        SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "0",
+        SOUNDGATE_INSTANCE_ID: "eu-1",
+      }),
+    ).toMatchObject({
+      dbPoolSize: 25,
+      dbConnectTimeoutMs: 2_000,
+      dbLockTimeoutMs: 3_000,
+      shutdownTimeoutMs: 0,
+      instanceId: "eu-1",
+    });
+    expect(configError({ SOUNDGATE_DB_POOL_SIZE: "0" }).variable).toBe("SOUNDGATE_DB_POOL_SIZE");
+    expect(configError({ SOUNDGATE_DB_LOCK_TIMEOUT_MS: "5s" }).message).toBe(
+      "SOUNDGATE_DB_LOCK_TIMEOUT_MS: must be a whole number from 100 to 600000",
+    );
+    expect(configError({ SOUNDGATE_INSTANCE_ID: "two words" }).variable).toBe(
+      "SOUNDGATE_INSTANCE_ID",
+    );
+  });
+
   it("accepts Starlib's CLIENT_ID / CLIENT_SECRET", () => {
     const config = loadConfig({ CLIENT_ID: "a", CLIENT_SECRET: "b" });
     expect(config.soundcloud).toMatchObject({

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./config-error.js";
 import {
@@ -27,6 +28,19 @@ export interface GatewayConfig {
   loopbackReturnTo: readonly LoopbackReturnTo[];
   allowedOrigins: ReadonlySet<string>;
   databaseUrl: string;
+  /** Postgres: connections per instance (SOUNDGATE_DB_POOL_SIZE). */
+  dbPoolSize: number;
+  /** Postgres: the longest wait for a connection, new or pooled (ms). */
+  dbConnectTimeoutMs: number;
+  /** Postgres: the longest wait for another instance's refresh lock (ms). */
+  dbLockTimeoutMs: number;
+  /** On SIGTERM, how long in-flight requests may take to finish before they are cut (ms). */
+  shutdownTimeoutMs: number;
+  /**
+   * This instance's name in the database's audit columns (who refreshed a grant) and in
+   * logs; default `<hostname>:<pid>`.
+   */
+  instanceId: string;
   /**
    * Who may take a login result at /result: `both` the front end that started the flow
    * (result_challenge's verifier) and the browser that approved it (the result_key in the
@@ -94,6 +108,14 @@ const proxyHops = z
   .transform((v) =>
     v === "true" || v === "yes" ? 1 : v === "false" || v === "no" ? 0 : Number(v),
   );
+/** A whole number within [min, max], with the variable's range in the message. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
 const port = z
   .string()
   .regex(/^\d{1,5}$/, "must be a port number (0-65535)")
@@ -236,6 +258,18 @@ export function loadConfig(
     loopbackReturnTo,
     allowedOrigins,
     databaseUrl,
+    dbPoolSize: read("SOUNDGATE_DB_POOL_SIZE", wholeNumber(1, 1_000), "10"),
+    dbConnectTimeoutMs: read("SOUNDGATE_DB_CONNECT_TIMEOUT_MS", wholeNumber(100, 600_000), "5000"),
+    dbLockTimeoutMs: read("SOUNDGATE_DB_LOCK_TIMEOUT_MS", wholeNumber(100, 600_000), "5000"),
+    shutdownTimeoutMs: read("SOUNDGATE_SHUTDOWN_TIMEOUT_MS", wholeNumber(0, 600_000), "10000"),
+    instanceId: read(
+      "SOUNDGATE_INSTANCE_ID",
+      z
+        .string()
+        .trim()
+        .regex(/^[\x21-\x7e]{1,100}$/, "must be 1-100 printable ASCII characters, no spaces"),
+      `${hostname()}:${process.pid}`,
+    ),
     resultBinding,
     compat: compat === "starlib" ? "starlib" : undefined,
     warnings,

@@ -7,6 +7,7 @@ import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
 import { metricsEnabled, startMetricsServer } from "./http/metrics-endpoint.js";
+import { trackRequests } from "./http/drain.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { instrumentedFetch } from "./metrics/instrumented-fetch.js";
@@ -59,12 +60,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = metricsEnabled(config)
     ? new (await import("./metrics/metrics.js")).Metrics(counters)
     : undefined;
-  const opened = options.store ?? (await openStore(config.databaseUrl));
+  const opened =
+    options.store ??
+    (await openStore(config.databaseUrl, {
+      poolSize: config.dbPoolSize,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      lockTimeoutMs: config.dbLockTimeoutMs,
+      log: logger,
+    }));
   const store = metrics ? timedStore(opened, metrics) : opened;
   const now = options.now ?? Date.now;
   const upstream = options.fetch;
   const context: GatewayContext = {
     config,
+    instanceId: config.instanceId,
     soundcloud,
     redirectUri: config.redirectUri,
     store,
@@ -109,6 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onConnectionRefused: () =>
       gateway.context.counters.increment("soundgate_rate_limited_total", { limit: "connections" }),
   });
+  const requests = trackRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -141,13 +151,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port,
     metricsUrl: metricsServer && `http://${host}:${metricsServer.port}/metrics`,
+    /**
+     * Graceful: stop accepting, let the requests in flight finish (a refresh among them
+     * commits its rotated token) for up to SOUNDGATE_SHUTDOWN_TIMEOUT_MS, then cut what is
+     * left and close the database pool.
+     */
     close: async () => {
       await metricsServer?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive sockets would otherwise hold close() open.
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const inFlight = requests.inFlight();
+      if (inFlight > 0) {
+        gateway.context.logger.info({ in_flight: inFlight }, "shutting down: finishing requests");
+      }
+      if (!(await requests.drain(config.shutdownTimeoutMs))) {
+        gateway.context.logger.warn(
+          { in_flight: requests.inFlight(), timeout_ms: config.shutdownTimeoutMs },
+          "shutdown timeout reached: closing requests still in flight",
+        );
+      }
+      // Keep-alive sockets would otherwise hold close() open.
+      server.closeAllConnections();
+      await closed;
       await gateway.close();
     },
   };

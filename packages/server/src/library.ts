@@ -142,7 +142,8 @@ export async function createSoundgate(options: SoundgateOptions): Promise<Soundg
     cipher = Cipher.ephemeral();
   }
   const database = options.database ?? "sqlite:./data/soundgate.db";
-  const store = typeof database === "string" ? await openStore(database) : database;
+  const store =
+    typeof database === "string" ? await openStore(database, { log: logger }) : database;
   const ctx: ServiceContext = {
     soundcloud: {
       clientId: options.clientId,

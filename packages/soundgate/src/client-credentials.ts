@@ -7,7 +7,7 @@ import {
 } from "./oauth-client.js";
 import { withSignal } from "./single-flight.js";
 import type { TokenProvider } from "./token-provider.js";
-import type { TokenSet } from "./token-set.js";
+import { isRefreshDue, type TokenSet } from "./token-set.js";
 import type { TokenStore } from "./token-store.js";
 
 export interface ClientCredentialsCacheOptions {
@@ -69,7 +69,7 @@ export class ClientCredentialsCache implements TokenProvider {
   }
 
   #fresh(tokens: TokenSet): boolean {
-    return tokens.expiresAt - this.#client.now() > this.#windowMs;
+    return !isRefreshDue(tokens, this.#client.now(), this.#windowMs);
   }
 
   async #fetch(): Promise<TokenSet> {

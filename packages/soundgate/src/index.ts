@@ -96,7 +96,9 @@ export {
 } from "./token-manager.js";
 export type { TokenProvider } from "./token-provider.js";
 export {
+  isRefreshDue,
   parseTokenResponse,
+  refreshWindow,
   type TokenResponseJson,
   type TokenSet,
   toTokenResponseJson,

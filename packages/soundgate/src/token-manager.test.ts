@@ -54,6 +54,27 @@ describe("TokenManager", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
   });
 
+  it("refreshes a short-lived token at half its lifetime, not on every call", async () => {
+    await emulator.configure({ access_token_ttl_s: 8 });
+    try {
+      const tokens = await connect();
+      let now = tokens.issuedAt as number;
+      const manager = new TokenManager({ client: { ...emulator.client, now: () => now } });
+      await manager.save("u1", tokens);
+      // With a fixed 60 s window an 8 s token would be due at once, on every call.
+      for (const elapsed of [0, 1_000, 3_000, 3_900]) {
+        now = (tokens.issuedAt as number) + elapsed;
+        expect(await manager.getAccessToken("u1")).toBe(tokens.accessToken);
+      }
+      expect((await emulator.stats()).token_requests.refresh_token).toBe(0);
+      now = (tokens.issuedAt as number) + 4_000;
+      expect(await manager.getAccessToken("u1")).not.toBe(tokens.accessToken);
+      expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+    } finally {
+      await emulator.configure({ access_token_ttl_s: 3599 });
+    }
+  });
+
   it("turns 100 concurrent calls on an expired token into exactly one refresh", async () => {
     const store = new RecordingStore();
     const outcomes: string[] = [];

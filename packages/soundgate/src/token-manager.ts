@@ -7,7 +7,7 @@ import {
 } from "./oauth-client.js";
 import { SingleFlight, withSignal } from "./single-flight.js";
 import type { TokenProvider } from "./token-provider.js";
-import type { TokenSet } from "./token-set.js";
+import { isRefreshDue, type TokenSet } from "./token-set.js";
 import { MemoryTokenStore, type StoredTokens, type TokenStore } from "./token-store.js";
 
 export const DEFAULT_REFRESH_WINDOW_MS = 60_000;
@@ -16,7 +16,10 @@ export interface TokenManagerOptions {
   client: OAuthClientOptions;
   /** Default: an in-memory store. */
   store?: TokenStore | undefined;
-  /** Refresh when the access token has less than this left. Default 60 s. */
+  /**
+   * Refresh when the access token has less than this left. Default 60 s; never more than
+   * half the token's lifetime, so short-lived tokens are not refreshed on every call.
+   */
   refreshWindowMs?: number | undefined;
   /**
    * Told how each successful refresh a caller asked for was served (for metrics; it
@@ -108,7 +111,7 @@ export class TokenManager {
   }
 
   #isDue(tokens: TokenSet): boolean {
-    return tokens.expiresAt - this.#client.now() <= this.#windowMs;
+    return isRefreshDue(tokens, this.#client.now(), this.#windowMs);
   }
 
   #refresh(
@@ -121,12 +124,15 @@ export class TokenManager {
     // Only the caller whose work runs learns how it went; the others joined it.
     let outcome: RefreshOutcome = "shared";
     const shared = this.#refreshes.run(key, () => {
-      const work = async () => {
-        const done = await this.#refreshLocked(key, request);
+      const work = async (store: TokenStore) => {
+        const done = await this.#refreshLocked(key, request, store);
         outcome = done.outcome;
         return done.tokens;
       };
-      return this.store.withLock ? this.store.withLock(key, work) : work();
+      return this.store.withLock
+        ? // A store written against the older signature calls work() without a store.
+          this.store.withLock(key, (locked) => work(locked ?? this.store))
+        : work(this.store);
     });
     return withSignal(
       shared,
@@ -141,17 +147,18 @@ export class TokenManager {
   async #refreshLocked(
     key: string,
     request: RefreshRequest,
+    store: TokenStore,
   ): Promise<{ tokens: StoredTokens; outcome: RefreshOutcome }> {
     const shared = (tokens: StoredTokens) => ({ tokens, outcome: "shared" as const });
     // Re-read inside the lock: another process may have rotated the grant already,
     // in which case its tokens are ours and the old refresh token must not be sent.
-    const current = usable(key, await this.store.get(key));
+    const current = usable(key, await store.get(key));
     const alreadyRotated =
       request.rejectedAccessToken !== undefined &&
       current.accessToken !== request.rejectedAccessToken;
     if (alreadyRotated || (!request.force && !this.#isDue(current))) return shared(current);
     if (!current.refreshToken) {
-      const winner = await this.#writeOrLatest(key, { ...current, reauthRequired: true });
+      const winner = await this.#writeOrLatest(store, key, { ...current, reauthRequired: true });
       if (winner && !winner.reauthRequired) return shared(winner);
       throw new SoundgateError(
         "reauth_required",
@@ -163,11 +170,11 @@ export class TokenManager {
       next = await refreshToken(this.#client, { refreshToken: current.refreshToken });
     } catch (error) {
       if (!isSoundgateError(error, "invalid_grant")) throw error;
-      const latest = await this.store.get(key);
+      const latest = await store.get(key);
       if (latest && !latest.reauthRequired && latest.refreshToken !== current.refreshToken)
         return shared(latest);
       if (latest) {
-        const winner = await this.#writeOrLatest(key, { ...latest, reauthRequired: true });
+        const winner = await this.#writeOrLatest(store, key, { ...latest, reauthRequired: true });
         if (winner && !winner.reauthRequired) return shared(winner);
       }
       throw new SoundgateError(
@@ -176,9 +183,10 @@ export class TokenManager {
         { status: error.status, cause: error },
       );
     }
-    // Persist before returning: the old refresh token is spent now.
+    // Persist before anything else: the old refresh token is spent now, and until this
+    // write (and the lock's commit) is done the new one exists only in this process.
     const stored: StoredTokens = { ...next, reauthRequired: false, version: current.version };
-    const winner = await this.#writeOrLatest(key, stored);
+    const winner = await this.#writeOrLatest(store, key, stored);
     return { tokens: winner ? usable(key, winner) : stored, outcome: "upstream" };
   }
 
@@ -187,13 +195,17 @@ export class TokenManager {
    * was read (a new login, a disconnect): then the row as it is now wins and is returned.
    * Returns undefined when our write went in.
    */
-  async #writeOrLatest(key: string, tokens: StoredTokens): Promise<StoredTokens | undefined> {
+  async #writeOrLatest(
+    store: TokenStore,
+    key: string,
+    tokens: StoredTokens,
+  ): Promise<StoredTokens | undefined> {
     try {
-      await this.store.set(key, tokens);
+      await store.set(key, tokens);
       return undefined;
     } catch (error) {
       if (!isSoundgateError(error, "conflict")) throw error;
-      return usable(key, await this.store.get(key));
+      return usable(key, await store.get(key));
     }
   }
 }
@@ -220,6 +232,7 @@ function publicTokens(tokens: StoredTokens): TokenSet {
     refreshToken: tokens.refreshToken,
     expiresAt: tokens.expiresAt,
     scope: tokens.scope,
+    ...(tokens.issuedAt === undefined ? {} : { issuedAt: tokens.issuedAt }),
   };
 }
 

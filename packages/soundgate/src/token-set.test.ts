@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { isSoundgateError } from "./errors.js";
-import { parseTokenResponse, toTokenResponseJson } from "./token-set.js";
+import {
+  isRefreshDue,
+  parseTokenResponse,
+  refreshWindow,
+  toTokenResponseJson,
+} from "./token-set.js";
 
 const NOW = 1_700_000_000_000;
 
@@ -27,6 +32,7 @@ describe("parseTokenResponse", () => {
       refreshToken: "r1",
       expiresAt: NOW + 3_599_000,
       scope: "",
+      issuedAt: NOW,
     });
   });
 
@@ -67,5 +73,32 @@ describe("toTokenResponseJson", () => {
     expect(
       toTokenResponseJson({ accessToken: "a", expiresAt: NOW - 1, scope: "" }, NOW).expires_in,
     ).toBe(0);
+  });
+});
+
+describe("refreshWindow", () => {
+  const set = (lifetimeS: number) => ({
+    accessToken: "a",
+    expiresAt: NOW + lifetimeS * 1000,
+    scope: "",
+    issuedAt: NOW,
+  });
+
+  it("is the configured window for tokens that live long", () => {
+    expect(refreshWindow(set(3599), 60_000)).toBe(60_000);
+  });
+
+  it("is half the lifetime for tokens of 2 minutes or less, so they are not refreshed on every call", () => {
+    expect(refreshWindow(set(60), 60_000)).toBe(30_000);
+    expect(refreshWindow(set(8), 60_000)).toBe(4_000);
+    // A fresh 8 s token is not due; it is at 4 s left.
+    expect(isRefreshDue(set(8), NOW + 1_000, 60_000)).toBe(false);
+    expect(isRefreshDue(set(8), NOW + 4_000, 60_000)).toBe(true);
+  });
+
+  it("falls back to the configured window when the issue time is unknown", () => {
+    const { issuedAt: _, ...unknown } = set(8);
+    expect(refreshWindow(unknown, 60_000)).toBe(60_000);
+    expect(isRefreshDue(unknown, NOW, 60_000)).toBe(true);
   });
 });

@@ -7,6 +7,27 @@ export interface TokenSet {
   refreshToken?: string | undefined;
   expiresAt: number;
   scope: string;
+  /**
+   * When the token endpoint issued this set, if known: with `expiresAt` it gives the
+   * lifetime, which bounds how early a refresh may start (refreshWindow).
+   */
+  issuedAt?: number | undefined;
+}
+
+/**
+ * How long before expiry to refresh: `windowMs`, but never more than half the token's
+ * lifetime. A fixed window as long as the lifetime (tokens of 60 s or less against the
+ * usual 60 s) would refresh on every single call.
+ */
+export function refreshWindow(tokens: TokenSet, windowMs: number): number {
+  if (tokens.issuedAt === undefined) return windowMs;
+  const lifetime = tokens.expiresAt - tokens.issuedAt;
+  return lifetime > 0 ? Math.min(windowMs, lifetime / 2) : windowMs;
+}
+
+/** True when `tokens` should be refreshed at `now` (within the window of expiry). */
+export function isRefreshDue(tokens: TokenSet, now: number, windowMs: number): boolean {
+  return tokens.expiresAt - now <= refreshWindow(tokens, windowMs);
 }
 
 /** The JSON shape SoundCloud (and the Starlib endpoints) use on the wire. */
@@ -67,6 +88,7 @@ export function parseTokenResponse(text: string, now: number, status = 200): Tok
     refreshToken: typeof refreshToken === "string" ? refreshToken : undefined,
     expiresAt: now + expiresIn * 1000,
     scope: typeof scope === "string" ? scope : "",
+    issuedAt: now,
   };
 }
 

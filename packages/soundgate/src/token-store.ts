@@ -25,8 +25,11 @@ export interface TokenStore {
   /**
    * Optional cross-process mutual exclusion for one key (a Postgres row or advisory
    * lock, a file lock). Within one process the manager already runs one refresh per key.
+   * `work` gets the store to use while the lock is held: a store whose lock pins a
+   * database connection passes a view of itself bound to that connection, so the reads
+   * and writes under the lock never wait for a second one; others pass themselves.
    */
-  withLock?<T>(key: string, work: () => Promise<T>): Promise<T>;
+  withLock?<T>(key: string, work: (store: TokenStore) => Promise<T>): Promise<T>;
 }
 
 /** Process-local store: right for scripts and tests; tokens are gone on exit. */

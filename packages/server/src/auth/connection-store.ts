@@ -2,6 +2,13 @@ import { SoundgateError, type StoredTokens, type TokenStore } from "soundgate";
 import { aad, type Cipher, SealedValueError } from "../crypto/cipher.js";
 import type { ConnectionTokens, GatewayStore } from "../store/store.js";
 
+export interface ConnectionTokenStoreOptions {
+  /** Who refreshed a grant, in its row (SOUNDGATE_INSTANCE_ID). */
+  instanceId?: string | undefined;
+  /** Called when a row's tokens cannot be opened with the keys at hand. */
+  onUnreadable?: (() => void) | undefined;
+}
+
 /**
  * The core TokenManager's view of the connections table: tokens opened on read, sealed
  * on write (bound to their row and column), every write a compare-and-swap on the row
@@ -12,13 +19,18 @@ export class ConnectionTokenStore implements TokenStore {
     private readonly store: GatewayStore,
     private readonly cipher: Cipher,
     private readonly now: () => number,
-    private readonly onUnreadable?: () => void,
+    private readonly options: ConnectionTokenStoreOptions = {},
   ) {}
 
   async get(key: string): Promise<StoredTokens | undefined> {
     const row = await this.store.getConnection(key);
     if (!row) return undefined;
-    const base = { expiresAt: row.expiresAt, scope: row.scope, version: row.version };
+    const base = {
+      expiresAt: row.expiresAt,
+      scope: row.scope,
+      version: row.version,
+      issuedAt: row.issuedAt ?? undefined,
+    };
     try {
       return {
         ...base,
@@ -33,7 +45,7 @@ export class ConnectionTokenStore implements TokenStore {
       if (!(error instanceof SealedValueError)) throw error;
       // Sealed with a key this gateway no longer has (an ephemeral development key, a
       // key dropped too early) or altered: unusable, so the user must connect again.
-      this.onUnreadable?.();
+      this.options.onUnreadable?.();
       return { ...base, accessToken: "", refreshToken: undefined, reauthRequired: true };
     }
   }
@@ -52,6 +64,7 @@ export class ConnectionTokenStore implements TokenStore {
           sealTokens(this.cipher, key, tokens),
           tokens.version,
           this.now(),
+          this.options.instanceId ?? "unknown",
         );
     if (!written) throw new SoundgateError("conflict", "The connection changed since it was read");
   }
@@ -60,8 +73,17 @@ export class ConnectionTokenStore implements TokenStore {
     await this.store.deleteConnection(key);
   }
 
-  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.store.withLock(`connection:${key}`, work);
+  /**
+   * The manager's refresh of one grant. The attempt is recorded first, committed on its
+   * own (the lease: if this process dies holding the grant's only valid refresh token, the
+   * row says so); then the lock, and the work on a view of this store bound to the lock's
+   * transaction, so its reads and its write of the rotated tokens never wait on the pool.
+   */
+  async withLock<T>(key: string, work: (store: TokenStore) => Promise<T>): Promise<T> {
+    await this.store.noteRefreshStarted(key, this.now(), this.options.instanceId ?? "unknown");
+    return this.store.withLock(`connection:${key}`, (locked) =>
+      work(new ConnectionTokenStore(locked, this.cipher, this.now, this.options)),
+    );
   }
 }
 
@@ -73,6 +95,7 @@ export function sealTokens(
     refreshToken?: string | undefined;
     scope: string;
     expiresAt: number;
+    issuedAt?: number | undefined;
   },
 ): ConnectionTokens {
   return {
@@ -83,5 +106,6 @@ export function sealTokens(
         : cipher.seal(tokens.refreshToken, aad("connections", "refresh_token", id)),
     scope: tokens.scope,
     expiresAt: tokens.expiresAt,
+    issuedAt: tokens.issuedAt ?? null,
   };
 }

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { ApiClient, signOut, TokenManager, type TokenProvider } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
@@ -33,11 +34,13 @@ export class Connections {
   ) {
     this.tokens = new TokenManager({
       client: oauthClient(ctx),
-      store: new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now, () =>
-        ctx.logger.warn(
-          "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
-        ),
-      ),
+      store: new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now, {
+        instanceId: ctx.instanceId ?? `${hostname()}:${process.pid}`,
+        onUnreadable: () =>
+          ctx.logger.warn(
+            "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
+          ),
+      }),
       onRefresh: (outcome) =>
         ctx.counters?.increment("soundgate_refreshes_total", { held_by: "gateway", outcome }),
     });

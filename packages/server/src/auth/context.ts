@@ -19,6 +19,8 @@ export interface ServiceContext {
   fetch?: FetchLike | undefined;
   /** Where refreshes of stored grants are counted, when someone exports them (the gateway). */
   counters?: Counters | undefined;
+  /** This process's name in the rows it refreshes (default `<hostname>:<pid>`). */
+  instanceId?: string | undefined;
 }
 
 /** The gateway's services share this. Built once at start; no hidden globals. */

@@ -2,6 +2,7 @@ import { refreshToken, SingleFlight, type TokenSet, toTokenResponseJson } from "
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
+import type { GatewayStore } from "../store/store.js";
 import { type GatewayContext, oauthClient } from "./context.js";
 import { dpopRefused } from "./dpop.js";
 import { type BindingLookup, TokenBindings } from "./token-bindings.js";
@@ -65,11 +66,12 @@ export class Refresher {
       if (binding.status === "spent") throw this.#replayRefused("after_grace");
       // In-process single flight per token and client, then a lock shared by every
       // instance on the same database, so two gateways never present the same token.
+      // Everything under the lock uses the lock's store (its own connection on Postgres).
       let led = false;
       tokens = await this.#flights.run(`${id}\u0000${identity}`, () => {
         led = true;
-        return this.ctx.store.withLock(`refresh:${id}`, () =>
-          this.#refreshOnce(id, token, identity, binding, client.jkt),
+        return this.ctx.store.withLock(`refresh:${id}`, (store) =>
+          this.#refreshOnce(store, id, token, identity, binding, client.jkt),
         );
       });
       // A follower got the new set from the request it joined, without a call of its own.
@@ -114,6 +116,7 @@ export class Refresher {
   }
 
   async #refreshOnce(
+    store: GatewayStore,
     id: string,
     token: string,
     identity: string,
@@ -121,11 +124,11 @@ export class Refresher {
     jkt: string | undefined,
   ): Promise<TokenSet> {
     // Another request may have finished between our grace check and taking the lock.
-    const cached = await this.#fromGrace(id, identity);
+    const cached = await this.#fromGrace(id, identity, store);
     if (cached) return cached;
     if (binding.status === "current") {
       // ...or rotated it and its grace ran out while we waited: never present a spent token.
-      const now = await this.#bindings.lookup(token);
+      const now = await this.#bindings.lookup(token, store);
       if (now.status !== "current") throw this.#replayRefused("after_grace");
     }
     let tokens: TokenSet;
@@ -134,23 +137,32 @@ export class Refresher {
     } catch (error) {
       throw upstreamHttpError(error, "refresh");
     }
-    this.#refreshed("upstream");
+    this.#refreshed("upstream"); // a counter: synchronous, no await before the commit
+    // SoundCloud has spent the old token: from here to the lock's commit nothing else
+    // happens, so the new set is stored (or the failure said) as soon as it can be. The
+    // grace entry and the binding's move commit together, in the lock's transaction;
+    // the grace entry is written first all the same (on SQLite there is no transaction),
+    // so whoever finds the binding moved on finds the entry too.
     const entry: GraceEntry = { client: identity, tokens };
     const sealed = this.ctx.cipher.seal(JSON.stringify(entry), aad("refresh_grace", "tokens", id));
-    // The grace entry first: whoever finds the binding moved on finds the entry too.
-    await this.ctx.store.putRefreshGrace(id, sealed, this.ctx.now() + REFRESH_GRACE_MS);
+    await store.putRefreshGrace(id, sealed, this.ctx.now() + REFRESH_GRACE_MS);
     const next = tokens.refreshToken;
     if (next !== undefined && next !== token) {
-      if (binding.status === "current") await this.#bindings.rotate(token, next, binding.jkt);
+      if (binding.status === "current")
+        await this.#bindings.rotate(token, next, binding.jkt, store);
       // Starlib profile: an unbound token refreshed by a browser with a key becomes bound.
-      else if (jkt !== undefined) await this.#bindings.bind(next, jkt);
+      else if (jkt !== undefined) await this.#bindings.bind(next, jkt, store);
     }
     return tokens;
   }
 
   /** The set a spent token was exchanged for, if this client may have it again. */
-  async #fromGrace(id: string, identity: string): Promise<TokenSet | undefined> {
-    const sealed = await this.ctx.store.getRefreshGrace(id, this.ctx.now());
+  async #fromGrace(
+    id: string,
+    identity: string,
+    store: GatewayStore = this.ctx.store,
+  ): Promise<TokenSet | undefined> {
+    const sealed = await store.getRefreshGrace(id, this.ctx.now());
     if (!sealed) return undefined;
     let entry: Partial<GraceEntry>;
     try {

@@ -1,6 +1,6 @@
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
-import type { TokenBinding } from "../store/store.js";
+import type { GatewayStore, TokenBinding } from "../store/store.js";
 import type { ServiceContext } from "./context.js";
 
 /**
@@ -26,14 +26,15 @@ export type BindingLookup =
 export class TokenBindings {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async bind(refreshToken: string, jkt: string): Promise<void> {
+  // `store`: the refresh lock's store when called under it (auth/refresh.ts).
+  async bind(refreshToken: string, jkt: string, store = this.ctx.store): Promise<void> {
     const id = secretHash(refreshToken);
-    await this.ctx.store.putTokenBinding(this.#row(id, null, jkt));
+    await store.putTokenBinding(this.#row(id, null, jkt));
   }
 
-  async lookup(refreshToken: string): Promise<BindingLookup> {
+  async lookup(refreshToken: string, store: GatewayStore = this.ctx.store): Promise<BindingLookup> {
     const hash = secretHash(refreshToken);
-    const row = await this.ctx.store.findTokenBinding(hash, this.ctx.now());
+    const row = await store.findTokenBinding(hash, this.ctx.now());
     if (!row) return { status: "unbound" };
     let jkt: string;
     try {
@@ -46,13 +47,18 @@ export class TokenBindings {
   }
 
   /** The binding follows the token: `spent` was exchanged for `next`. */
-  async rotate(spent: string, next: string, jkt: string): Promise<void> {
+  async rotate(
+    spent: string,
+    next: string,
+    jkt: string,
+    store: GatewayStore = this.ctx.store,
+  ): Promise<void> {
     const from = secretHash(spent);
     const row = this.#row(secretHash(next), from, jkt);
     // Only a binding still on `spent` moves; if it was not (a concurrent rotation cannot
     // happen under the refresh lock), the new token is bound all the same.
-    if (!(await this.ctx.store.rotateTokenBinding(from, row))) {
-      await this.ctx.store.putTokenBinding(row);
+    if (!(await store.rotateTokenBinding(from, row))) {
+      await store.putTokenBinding(row);
     }
   }
 

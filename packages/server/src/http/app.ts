@@ -9,7 +9,7 @@ import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { allowedOriginsCors } from "./cors.js";
-import { HttpError } from "./errors.js";
+import { HttpError, knownHttpError } from "./errors.js";
 import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
 import {
@@ -103,7 +103,8 @@ export function createApp(ctx: GatewayContext): Hono {
     errorResponse(c, new HttpError(404, "not_found", "No such endpoint"), detail),
   );
   app.onError((error, c) => {
-    if (error instanceof HttpError) return errorResponse(c, error, detail);
+    const known = knownHttpError(error);
+    if (known) return errorResponse(c, known, detail);
     // Only names and codes reach the log: an unexpected error could carry anything.
     ctx.logger.error({ err_name: error.name, path: c.req.path }, "unhandled error");
     return errorResponse(

@@ -1,4 +1,5 @@
 import { isSoundgateError } from "soundgate";
+import { StoreUnavailableError } from "../store/store-errors.js";
 
 /** An error that becomes `{error, message}` with this status. Messages are ours, never echoed input. */
 export class HttpError extends Error {
@@ -25,6 +26,27 @@ export class HttpError extends Error {
   }
 }
 
+/** Seconds a client should wait after the store was unavailable: about one bound's worth. */
+const STORE_RETRY_AFTER_S = "2";
+
+/**
+ * The database could not answer in time (a lost connection, every connection busy past
+ * SOUNDGATE_DB_CONNECT_TIMEOUT_MS, a refresh lock held past SOUNDGATE_DB_LOCK_TIMEOUT_MS):
+ * 503 with Retry-After, so clients retry instead of treating it as a bug.
+ */
+export function storeUnavailableHttpError(error: StoreUnavailableError): HttpError {
+  return new HttpError(503, "store_unavailable", error.message, {
+    "Retry-After": STORE_RETRY_AFTER_S,
+  });
+}
+
+/** HttpError as is; a store failure as its 503; anything else undefined. */
+export function knownHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StoreUnavailableError) return storeUnavailableHttpError(error);
+  return undefined;
+}
+
 /**
  * Translate a failure talking to SoundCloud into what the gateway's caller should see.
  * The caller did nothing wrong when SoundCloud is down or our credentials are bad, so
@@ -34,7 +56,8 @@ export function upstreamHttpError(
   error: unknown,
   context: "exchange" | "refresh" | "api",
 ): HttpError {
-  if (error instanceof HttpError) return error;
+  const known = knownHttpError(error);
+  if (known) return known;
   if (!isSoundgateError(error)) {
     return new HttpError(502, "upstream_unavailable", "SoundCloud could not be reached");
   }

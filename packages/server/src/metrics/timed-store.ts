@@ -68,9 +68,10 @@ function timed(
 function timedLock(target: GatewayStore, metrics: Metrics): GatewayStore["withLock"] {
   return (key, work) => {
     const started = performance.now();
-    return target.withLock(key, () => {
+    return target.withLock(key, (locked) => {
       metrics.lockWait.observe((performance.now() - started) / 1000);
-      return work();
+      // The work's calls run on the lock's own store (its connection): time them too.
+      return work(timedStore(locked, metrics));
     });
   };
 }

@@ -188,13 +188,14 @@ describe("Postgres store", () => {
       refreshToken: "r",
       scope: "",
       expiresAt: 10,
+      issuedAt: 1,
     };
     await store.putConnection(write, 1);
     expect((await store.getConnection("c1"))?.version).toBe(1);
-    const tokens = { accessToken: "a2", refreshToken: "r2", scope: "", expiresAt: 20 };
+    const tokens = { accessToken: "a2", refreshToken: "r2", scope: "", expiresAt: 20, issuedAt: 2 };
     const results = await Promise.all([
-      store.updateConnectionTokens("c1", tokens, 1, 2),
-      store.updateConnectionTokens("c1", tokens, 1, 2),
+      store.updateConnectionTokens("c1", tokens, 1, 2, "instance-a"),
+      store.updateConnectionTokens("c1", tokens, 1, 2, "instance-b"),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.getConnection("c1")).toMatchObject({

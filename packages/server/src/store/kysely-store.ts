@@ -1,4 +1,12 @@
 import { type Kysely, type Migration, Migrator, type Selectable, sql } from "kysely";
+import {
+  type CallKind,
+  type LockHost,
+  type LockScope,
+  runLocked,
+  type StoreLog,
+  type StoreOp,
+} from "./advisory-lock.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import type { AuthFlowTable, ConnectionTable, Database } from "./schema.js";
 import type {
@@ -13,6 +21,19 @@ import type {
   SessionRecord,
   TokenBinding,
 } from "./store.js";
+import { asStoreError, classifyStoreError } from "./store-errors.js";
+
+export interface KyselyStoreOptions {
+  /** How long a withLock waits for another holder on Postgres (ms). Default 5 s. */
+  lockTimeoutMs?: number | undefined;
+  /** Where lost connections and lost commits are reported. */
+  log?: StoreLog | undefined;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+const RETRY_DELAY_MS = 50;
+
+const SILENT: StoreLog = { warn: () => {}, error: () => {} };
 
 /** Rows deleted per statement by the clean-up; small enough to take a few milliseconds. */
 export const DELETE_BATCH = 500;
@@ -24,11 +45,51 @@ export const DELETE_BATCH = 500;
  */
 export class KyselyStore implements GatewayStore {
   readonly #mutex = new KeyedMutex();
+  readonly #lockTimeoutMs: number;
+  readonly #log: StoreLog;
+  /** Set on the view of a store that withLock hands to its work (Postgres). */
+  readonly #scope: LockScope | undefined;
+  readonly #host: LockHost;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
-  ) {}
+    options: KyselyStoreOptions = {},
+    scope?: LockScope,
+  ) {
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#log = options.log ?? SILENT;
+    this.#scope = scope;
+    const log = this.#log;
+    this.#host = { call: (kind, op) => this.#call(kind, op), log };
+  }
+
+  /**
+   * Every statement goes through here. Under a lock it runs on the lock's transaction.
+   * Otherwise a call whose connection is lost is retried once on another (the pool has
+   * dropped the dead one) when it is safe to run twice; what still fails becomes a
+   * StoreUnavailableError, which the HTTP layer answers with 503 and Retry-After.
+   */
+  async #call<T>(kind: CallKind, op: StoreOp<T>): Promise<T> {
+    if (this.#scope) return this.#scope.call(kind, op);
+    try {
+      return await op(this.db);
+    } catch (error) {
+      if (kind === "once" || classifyStoreError(error) !== "connection") throw asStoreError(error);
+      this.#log.warn(
+        { code: (error as { code?: unknown }).code },
+        "a database call lost its connection; retrying once on another",
+      );
+    }
+    // A moment first: when the server ended many connections at once, the pool must see
+    // the others' close events too, or the retry could be handed another dead one.
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+    try {
+      return await op(this.db);
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
 
   static async migrate(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<void> {
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -40,113 +101,131 @@ export class KyselyStore implements GatewayStore {
   }
 
   async createFlow(flow: NewFlow): Promise<void> {
-    await this.db
-      .insertInto("auth_flows")
-      .values({
-        id: flow.id,
-        kind: flow.kind,
-        status: "pending",
-        app_user_id: flow.appUserId,
-        browser_binding: flow.browserBinding,
-        verifier: flow.verifier,
-        redirect_uri: flow.redirectUri,
-        return_to: flow.returnTo,
-        result_challenge: flow.resultChallenge,
-        result_key: null,
-        result: null,
-        error: null,
-        created_at: flow.createdAt,
-        expires_at: flow.expiresAt,
-        seal: flow.seal,
-      })
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .insertInto("auth_flows")
+        .values({
+          id: flow.id,
+          kind: flow.kind,
+          status: "pending",
+          app_user_id: flow.appUserId,
+          browser_binding: flow.browserBinding,
+          verifier: flow.verifier,
+          redirect_uri: flow.redirectUri,
+          return_to: flow.returnTo,
+          result_challenge: flow.resultChallenge,
+          result_key: null,
+          result: null,
+          error: null,
+          created_at: flow.createdAt,
+          expires_at: flow.expiresAt,
+          seal: flow.seal,
+        })
+        // Ids are random: a conflict is this same insert retried after a lost answer.
+        .onConflict((oc) => oc.column("id").doNothing())
+        .execute(),
+    );
   }
 
   async getFlow(id: string, now: number): Promise<FlowRecord | undefined> {
-    const row = await this.db
-      .selectFrom("auth_flows")
-      .selectAll()
-      .where("id", "=", id)
-      .where("expires_at", ">", now)
-      .executeTakeFirst();
+    const row = await this.#call("read", (db) =>
+      db
+        .selectFrom("auth_flows")
+        .selectAll()
+        .where("id", "=", id)
+        .where("expires_at", ">", now)
+        .executeTakeFirst(),
+    );
     return row && toFlow(row);
   }
 
   async claimFlow(id: string, now: number): Promise<FlowRecord | undefined> {
-    const row = await this.db
-      .updateTable("auth_flows")
-      .set({ status: "exchanging" })
-      .where("id", "=", id)
-      .where("status", "=", "pending")
-      .where("expires_at", ">", now)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.#call("once", (db) =>
+      db
+        .updateTable("auth_flows")
+        .set({ status: "exchanging" })
+        .where("id", "=", id)
+        .where("status", "=", "pending")
+        .where("expires_at", ">", now)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row && toFlow(row);
   }
 
   async completeFlow(id: string, outcome: FlowOutcome & { result: string }): Promise<void> {
-    await this.db
-      .updateTable("auth_flows")
-      .set({
-        status: "complete",
-        result: outcome.result,
-        result_key: outcome.resultKey,
-        verifier: "",
-        expires_at: outcome.expiresAt,
-        seal: outcome.seal,
-      })
-      .where("id", "=", id)
-      .where("status", "=", "exchanging")
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .updateTable("auth_flows")
+        .set({
+          status: "complete",
+          result: outcome.result,
+          result_key: outcome.resultKey,
+          verifier: "",
+          expires_at: outcome.expiresAt,
+          seal: outcome.seal,
+        })
+        .where("id", "=", id)
+        .where("status", "=", "exchanging")
+        .execute(),
+    );
   }
 
   async failFlow(id: string, outcome: FlowOutcome & { error: string }): Promise<void> {
-    await this.db
-      .updateTable("auth_flows")
-      .set({
-        status: "failed",
-        error: outcome.error,
-        result_key: outcome.resultKey,
-        verifier: "",
-        expires_at: outcome.expiresAt,
-        seal: outcome.seal,
-      })
-      .where("id", "=", id)
-      .where("status", "=", "exchanging")
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .updateTable("auth_flows")
+        .set({
+          status: "failed",
+          error: outcome.error,
+          result_key: outcome.resultKey,
+          verifier: "",
+          expires_at: outcome.expiresAt,
+          seal: outcome.seal,
+        })
+        .where("id", "=", id)
+        .where("status", "=", "exchanging")
+        .execute(),
+    );
   }
 
   async takeFlowOutcome(id: string, now: number): Promise<FlowRecord | undefined> {
-    const row = await this.db
-      .deleteFrom("auth_flows")
-      .where("id", "=", id)
-      .where("status", "in", ["complete", "failed"])
-      .where("expires_at", ">", now)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.#call("once", (db) =>
+      db
+        .deleteFrom("auth_flows")
+        .where("id", "=", id)
+        .where("status", "in", ["complete", "failed"])
+        .where("expires_at", ">", now)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row && toFlow(row);
   }
 
   async deleteFlow(id: string): Promise<void> {
-    await this.db.deleteFrom("auth_flows").where("id", "=", id).execute();
+    await this.#call("write", (db) => db.deleteFrom("auth_flows").where("id", "=", id).execute());
   }
 
   async getRefreshGrace(id: string, now: number): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom("refresh_grace")
-      .select("tokens")
-      .where("id", "=", id)
-      .where("expires_at", ">", now)
-      .executeTakeFirst();
+    const row = await this.#call("read", (db) =>
+      db
+        .selectFrom("refresh_grace")
+        .select("tokens")
+        .where("id", "=", id)
+        .where("expires_at", ">", now)
+        .executeTakeFirst(),
+    );
     return row?.tokens;
   }
 
   async putRefreshGrace(id: string, tokens: string, expiresAt: number): Promise<void> {
-    await this.db
-      .insertInto("refresh_grace")
-      .values({ id, tokens, expires_at: expiresAt })
-      .onConflict((oc) => oc.column("id").doUpdateSet({ tokens, expires_at: expiresAt }))
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .insertInto("refresh_grace")
+        .values({ id, tokens, expires_at: expiresAt })
+        .onConflict((oc) => oc.column("id").doUpdateSet({ tokens, expires_at: expiresAt }))
+        .execute(),
+    );
   }
 
   async putTokenBinding(binding: TokenBinding): Promise<void> {
@@ -155,20 +234,24 @@ export class KyselyStore implements GatewayStore {
       jkt: binding.jkt,
       expires_at: binding.expiresAt,
     };
-    await this.db
-      .insertInto("token_bindings")
-      .values({ id: binding.id, ...values })
-      .onConflict((oc) => oc.column("id").doUpdateSet(values))
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .insertInto("token_bindings")
+        .values({ id: binding.id, ...values })
+        .onConflict((oc) => oc.column("id").doUpdateSet(values))
+        .execute(),
+    );
   }
 
   async findTokenBinding(hash: string, now: number): Promise<TokenBinding | undefined> {
-    const rows = await this.db
-      .selectFrom("token_bindings")
-      .selectAll()
-      .where((eb) => eb.or([eb("id", "=", hash), eb("previous", "=", hash)]))
-      .where("expires_at", ">", now)
-      .execute();
+    const rows = await this.#call("read", (db) =>
+      db
+        .selectFrom("token_bindings")
+        .selectAll()
+        .where((eb) => eb.or([eb("id", "=", hash), eb("previous", "=", hash)]))
+        .where("expires_at", ">", now)
+        .execute(),
+    );
     const row = rows.find((r) => r.id === hash) ?? rows[0];
     return (
       row && {
@@ -181,32 +264,36 @@ export class KyselyStore implements GatewayStore {
   }
 
   async rotateTokenBinding(fromId: string, next: TokenBinding): Promise<boolean> {
-    const result = await this.db
-      .updateTable("token_bindings")
-      .set({
-        id: next.id,
-        previous: next.previous,
-        jkt: next.jkt,
-        expires_at: next.expiresAt,
-      })
-      .where("id", "=", fromId)
-      .executeTakeFirst();
+    const result = await this.#call("write", (db) =>
+      db
+        .updateTable("token_bindings")
+        .set({
+          id: next.id,
+          previous: next.previous,
+          jkt: next.jkt,
+          expires_at: next.expiresAt,
+        })
+        .where("id", "=", fromId)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 
   async rememberDpopProof(id: string, expiresAt: number, now: number): Promise<boolean> {
     // A row past its expiry (not yet cleaned up) is as good as none.
-    const row = await this.db
-      .insertInto("dpop_proofs")
-      .values({ id, expires_at: expiresAt })
-      .onConflict((oc) =>
-        oc
-          .column("id")
-          .doUpdateSet({ expires_at: expiresAt })
-          .where(sql<boolean>`dpop_proofs.expires_at <= ${now}`),
-      )
-      .returning("id")
-      .executeTakeFirst();
+    const row = await this.#call("once", (db) =>
+      db
+        .insertInto("dpop_proofs")
+        .values({ id, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .column("id")
+            .doUpdateSet({ expires_at: expiresAt })
+            .where(sql<boolean>`dpop_proofs.expires_at <= ${now}`),
+        )
+        .returning("id")
+        .executeTakeFirst(),
+    );
     return row !== undefined;
   }
 
@@ -221,14 +308,22 @@ export class KyselyStore implements GatewayStore {
       expires_at: write.expiresAt,
       status: "active" as const,
       updated_at: now,
+      issued_at: write.issuedAt,
+      // A new login starts a new history.
+      refreshed_at: null,
+      refreshed_by: null,
+      refresh_started_at: null,
+      refresh_started_by: null,
     };
-    await this.db
-      .insertInto("connections")
-      .values({ id: write.id, ...tokens, version: 1, created_at: now })
-      .onConflict((oc) =>
-        oc.column("id").doUpdateSet({ ...tokens, version: sql<number>`connections.version + 1` }),
-      )
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .insertInto("connections")
+        .values({ id: write.id, ...tokens, version: 1, created_at: now })
+        .onConflict((oc) =>
+          oc.column("id").doUpdateSet({ ...tokens, version: sql<number>`connections.version + 1` }),
+        )
+        .execute(),
+    );
   }
 
   async updateConnectionTokens(
@@ -236,80 +331,116 @@ export class KyselyStore implements GatewayStore {
     tokens: ConnectionTokens,
     expectedVersion: number,
     now: number,
+    instanceId: string,
   ): Promise<boolean> {
-    const result = await this.db
-      .updateTable("connections")
-      .set({
-        access_token: tokens.accessToken,
-        refresh_token: tokens.refreshToken,
-        scope: tokens.scope,
-        expires_at: tokens.expiresAt,
-        status: "active",
-        version: expectedVersion + 1,
-        updated_at: now,
-      })
-      .where("id", "=", id)
-      .where("version", "=", expectedVersion)
-      .executeTakeFirst();
+    const result = await this.#call("write", (db) =>
+      db
+        .updateTable("connections")
+        .set({
+          access_token: tokens.accessToken,
+          refresh_token: tokens.refreshToken,
+          scope: tokens.scope,
+          expires_at: tokens.expiresAt,
+          issued_at: tokens.issuedAt,
+          status: "active",
+          version: expectedVersion + 1,
+          updated_at: now,
+          refreshed_at: now,
+          refreshed_by: instanceId,
+        })
+        .where("id", "=", id)
+        .where("version", "=", expectedVersion)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 
   async markConnectionReauth(id: string, expectedVersion: number, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable("connections")
-      .set({ status: "reauth_required", version: expectedVersion + 1, updated_at: now })
-      .where("id", "=", id)
-      .where("version", "=", expectedVersion)
-      .executeTakeFirst();
+    const result = await this.#call("write", (db) =>
+      db
+        .updateTable("connections")
+        .set({ status: "reauth_required", version: expectedVersion + 1, updated_at: now })
+        .where("id", "=", id)
+        .where("version", "=", expectedVersion)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async noteRefreshStarted(id: string, now: number, instanceId: string): Promise<void> {
+    await this.#call("write", (db) =>
+      db
+        .updateTable("connections")
+        .set({ refresh_started_at: now, refresh_started_by: instanceId })
+        .where("id", "=", id)
+        // Only over a finished attempt: an attempt after the last stored rotation that
+        // never stored its own is what a post-mortem needs, so a later one keeps it.
+        .where((eb) =>
+          eb.or([
+            eb("refresh_started_at", "is", null),
+            eb("refresh_started_at", "<=", sql<number>`coalesce(refreshed_at, 0)`),
+          ]),
+        )
+        .execute(),
+    );
+  }
+
   async getConnection(id: string): Promise<ConnectionRecord | undefined> {
-    const row = await this.db
-      .selectFrom("connections")
-      .selectAll()
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const row = await this.#call("read", (db) =>
+      db.selectFrom("connections").selectAll().where("id", "=", id).executeTakeFirst(),
+    );
     return row && toConnection(row);
   }
 
   async deleteConnection(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("sessions").where("connection_id", "=", id).execute();
-      const result = await trx.deleteFrom("connections").where("id", "=", id).executeTakeFirst();
-      return Number(result.numDeletedRows) === 1;
-    });
+    // Not retried: a retry after a lost answer would report "there was none".
+    return this.#call("once", (db) =>
+      this.#atomically(db, async (trx) => {
+        await trx.deleteFrom("sessions").where("connection_id", "=", id).execute();
+        const result = await trx.deleteFrom("connections").where("id", "=", id).executeTakeFirst();
+        return Number(result.numDeletedRows) === 1;
+      }),
+    );
   }
 
   async listConnections(options: {
     after?: string | undefined;
     limit: number;
   }): Promise<ConnectionRecord[]> {
-    let query = this.db.selectFrom("connections").selectAll().orderBy("id").limit(options.limit);
-    if (options.after !== undefined) query = query.where("id", ">", options.after);
-    return (await query.execute()).map(toConnection);
+    const rows = await this.#call("read", (db) => {
+      let query = db.selectFrom("connections").selectAll().orderBy("id").limit(options.limit);
+      if (options.after !== undefined) query = query.where("id", ">", options.after);
+      return query.execute();
+    });
+    return rows.map(toConnection);
   }
 
   async createSession(session: SessionRecord): Promise<void> {
-    await this.db
-      .insertInto("sessions")
-      .values({
-        id: session.id,
-        connection_id: session.connectionId,
-        created_at: session.createdAt,
-        expires_at: session.expiresAt,
-        seal: session.seal,
-      })
-      .execute();
+    await this.#call("write", (db) =>
+      db
+        .insertInto("sessions")
+        .values({
+          id: session.id,
+          connection_id: session.connectionId,
+          created_at: session.createdAt,
+          expires_at: session.expiresAt,
+          seal: session.seal,
+        })
+        // Ids are random: a conflict is this same insert retried after a lost answer.
+        .onConflict((oc) => oc.column("id").doNothing())
+        .execute(),
+    );
   }
 
   async getSession(id: string, now: number): Promise<SessionRecord | undefined> {
-    const row = await this.db
-      .selectFrom("sessions")
-      .selectAll()
-      .where("id", "=", id)
-      .where("expires_at", ">", now)
-      .executeTakeFirst();
+    const row = await this.#call("read", (db) =>
+      db
+        .selectFrom("sessions")
+        .selectAll()
+        .where("id", "=", id)
+        .where("expires_at", ">", now)
+        .executeTakeFirst(),
+    );
     if (!row) return undefined;
     return {
       id: row.id,
@@ -321,27 +452,41 @@ export class KyselyStore implements GatewayStore {
   }
 
   async deleteSession(id: string): Promise<void> {
-    await this.db.deleteFrom("sessions").where("id", "=", id).execute();
+    await this.#call("write", (db) => db.deleteFrom("sessions").where("id", "=", id).execute());
   }
 
-  async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+  async withLock<T>(key: string, work: (store: GatewayStore) => Promise<T>): Promise<T> {
+    if (this.#scope) {
+      // Already inside a lock: the same transaction takes this one too.
+      await this.#scope.lock(key);
+      return work(this);
+    }
     // In-process first: concurrent callers here queue without holding a pool connection.
     return this.#mutex.run(key, () =>
-      this.dialect === "postgres" ? this.#advisoryLock(key, work) : work(),
+      this.dialect === "postgres"
+        ? runLocked(
+            this.db,
+            key,
+            {
+              lockTimeoutMs: this.#lockTimeoutMs,
+              host: this.#host,
+              bind: (scope) =>
+                new KyselyStore(
+                  scope.db,
+                  this.dialect,
+                  { lockTimeoutMs: this.#lockTimeoutMs, log: this.#log },
+                  scope,
+                ),
+            },
+            work,
+          )
+        : work(this),
     );
   }
 
-  async #advisoryLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    // The lock belongs to one database session, so take and release it on one pooled
-    // connection. If this process dies, Postgres ends the session and frees the lock.
-    return this.db.connection().execute(async (connection) => {
-      await sql`select pg_advisory_lock(hashtextextended(${key}, 0))`.execute(connection);
-      try {
-        return await work();
-      } finally {
-        await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(connection);
-      }
-    });
+  /** `work` in one transaction: a new one, or the lock's when under a lock. */
+  #atomically<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.#scope ? work(db) : db.transaction().execute(work);
   }
 
   async listSealed(
@@ -352,10 +497,12 @@ export class KyselyStore implements GatewayStore {
     const table = sql.table(where.table);
     const column = sql.ref(where.column);
     const from = after === undefined ? sql`` : sql`and id > ${after}`;
-    const rows = await sql<{ id: string; value: string }>`
+    const rows = await this.#call("read", (db) =>
+      sql<{ id: string; value: string }>`
       select id, ${column} as value from ${table}
       where ${column} is not null and ${column} <> '' ${from}
-      order by id limit ${limit}`.execute(this.db);
+      order by id limit ${limit}`.execute(db),
+    );
     return rows.rows;
   }
 
@@ -367,9 +514,11 @@ export class KyselyStore implements GatewayStore {
   ): Promise<boolean> {
     const table = sql.table(where.table);
     const column = sql.ref(where.column);
-    const result = await sql`
+    const result = await this.#call("write", (db) =>
+      sql`
       update ${table} set ${column} = ${next}
-      where id = ${id} and ${column} = ${expected}`.execute(this.db);
+      where id = ${id} and ${column} = ${expected}`.execute(db),
+    );
     return Number(result.numAffectedRows ?? 0) === 1;
   }
 
@@ -385,23 +534,23 @@ export class KyselyStore implements GatewayStore {
     const window = burst * intervalMs;
     const larger = this.dialect === "postgres" ? "greatest" : "max";
     const next = sql<number>`${sql.raw(larger)}(rate_limits.expires_at, ${now}) + ${intervalMs}`;
-    const taken = await this.db
-      .insertInto("rate_limits")
-      .values({ key, expires_at: now + intervalMs })
-      .onConflict((oc) =>
-        oc
-          .column("key")
-          .doUpdateSet({ expires_at: next })
-          .where(sql<boolean>`${next} - ${now} <= ${window}`),
-      )
-      .returning("expires_at")
-      .executeTakeFirst();
+    const taken = await this.#call("write", (db) =>
+      db
+        .insertInto("rate_limits")
+        .values({ key, expires_at: now + intervalMs })
+        .onConflict((oc) =>
+          oc
+            .column("key")
+            .doUpdateSet({ expires_at: next })
+            .where(sql<boolean>`${next} - ${now} <= ${window}`),
+        )
+        .returning("expires_at")
+        .executeTakeFirst(),
+    );
     if (taken) return 0;
-    const row = await this.db
-      .selectFrom("rate_limits")
-      .select("expires_at")
-      .where("key", "=", key)
-      .executeTakeFirst();
+    const row = await this.#call("read", (db) =>
+      db.selectFrom("rate_limits").select("expires_at").where("key", "=", key).executeTakeFirst(),
+    );
     return row ? Math.max(1, Number(row.expires_at) + intervalMs - now - window) : 1;
   }
 
@@ -420,10 +569,11 @@ export class KyselyStore implements GatewayStore {
       "dpop_proofs",
     ] as const) {
       for (;;) {
-        const result =
-          await sql`delete from ${sql.table(table)} where ${rowId} in (select ${rowId} from ${sql.table(table)} where expires_at <= ${now} limit ${DELETE_BATCH})`.execute(
-            this.db,
-          );
+        const result = await this.#call("write", (db) =>
+          sql`delete from ${sql.table(table)} where ${rowId} in (select ${rowId} from ${sql.table(table)} where expires_at <= ${now} limit ${DELETE_BATCH})`.execute(
+            db,
+          ),
+        );
         const deleted = Number(result.numAffectedRows ?? 0n);
         total += deleted;
         if (deleted < DELETE_BATCH) break;
@@ -434,11 +584,12 @@ export class KyselyStore implements GatewayStore {
   }
 
   async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+    await this.#call("read", (db) => sql`select 1`.execute(db));
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    // The view under a lock shares its owner's pool, which is not this view's to close.
+    if (!this.#scope) await this.db.destroy();
   }
 }
 
@@ -476,5 +627,14 @@ function toConnection(row: Selectable<ConnectionTable>): ConnectionRecord {
     version: Number(row.version),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    issuedAt: nullableNumber(row.issued_at),
+    refreshedAt: nullableNumber(row.refreshed_at),
+    refreshedBy: row.refreshed_by ?? null,
+    refreshStartedAt: nullableNumber(row.refresh_started_at),
+    refreshStartedBy: row.refresh_started_by ?? null,
   };
+}
+
+function nullableNumber(value: number | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }

@@ -130,4 +130,20 @@ export const postgresMigrations: Record<string, Migration> = {
       await db.schema.alterTable("auth_flows").addColumn("seal", "text").execute();
     },
   },
+  // Who refreshed a grant when (for the post-mortem of a lost user), the last attempt
+  // (a lease: which instance held the only valid refresh token), and the token's issue
+  // time, which bounds the refresh window to half its lifetime.
+  "0007_refresh_audit_and_leases": {
+    async up(db: Kysely<unknown>) {
+      for (const [column, type] of [
+        ["issued_at", "bigint"],
+        ["refreshed_at", "bigint"],
+        ["refreshed_by", "text"],
+        ["refresh_started_at", "bigint"],
+        ["refresh_started_by", "text"],
+      ] as const) {
+        await db.schema.alterTable("connections").addColumn(column, type).execute();
+      }
+    },
+  },
 };

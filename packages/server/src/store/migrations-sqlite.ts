@@ -134,4 +134,20 @@ export const sqliteMigrations: Record<string, Migration> = {
       await db.schema.alterTable("auth_flows").addColumn("seal", "text").execute();
     },
   },
+  // Who refreshed a grant when (for the post-mortem of a lost user), the last attempt
+  // (a lease: which instance held the only valid refresh token), and the token's issue
+  // time, which bounds the refresh window to half its lifetime.
+  "0007_refresh_audit_and_leases": {
+    async up(db: Kysely<unknown>) {
+      for (const [column, type] of [
+        ["issued_at", "integer"],
+        ["refreshed_at", "integer"],
+        ["refreshed_by", "text"],
+        ["refresh_started_at", "integer"],
+        ["refresh_started_by", "text"],
+      ] as const) {
+        await db.schema.alterTable("connections").addColumn(column, type).execute();
+      }
+    },
+  },
 };

@@ -1,19 +1,39 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { KyselyStore } from "./kysely-store.js";
+import type { StoreLog } from "./advisory-lock.js";
+import { DEFAULT_LOCK_TIMEOUT_MS, KyselyStore } from "./kysely-store.js";
 import { postgresMigrations } from "./migrations-postgres.js";
 import type { Database } from "./schema.js";
 
 const INT8_OID = 20;
 
+export interface PostgresStoreOptions {
+  /** Connections per instance. Default 10. */
+  poolSize?: number | undefined;
+  /** The longest wait for a connection, pooled or new (ms). Default 5 s. */
+  connectTimeoutMs?: number | undefined;
+  /** The longest wait for a lock another holder has (ms). Default 5 s. */
+  lockTimeoutMs?: number | undefined;
+  log?: StoreLog | undefined;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
 /** `postgres://user@host:5432/db`. Migrations run on open; safe with several instances starting at once. */
 export async function openPostgresStore(
   databaseUrl: string,
-  options: { poolSize?: number } = {},
+  options: PostgresStoreOptions = {},
 ): Promise<KyselyStore> {
+  const log = options.log;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    // Bounds both a new connection and the wait for a pooled one when all are in use:
+    // past it a request gets 503, never an endless queue.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    // A peer that vanished without a FIN (a cut network) is noticed, not waited on forever.
+    keepAlive: true,
     // Times are bigint milliseconds; they fit in a double for the next 285,000 years.
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
@@ -22,10 +42,23 @@ export async function openPostgresStore(
           : pg.types.getTypeParser(oid, format)) as never,
     },
   });
-  // An idle client's error (the server restarted) must not crash the process; the pool
-  // drops that client and the next query gets a fresh one.
+  // A connection the server ends (pg_terminate_backend, a restart, a failover) emits
+  // 'error' on its client. Unheard, that event would crash the process, and the pool
+  // listens only while a client is idle: so every client gets a listener for its whole
+  // life, the lock's connection above all (checked out while SoundCloud answers). The
+  // query that was running fails on its own; the pool drops the dead client on release
+  // and connects a new one on demand.
+  pool.on("connect", (client) => {
+    client.on("error", (error: Error & { code?: string }) => {
+      log?.warn({ code: error.code }, "a database connection was lost; it will be replaced");
+    });
+  });
+  // An idle client's error reaches the pool too (after the client's own listener logged it).
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await KyselyStore.migrate(db, postgresMigrations);
-  return new KyselyStore(db, "postgres");
+  return new KyselyStore(db, "postgres", {
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    log,
+  });
 }

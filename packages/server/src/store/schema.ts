@@ -97,6 +97,22 @@ export interface ConnectionTable {
   version: number;
   created_at: number;
   updated_at: number;
+  /** When SoundCloud issued the stored access token (null in rows from before 0007). */
+  issued_at: number | null;
+  /**
+   * The last rotation stored: when, and by which gateway instance (SOUNDGATE_INSTANCE_ID),
+   * written by the statement that stores the rotated tokens.
+   */
+  refreshed_at: number | null;
+  refreshed_by: string | null;
+  /**
+   * The first refresh attempt since the last stored rotation (written before its lock is
+   * taken; later attempts leave it while it is unfinished). One newer than refreshed_at
+   * that never got stored (a kill -9 between SoundCloud's answer and our commit, or an
+   * upstream failure) says which instance tried first, and when.
+   */
+  refresh_started_at: number | null;
+  refresh_started_by: string | null;
 }
 
 export interface SessionTable {

@@ -57,6 +57,14 @@ export interface ConnectionRecord {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /** When SoundCloud issued the access token; null in rows from before it was kept. */
+  issuedAt: number | null;
+  /** The last stored rotation: when, and by which gateway instance. */
+  refreshedAt: number | null;
+  refreshedBy: string | null;
+  /** The last refresh attempt (see ConnectionTable.refresh_started_at). */
+  refreshStartedAt: number | null;
+  refreshStartedBy: string | null;
 }
 
 export interface ConnectionTokens {
@@ -64,6 +72,7 @@ export interface ConnectionTokens {
   refreshToken: string | null;
   scope: string;
   expiresAt: number;
+  issuedAt: number | null;
 }
 
 export interface ConnectionWrite extends ConnectionTokens {
@@ -136,13 +145,22 @@ export interface GatewayStore {
 
   /** A new login for this id: insert, or replace the tokens of an existing row (status active). */
   putConnection(write: ConnectionWrite, now: number): Promise<void>;
-  /** Write rotated tokens only if the row is still at `expectedVersion`; false otherwise. */
+  /**
+   * Write rotated tokens only if the row is still at `expectedVersion`; false otherwise.
+   * The same statement records `now` and `instanceId` as who refreshed it.
+   */
   updateConnectionTokens(
     id: string,
     tokens: ConnectionTokens,
     expectedVersion: number,
     now: number,
+    instanceId: string,
   ): Promise<boolean>;
+  /**
+   * Record that `instanceId` is about to refresh this grant (committed at once, before the
+   * lock), unless an earlier attempt since the last stored rotation is still on record.
+   */
+  noteRefreshStarted(id: string, now: number, instanceId: string): Promise<void>;
   /** Mark the grant dead, only if the row is still at `expectedVersion`. */
   markConnectionReauth(id: string, expectedVersion: number, now: number): Promise<boolean>;
   getConnection(id: string): Promise<ConnectionRecord | undefined>;
@@ -159,10 +177,15 @@ export interface GatewayStore {
   deleteSession(id: string): Promise<void>;
 
   /**
-   * Run `work` while holding an exclusive lock on `key`: across processes on Postgres
-   * (an advisory lock), within this process on SQLite (one gateway per file).
+   * Run `work` while holding an exclusive lock on `key`: across processes on Postgres,
+   * within this process on SQLite (one gateway per file). `work` must use the store it is
+   * given: on Postgres that is a transaction on the lock's own connection (the lock is
+   * `pg_advisory_xact_lock`), so nothing under the lock waits on the pool, and what it
+   * writes commits together when it returns (or throws). Waiting for the connection and
+   * for the lock are bounded; past either bound this rejects with StoreUnavailableError.
+   * Keys are logged when a commit is lost: never put a secret in one.
    */
-  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+  withLock<T>(key: string, work: (store: GatewayStore) => Promise<T>): Promise<T>;
 
   /** A page of sealed values, for re-encryption. */
   listSealed(

@@ -1,0 +1,68 @@
+// SIGTERM to `soundgate serve` (a real process): it stops accepting, lets the request in
+// flight finish (a refresh waiting on SoundCloud commits its rotated token), closes the
+// database and exits 0.
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { loginViaBff } from "../../../test-support/gateway.js";
+import {
+  PROCESS_PUBLIC_URL as PUBLIC,
+  spawnGatewayFor,
+} from "../../../test-support/gateway-process.js";
+import type { KyselyStore } from "./store/kysely-store.js";
+import { openStore } from "./store/open.js";
+
+const CLIENT = { client_id: "shutdown-client", client_secret: "shutdown-secret" };
+
+let emulator: TestEmulator;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+  dir = mkdtempSync(join(tmpdir(), "soundgate-shutdown-"));
+});
+afterAll(async () => {
+  await emulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("soundgate serve on SIGTERM", () => {
+  it("finishes the refresh in flight, commits it, refuses new connections and exits 0", async () => {
+    const database = `sqlite:${join(dir, "shutdown.db")}`;
+    const gateway = await spawnGatewayFor(emulator, database, CLIENT, {
+      SOUNDGATE_INSTANCE_ID: "draining-instance",
+      SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "10000",
+    });
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    const store = (await openStore(database)) as KyselyStore;
+    try {
+      await sql`update connections set expires_at = 0`.execute(store.db);
+      await emulator.configure({ latency_ms: 1_000 });
+      const inFlight = fetch(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const exited = once(gateway.child, "exit");
+      gateway.child.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // No longer accepting: a new connection is refused while the old request runs.
+      await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ username: expect.any(String) });
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      // The rotated token was committed before the process went.
+      const rows = await store.listConnections({ limit: 10 });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ refreshedBy: "draining-instance", status: "active" });
+      expect(rows[0]?.expiresAt).toBeGreaterThan(Date.now());
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+      await store.close();
+      await gateway.kill9();
+    }
+  }, 60_000);
+});

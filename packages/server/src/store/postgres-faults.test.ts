@@ -1,0 +1,229 @@
+// The Postgres store's bounds and its behaviour when the server drops connections, on the
+// real server: locks that never wait on the pool, waits that end in StoreUnavailableError,
+// a lock whose connection dies, and a terminated pool that heals on the next call.
+import { sql } from "kysely";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import type { KyselyStore } from "./kysely-store.js";
+import { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
+import type { ConnectionWrite, GatewayStore } from "./store.js";
+import { StoreUnavailableError } from "./store-errors.js";
+
+let database: TestDatabase | undefined;
+const stores: GatewayStore[] = [];
+const warnings: string[] = [];
+const errors: string[] = [];
+const log = {
+  warn: (_: unknown, message: string) => void warnings.push(message),
+  error: (_: unknown, message: string) => void errors.push(message),
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  warnings.length = 0;
+  errors.length = 0;
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function open(options: PostgresStoreOptions = {}): Promise<KyselyStore> {
+  const store = await openPostgresStore(database?.url as string, { log, ...options });
+  stores.push(store);
+  return store;
+}
+
+async function admin(text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: database?.url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Ends every connection to the test database but the one asking (pg_terminate_backend). */
+async function terminateAll(): Promise<number> {
+  const rows = await admin(
+    `select pg_terminate_backend(pid) as ok from pg_stat_activity
+     where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  return rows.length;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function connection(id: string): ConnectionWrite {
+  return {
+    id,
+    soundcloudUserId: 1,
+    soundcloudUrn: "soundcloud:users:1",
+    userJson: "{}",
+    accessToken: "sealed-a",
+    refreshToken: "sealed-r",
+    scope: "",
+    expiresAt: 10,
+    issuedAt: 1,
+  };
+}
+
+const tokens = {
+  accessToken: "sealed-a2",
+  refreshToken: "sealed-r2",
+  scope: "",
+  expiresAt: 20,
+  issuedAt: 2,
+};
+
+describe("Postgres store faults", () => {
+  it("runs the work under a lock on the lock's own connection: a pool of one does not deadlock", async (context) => {
+    if (!database) return context.skip();
+    const store = await open({ poolSize: 1, connectTimeoutMs: 1_000 });
+    await store.putConnection(connection("c1"), 1);
+    const seen = await store.withLock("connection:c1", async (locked) => {
+      const row = await locked.getConnection("c1");
+      expect(await locked.updateConnectionTokens("c1", tokens, 1, 2, "test-instance")).toBe(true);
+      return row?.version;
+    });
+    expect(seen).toBe(1);
+    expect(await store.getConnection("c1")).toMatchObject({
+      version: 2,
+      refreshedAt: 2,
+      refreshedBy: "test-instance",
+      issuedAt: 2,
+    });
+  });
+
+  it("keeps the first unfinished refresh attempt on record, for the post-mortem of a lost grant", async (context) => {
+    if (!database) return context.skip();
+    const store = await open();
+    await store.putConnection(connection("c6"), 1);
+    await store.noteRefreshStarted("c6", 5, "instance-a");
+    // A later attempt while A's never stored anything: A's stays.
+    await store.noteRefreshStarted("c6", 6, "instance-b");
+    expect(await store.getConnection("c6")).toMatchObject({
+      refreshStartedAt: 5,
+      refreshStartedBy: "instance-a",
+      refreshedAt: null,
+    });
+    expect(await store.updateConnectionTokens("c6", tokens, 1, 7, "instance-b")).toBe(true);
+    await store.noteRefreshStarted("c6", 8, "instance-c");
+    expect(await store.getConnection("c6")).toMatchObject({
+      refreshStartedAt: 8,
+      refreshStartedBy: "instance-c",
+      refreshedAt: 7,
+      refreshedBy: "instance-b",
+    });
+  });
+
+  it("commits what the work wrote even when it throws (a grant marked dead stays marked)", async (context) => {
+    if (!database) return context.skip();
+    const store = await open();
+    await store.putConnection(connection("c2"), 1);
+    await expect(
+      store.withLock("connection:c2", async (locked) => {
+        await locked.markConnectionReauth("c2", 1, 2);
+        throw new Error("reauth_required");
+      }),
+    ).rejects.toThrow("reauth_required");
+    expect((await store.getConnection("c2"))?.status).toBe("reauth_required");
+  });
+
+  it("gives up waiting for another holder's lock after the lock timeout: StoreUnavailableError", async (context) => {
+    if (!database) return context.skip();
+    const holder = await open();
+    const waiter = await open({ lockTimeoutMs: 200 });
+    let release!: () => void;
+    const held = holder.withLock("k", () => new Promise<void>((resolve) => (release = resolve)));
+    await sleep(100);
+    const started = Date.now();
+    const error = await waiter.withLock("k", async () => "never").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe("lock_timeout");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    release();
+    await held;
+    // The waiter's connection is fine afterwards, and so is the lock.
+    expect(await waiter.withLock("k", async () => "mine")).toBe("mine");
+  });
+
+  it("gives up waiting for a pooled connection after the connect timeout: StoreUnavailableError", async (context) => {
+    if (!database) return context.skip();
+    const store = await open({ poolSize: 1, connectTimeoutMs: 200 });
+    let release!: () => void;
+    const held = store.withLock("k", () => new Promise<void>((resolve) => (release = resolve)));
+    await sleep(100);
+    const error = await store.getConnection("x").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe("pool_timeout");
+    release();
+    await held;
+    expect(await store.getConnection("x")).toBeUndefined();
+  });
+
+  it("survives its lock's connection being terminated: the lock is freed, a write made after it still lands, reads refuse", async (context) => {
+    if (!database) return context.skip();
+    const store = await open();
+    const other = await open({ lockTimeoutMs: 2_000 });
+    await store.putConnection(connection("c3"), 1);
+    const outcome = store.withLock("connection:c3", async (locked) => {
+      const pid = (
+        await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(
+          (locked as KyselyStore).db,
+        )
+      ).rows[0]?.pid;
+      await admin("select pg_terminate_backend($1)", [pid]);
+      await sleep(100); // the 'error' event on an idle checked-out client: must not crash
+      // SoundCloud has answered by now: the rotated tokens must be stored all the same.
+      const written = await locked.updateConnectionTokens("c3", tokens, 1, 2, "i1");
+      const read = await locked.getConnection("c3").catch((e: unknown) => e);
+      return { written, read };
+    });
+    const { written, read } = await outcome;
+    expect(written).toBe(true);
+    expect(read).toBeInstanceOf(StoreUnavailableError);
+    expect(await store.getConnection("c3")).toMatchObject({ version: 2, refreshedBy: "i1" });
+    expect(await other.withLock("connection:c3", async () => "free")).toBe("free");
+    expect(warnings).toContain("a lock's database connection was lost while held");
+    expect(errors).toEqual([]);
+  });
+
+  it("stores again what a lock wrote when its connection dies before the commit", async (context) => {
+    if (!database) return context.skip();
+    const store = await open();
+    await store.putConnection(connection("c4"), 1);
+    await store.withLock("connection:c4", async (locked) => {
+      expect(await locked.updateConnectionTokens("c4", tokens, 1, 2, "i2")).toBe(true);
+      await locked.putRefreshGrace("g4", "sealed-grace", Date.now() + 10_000);
+      const pid = (
+        await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(
+          (locked as KyselyStore).db,
+        )
+      ).rows[0]?.pid;
+      await admin("select pg_terminate_backend($1)", [pid]);
+      await sleep(50);
+    });
+    expect(await store.getConnection("c4")).toMatchObject({ version: 2, refreshedBy: "i2" });
+    expect(await store.getRefreshGrace("g4", Date.now())).toBe("sealed-grace");
+    expect(warnings).toContain(
+      "a lock's connection was lost before its commit; its writes were stored again on another connection",
+    );
+  });
+
+  it("answers the next calls after every connection of the pool is terminated", async (context) => {
+    if (!database) return context.skip();
+    const store = await open({ poolSize: 4 });
+    await store.putConnection(connection("c5"), 1);
+    // Fill the pool with idle connections, then have the server end them all.
+    await Promise.all(Array.from({ length: 8 }, () => store.getConnection("c5")));
+    expect(await terminateAll()).toBeGreaterThan(0);
+    const rows = await Promise.all(Array.from({ length: 8 }, () => store.getConnection("c5")));
+    expect(rows.every((r) => r?.id === "c5")).toBe(true);
+    await store.ping();
+  });
+});

@@ -1,0 +1,239 @@
+// The Postgres store under load and faults, with real `soundgate serve` processes: more
+// concurrent refreshes than the pool has connections, made-up tokens flooding /refresh,
+// and every gateway connection terminated by the server mid-load. Whatever happens,
+// every request is answered (never a hang), nothing answers 500 and no process exits.
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { loginViaBff } from "../../../../test-support/gateway.js";
+import {
+  type GatewayProcess,
+  PROCESS_PUBLIC_URL as PUBLIC,
+  spawnGatewayFor,
+} from "../../../../test-support/gateway-process.js";
+import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+
+const CLIENT = { client_id: "pool-client", client_secret: "pool-secret" };
+const POOL_SIZE = 4;
+/** Longer than any bound the gateway has (connection wait, lock wait: 2 s here). */
+const ANSWER_WITHIN_MS = 12_000;
+
+let emulator: TestEmulator;
+let database: TestDatabase | undefined;
+const running: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ rateLimits: { client_credentials_per_ip: 1_000_000 } });
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((g) => g.stop()));
+});
+afterAll(async () => {
+  await emulator.close();
+  await database?.drop();
+});
+
+async function start(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const gateway = await spawnGatewayFor(emulator, database?.url as string, CLIENT, {
+    SOUNDGATE_DB_POOL_SIZE: String(POOL_SIZE),
+    SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "2000",
+    SOUNDGATE_DB_LOCK_TIMEOUT_MS: "2000",
+    ...env,
+  });
+  running.push(gateway);
+  return gateway;
+}
+
+async function sql(text: string, values: unknown[] = []) {
+  const client = new pg.Client({ connectionString: database?.url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every token stored and issued is expired: the next call of every user refreshes. */
+async function expireEverything(): Promise<void> {
+  await sql("update connections set expires_at = 0");
+  await fetch(`${emulator.url}/_emulator/tokens/expire`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: "{}",
+  });
+}
+
+interface Answer {
+  status: number;
+  ms: number;
+  body: string;
+}
+
+/** A request that must be answered within ANSWER_WITHIN_MS; status 0 = no answer. */
+async function timed(url: string, init: RequestInit = {}): Promise<Answer> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
+    const body = await response.text();
+    return { status: response.status, ms: performance.now() - started, body };
+  } catch (error) {
+    return { status: 0, ms: performance.now() - started, body: (error as Error).name };
+  }
+}
+
+function tally(answers: Answer[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const a of answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
+  return counts;
+}
+
+describe("the Postgres store under load", () => {
+  it(`answers more concurrent refreshes of distinct grants than the pool has connections (${POOL_SIZE})`, async (context) => {
+    if (!database) return context.skip();
+    const gateway = await start();
+    const users = 6 * POOL_SIZE;
+    const cookies: string[] = [];
+    for (let i = 0; i < users; i++) {
+      cookies.push((await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header());
+    }
+    await expireEverything();
+    const before = await emulator.stats();
+    const [answers, health] = await Promise.all([
+      Promise.all(
+        cookies.map((cookie) =>
+          timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } }),
+        ),
+      ),
+      // The health check shares the pool: it must not wait behind the refreshes forever.
+      new Promise((resolve) => setTimeout(resolve, 20)).then(() => timed(`${gateway.url}/healthz`)),
+    ]);
+    console.log(
+      `${users} concurrent refreshes on a pool of ${POOL_SIZE}: ${JSON.stringify(tally(answers))}, slowest ${Math.round(Math.max(...answers.map((a) => a.ms)))} ms; healthz ${health.status} in ${Math.round(health.ms)} ms`,
+    );
+    expect(answers.filter((a) => a.status === 0)).toEqual([]);
+    expect(health.status).not.toBe(0);
+    // Each grant refreshed once, every user served, none spent twice.
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const stats = await emulator.stats();
+    expect(stats.token_requests.refresh_token - before.token_requests.refresh_token).toBe(users);
+    expect(stats.refresh_reuse).toBe(before.refresh_reuse);
+    const rows = await sql("select status from connections");
+    expect(rows.every((r) => r.status === "active")).toBe(true);
+  }, 120_000);
+
+  it("answers 20 concurrent /refresh calls with made-up tokens (Starlib profile), none hangs", async (context) => {
+    if (!database) return context.skip();
+    const gateway = await start({ SOUNDGATE_COMPAT: "starlib" });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        timed(`${gateway.url}/auth/soundcloud/refresh`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Origin: PUBLIC },
+          body: JSON.stringify({ refresh_token: `made-up-${i}-${Math.random()}` }),
+        }),
+      ),
+    );
+    console.log(
+      `20 made-up refresh tokens: ${JSON.stringify(tally(answers))}, slowest ${Math.round(Math.max(...answers.map((a) => a.ms)))} ms`,
+    );
+    expect(answers.filter((a) => a.status === 0)).toEqual([]);
+    // SoundCloud refuses each (invalid_grant): 401 reauth_required, or 503 when a bound was reached.
+    for (const answer of answers) {
+      expect([401, 503]).toContain(answer.status);
+      expect(JSON.parse(answer.body)).toHaveProperty("error");
+    }
+    expect((await timed(`${gateway.url}/healthz`)).status).toBe(200);
+  }, 60_000);
+
+  it("keeps every instance up through pg_terminate_backend of all its connections mid-load: no exit, no 500, then all succeed", async (context) => {
+    if (!database) return context.skip();
+    // Short tokens and a slow SoundCloud: refreshes (and their locks) are in flight when
+    // the connections go.
+    await emulator.configure({ access_token_ttl_s: 4, latency_ms: 40 });
+    try {
+      const gateways = [await start(), await start()];
+      const users = 12;
+      const cookies: string[] = [];
+      for (let i = 0; i < users; i++) {
+        const at = gateways[i % 2] as GatewayProcess;
+        cookies.push((await loginViaBff(emulator, at, { returnTo: `${PUBLIC}/` })).jar.header());
+      }
+      const before = await emulator.stats();
+      const answers: Answer[] = [];
+      let running = true;
+      const load = cookies.map(async (cookie, i) => {
+        let n = i;
+        while (running) {
+          const at = gateways[n++ % 2] as GatewayProcess;
+          answers.push(await timed(`${at.url}/api/soundcloud/me`, { headers: { Cookie: cookie } }));
+        }
+      });
+      let terminated = 0;
+      for (let round = 0; round < 3; round++) {
+        await sleep(1_500);
+        terminated += await terminateAll();
+      }
+      await sleep(1_500);
+      running = false;
+      await Promise.all(load);
+      console.log(
+        `terminated ${terminated} connections in 3 rounds during ${answers.length} calls: ${JSON.stringify(tally(answers))}`,
+      );
+      expect(terminated).toBeGreaterThan(0);
+      for (const gateway of gateways) expect(gateway.child.exitCode).toBeNull();
+      expect(
+        answers.filter((a) => a.status === 0 || (a.status >= 500 && a.status !== 503)),
+      ).toEqual([]);
+      for (const a of answers.filter((x) => x.status === 503)) {
+        expect(JSON.parse(a.body)).toMatchObject({ error: "store_unavailable" });
+      }
+      // The next requests all succeed, on both instances, and no refresh token was spent twice.
+      const after = await Promise.all(
+        cookies.flatMap((cookie) =>
+          gateways.map((g) => timed(`${g.url}/api/soundcloud/me`, { headers: { Cookie: cookie } })),
+        ),
+      );
+      expect(tally(after)).toEqual({ 200: 2 * users });
+      expect((await emulator.stats()).refresh_reuse).toBe(before.refresh_reuse);
+      for (const g of gateways) expect(g.output()).not.toMatch(/Unhandled|uncaught/i);
+    } finally {
+      await emulator.configure({ access_token_ttl_s: 3599, latency_ms: 0 });
+    }
+  }, 120_000);
+
+  it("answers 503 store_unavailable with Retry-After, not 500, when the pool is exhausted past its bound", async (context) => {
+    if (!database) return context.skip();
+    const gateway = await start({
+      SOUNDGATE_DB_POOL_SIZE: "1",
+      SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "300",
+    });
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    // Hold the gateway's one connection busy: a refresh waiting on SoundCloud holds its lock's.
+    await sql("update connections set expires_at = 0");
+    await emulator.configure({ latency_ms: 1_500 });
+    try {
+      const slow = timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
+      await sleep(400);
+      const response = await fetch(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("2");
+      expect(await response.json()).toMatchObject({ error: "store_unavailable" });
+      expect((await slow).status).toBe(200);
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+    }
+  }, 60_000);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Ends every connection to the test database but the one asking. */
+async function terminateAll(): Promise<number> {
+  const rows = await sql(
+    `select pg_terminate_backend(pid) from pg_stat_activity
+     where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  return rows.length;
+}
