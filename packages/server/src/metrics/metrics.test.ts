@@ -69,20 +69,19 @@ describe("GET /metrics", () => {
     );
     expect(back.status).toBe(303);
 
-    // BFF: access tokens that are always due, so every proxied call refreshes first.
-    await emulator.configure({ access_token_ttl_s: 30 });
+    // BFF: 1-second access tokens, due half a second after they are issued (the margin is
+    // min(60 s, lifetime / 2)): after a pause, every proxied call refreshes first.
+    await emulator.configure({ access_token_ttl_s: 1 });
     const { jar } = await loginViaBff(emulator, gateway);
-    const me = () =>
-      fetch(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: jar.header() } });
+    const due = () => new Promise((resolve) => setTimeout(resolve, 600));
+    const proxy = async (path: string) => {
+      await due();
+      return fetch(`${gateway.url}/api/soundcloud${path}`, { headers: { Cookie: jar.header() } });
+    };
+    const me = () => proxy("/me");
     expect((await me()).status).toBe(200);
     expect((await me()).status).toBe(200);
-    expect(
-      (
-        await fetch(`${gateway.url}/api/soundcloud/tracks/999999999`, {
-          headers: { Cookie: jar.header() },
-        })
-      ).status,
-    ).toBe(404);
+    expect((await proxy("/tracks/999999999")).status).toBe(404);
     await emulator.configure({ fail_next: { target: "api", status: 500 } });
     expect((await me()).status).toBe(500);
     expect((await fetch(`${gateway.url}/api/soundcloud/me`)).status).toBe(401);
