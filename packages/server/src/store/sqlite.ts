@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { KyselyStore } from "./kysely-store.js";
-import { sqliteMigrations } from "./migrations-sqlite.js";
+import { migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
 
 /** `sqlite:./data/soundgate.db`, `sqlite:/abs/path.db` or `sqlite::memory:`. */
@@ -23,7 +23,7 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
   });
-  await KyselyStore.migrate(db, sqliteMigrations);
+  await KyselyStore.migrate(db, migrationsFor("sqlite"));
   return new KyselyStore(db, "sqlite");
 }
 

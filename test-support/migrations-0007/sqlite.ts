@@ -1,3 +1,7 @@
+// FROZEN: the SQLite migrations exactly as they shipped up to 0007, when each dialect
+// had its own list (since then packages/server/src/store/migrations.ts holds one list for
+// both). Tests build a database with these to prove that one made by an older release
+// still opens and migrates. Never edit: an old database is what it is.
 import type { Kysely, Migration } from "kysely";
 
 // Migrations are code, named so they sort in the order they must run. Never edit one

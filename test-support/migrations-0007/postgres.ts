@@ -1,3 +1,7 @@
+// FROZEN: the Postgres migrations exactly as they shipped up to 0007, when each dialect
+// had its own list (since then packages/server/src/store/migrations.ts holds one list for
+// both). Tests build a database with these to prove that one made by an older release
+// still opens and migrates. Never edit: an old database is what it is.
 import { type Kysely, type Migration, sql } from "kysely";
 
 // Postgres has its own migrations (same tables as SQLite's, in Postgres types): times
