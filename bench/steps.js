@@ -107,7 +107,7 @@ export async function steps(emulatorUrl) {
         .selectFrom("sessions")
         .selectAll()
         .where("id", "=", sessionId)
-        .where("expires_at", ">", Date.now())
+        .where("expiresAt", ">", Date.now())
         .compile(),
     );
     await step("proxy", "raw: prepared select of the session", () =>

@@ -141,7 +141,7 @@ for (const [name, target] of targets) {
         try {
           const row = await store.db
             .selectFrom("auth_flows")
-            .select("browser_binding")
+            .select("browserBinding")
             .where(
               "id",
               "=",
@@ -150,7 +150,7 @@ for (const [name, target] of targets) {
               ),
             )
             .executeTakeFirstOrThrow();
-          return row.browser_binding;
+          return row.browserBinding;
         } finally {
           await store.close();
         }

@@ -65,7 +65,7 @@ describe("signing in again in the same browser", () => {
     const jar = new CookieJar();
     await signIn(jar, "nightjar-audio");
     const first = cookieOf(jar);
-    const [before] = await database().selectFrom("sessions").select("connection_id").execute();
+    const [before] = await database().selectFrom("sessions").select("connectionId").execute();
 
     await signIn(jar, "copperline");
     const second = cookieOf(jar);
@@ -77,7 +77,7 @@ describe("signing in again in the same browser", () => {
     const sessions = await database().selectFrom("sessions").selectAll().execute();
     expect(sessions).toHaveLength(1);
     const connections = await database().selectFrom("connections").select("id").execute();
-    expect(connections.map((c) => c.id)).not.toContain(before?.connection_id);
+    expect(connections.map((c) => c.id)).not.toContain(before?.connectionId);
     expect((await emulator.stats()).sign_outs).toBe(1);
   });
 });
@@ -97,7 +97,7 @@ describe("/auth/session", () => {
     // Altered (or sealed under a key this gateway no longer has): unusable.
     await database()
       .updateTable("connections")
-      .set({ access_token: sql`access_token || 'x'` })
+      .set({ accessToken: sql`access_token || 'x'` })
       .execute();
     const response = await session(jar.header());
     expect(response.status).toBe(401);
@@ -122,7 +122,7 @@ describe("whoever can write the database without the key", () => {
     // 1. Re-point the attacker's own session row at the victim's connection.
     await database()
       .updateTable("sessions")
-      .set({ connection_id: victimRow.connection_id })
+      .set({ connectionId: victimRow.connectionId })
       .where("id", "=", attackerId)
       .execute();
     expect(await whoIs(cookieOf(attacker))).toBe(401);
@@ -153,14 +153,14 @@ describe("whoever can write the database without the key", () => {
     // Put the row back as it was: the attacker's session works again...
     await database()
       .updateTable("sessions")
-      .set({ connection_id: attackerRow.connection_id })
+      .set({ connectionId: attackerRow.connectionId })
       .where("id", "=", attackerId)
       .execute();
     expect(await whoIs(cookieOf(attacker))).toBe("copperline");
     // 3. ...but not when stretched past its end.
     await database()
       .updateTable("sessions")
-      .set({ expires_at: Number(attackerRow.expires_at) + 10 * 365 * 86_400_000 })
+      .set({ expiresAt: Number(attackerRow.expiresAt) + 10 * 365 * 86_400_000 })
       .where("id", "=", attackerId)
       .execute();
     expect(await whoIs(cookieOf(attacker))).toBe(401);

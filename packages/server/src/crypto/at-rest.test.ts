@@ -143,7 +143,7 @@ for (const [name, target] of targets) {
       const u1 = await store.getConnection("u1");
       await store.db
         .updateTable("connections")
-        .set({ access_token: u1?.accessToken as string })
+        .set({ accessToken: u1?.accessToken as string })
         .where("id", "=", "u3")
         .execute();
       // It does not open as u3's (nor hand out u1's token): u3 must connect again.

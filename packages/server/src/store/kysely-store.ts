@@ -1,4 +1,11 @@
-import { type Kysely, type Migration, Migrator, type Selectable, sql } from "kysely";
+import {
+  CamelCasePlugin,
+  Kysely,
+  type Dialect as KyselyDialect,
+  type Migration,
+  Migrator,
+  sql,
+} from "kysely";
 import {
   type CallKind,
   type LockHost,
@@ -8,7 +15,8 @@ import {
   type StoreOp,
 } from "./advisory-lock.js";
 import { KeyedMutex } from "./keyed-mutex.js";
-import type { AuthFlowTable, ConnectionTable, Database } from "./schema.js";
+import { type Dialect, migrationsFor } from "./migrations.js";
+import type { Database } from "./schema.js";
 import type {
   ConnectionRecord,
   ConnectionTokens,
@@ -53,7 +61,7 @@ export class KyselyStore implements GatewayStore {
 
   constructor(
     readonly db: Kysely<Database>,
-    readonly dialect: "sqlite" | "postgres",
+    readonly dialect: Dialect,
     options: KyselyStoreOptions = {},
     scope?: LockScope,
   ) {
@@ -91,36 +99,31 @@ export class KyselyStore implements GatewayStore {
     }
   }
 
-  static async migrate(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<void> {
-    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-      throw new Error(`Database migration ${failed} failed`, { cause: error });
+  /**
+   * A store on `connection`, migrated. Rows come back with camelCase keys, as store.ts's
+   * records (CamelCasePlugin); the migrations run without the plugin, as the plain DDL
+   * they are.
+   */
+  static async open(
+    dialect: Dialect,
+    connection: KyselyDialect,
+    options: KyselyStoreOptions = {},
+  ): Promise<KyselyStore> {
+    const db = new Kysely<Database>({ dialect: connection, plugins: [new CamelCasePlugin()] });
+    try {
+      await migrate(db.withoutPlugins(), migrationsFor(dialect));
+    } catch (error) {
+      await db.destroy();
+      throw error;
     }
+    return new KyselyStore(db, dialect, options);
   }
 
   async createFlow(flow: NewFlow): Promise<void> {
     await this.#call("write", (db) =>
       db
         .insertInto("auth_flows")
-        .values({
-          id: flow.id,
-          kind: flow.kind,
-          status: "pending",
-          app_user_id: flow.appUserId,
-          browser_binding: flow.browserBinding,
-          verifier: flow.verifier,
-          redirect_uri: flow.redirectUri,
-          return_to: flow.returnTo,
-          result_challenge: flow.resultChallenge,
-          result_key: null,
-          result: null,
-          error: null,
-          created_at: flow.createdAt,
-          expires_at: flow.expiresAt,
-          seal: flow.seal,
-        })
+        .values({ ...flow, status: "pending", resultKey: null, result: null, error: null })
         // Ids are random: a conflict is this same insert retried after a lost answer.
         .onConflict((oc) => oc.column("id").doNothing())
         .execute(),
@@ -133,10 +136,10 @@ export class KyselyStore implements GatewayStore {
         .selectFrom("auth_flows")
         .selectAll()
         .where("id", "=", id)
-        .where("expires_at", ">", now)
+        .where("expiresAt", ">", now)
         .executeTakeFirst(),
     );
-    return row && toFlow(row);
+    return row;
   }
 
   async claimFlow(id: string, now: number): Promise<FlowRecord | undefined> {
@@ -146,11 +149,11 @@ export class KyselyStore implements GatewayStore {
         .set({ status: "exchanging" })
         .where("id", "=", id)
         .where("status", "=", "pending")
-        .where("expires_at", ">", now)
+        .where("expiresAt", ">", now)
         .returningAll()
         .executeTakeFirst(),
     );
-    return row && toFlow(row);
+    return row;
   }
 
   async completeFlow(id: string, outcome: FlowOutcome & { result: string }): Promise<void> {
@@ -160,9 +163,9 @@ export class KyselyStore implements GatewayStore {
         .set({
           status: "complete",
           result: outcome.result,
-          result_key: outcome.resultKey,
+          resultKey: outcome.resultKey,
           verifier: "",
-          expires_at: outcome.expiresAt,
+          expiresAt: outcome.expiresAt,
           seal: outcome.seal,
         })
         .where("id", "=", id)
@@ -178,9 +181,9 @@ export class KyselyStore implements GatewayStore {
         .set({
           status: "failed",
           error: outcome.error,
-          result_key: outcome.resultKey,
+          resultKey: outcome.resultKey,
           verifier: "",
-          expires_at: outcome.expiresAt,
+          expiresAt: outcome.expiresAt,
           seal: outcome.seal,
         })
         .where("id", "=", id)
@@ -195,11 +198,11 @@ export class KyselyStore implements GatewayStore {
         .deleteFrom("auth_flows")
         .where("id", "=", id)
         .where("status", "in", ["complete", "failed"])
-        .where("expires_at", ">", now)
+        .where("expiresAt", ">", now)
         .returningAll()
         .executeTakeFirst(),
     );
-    return row && toFlow(row);
+    return row;
   }
 
   async deleteFlow(id: string): Promise<void> {
@@ -212,7 +215,7 @@ export class KyselyStore implements GatewayStore {
         .selectFrom("refresh_grace")
         .select("tokens")
         .where("id", "=", id)
-        .where("expires_at", ">", now)
+        .where("expiresAt", ">", now)
         .executeTakeFirst(),
     );
     return row?.tokens;
@@ -222,22 +225,18 @@ export class KyselyStore implements GatewayStore {
     await this.#call("write", (db) =>
       db
         .insertInto("refresh_grace")
-        .values({ id, tokens, expires_at: expiresAt })
-        .onConflict((oc) => oc.column("id").doUpdateSet({ tokens, expires_at: expiresAt }))
+        .values({ id, tokens, expiresAt })
+        .onConflict((oc) => oc.column("id").doUpdateSet({ tokens, expiresAt }))
         .execute(),
     );
   }
 
   async putTokenBinding(binding: TokenBinding): Promise<void> {
-    const values = {
-      previous: binding.previous,
-      jkt: binding.jkt,
-      expires_at: binding.expiresAt,
-    };
+    const { id: _, ...values } = binding;
     await this.#call("write", (db) =>
       db
         .insertInto("token_bindings")
-        .values({ id: binding.id, ...values })
+        .values(binding)
         .onConflict((oc) => oc.column("id").doUpdateSet(values))
         .execute(),
     );
@@ -249,32 +248,15 @@ export class KyselyStore implements GatewayStore {
         .selectFrom("token_bindings")
         .selectAll()
         .where((eb) => eb.or([eb("id", "=", hash), eb("previous", "=", hash)]))
-        .where("expires_at", ">", now)
+        .where("expiresAt", ">", now)
         .execute(),
     );
-    const row = rows.find((r) => r.id === hash) ?? rows[0];
-    return (
-      row && {
-        id: row.id,
-        previous: row.previous,
-        jkt: row.jkt,
-        expiresAt: Number(row.expires_at),
-      }
-    );
+    return rows.find((r) => r.id === hash) ?? rows[0];
   }
 
   async rotateTokenBinding(fromId: string, next: TokenBinding): Promise<boolean> {
     const result = await this.#call("write", (db) =>
-      db
-        .updateTable("token_bindings")
-        .set({
-          id: next.id,
-          previous: next.previous,
-          jkt: next.jkt,
-          expires_at: next.expiresAt,
-        })
-        .where("id", "=", fromId)
-        .executeTakeFirst(),
+      db.updateTable("token_bindings").set(next).where("id", "=", fromId).executeTakeFirst(),
     );
     return Number(result.numUpdatedRows) === 1;
   }
@@ -284,11 +266,11 @@ export class KyselyStore implements GatewayStore {
     const row = await this.#call("once", (db) =>
       db
         .insertInto("dpop_proofs")
-        .values({ id, expires_at: expiresAt })
+        .values({ id, expiresAt })
         .onConflict((oc) =>
           oc
             .column("id")
-            .doUpdateSet({ expires_at: expiresAt })
+            .doUpdateSet({ expiresAt })
             .where(sql<boolean>`dpop_proofs.expires_at <= ${now}`),
         )
         .returning("id")
@@ -298,27 +280,21 @@ export class KyselyStore implements GatewayStore {
   }
 
   async putConnection(write: ConnectionWrite, now: number): Promise<void> {
+    const { id, ...written } = write;
     const tokens = {
-      soundcloud_user_id: write.soundcloudUserId,
-      soundcloud_urn: write.soundcloudUrn,
-      user_json: write.userJson,
-      access_token: write.accessToken,
-      refresh_token: write.refreshToken,
-      scope: write.scope,
-      expires_at: write.expiresAt,
+      ...written,
       status: "active" as const,
-      updated_at: now,
-      issued_at: write.issuedAt,
+      updatedAt: now,
       // A new login starts a new history.
-      refreshed_at: null,
-      refreshed_by: null,
-      refresh_started_at: null,
-      refresh_started_by: null,
+      refreshedAt: null,
+      refreshedBy: null,
+      refreshStartedAt: null,
+      refreshStartedBy: null,
     };
     await this.#call("write", (db) =>
       db
         .insertInto("connections")
-        .values({ id: write.id, ...tokens, version: 1, created_at: now })
+        .values({ id, ...tokens, version: 1, createdAt: now })
         .onConflict((oc) =>
           oc.column("id").doUpdateSet({ ...tokens, version: sql<number>`connections.version + 1` }),
         )
@@ -337,16 +313,16 @@ export class KyselyStore implements GatewayStore {
       db
         .updateTable("connections")
         .set({
-          access_token: tokens.accessToken,
-          refresh_token: tokens.refreshToken,
+          accessToken: tokens.accessToken,
+          refreshToken: tokens.refreshToken,
           scope: tokens.scope,
-          expires_at: tokens.expiresAt,
-          issued_at: tokens.issuedAt,
+          expiresAt: tokens.expiresAt,
+          issuedAt: tokens.issuedAt,
           status: "active",
           version: expectedVersion + 1,
-          updated_at: now,
-          refreshed_at: now,
-          refreshed_by: instanceId,
+          updatedAt: now,
+          refreshedAt: now,
+          refreshedBy: instanceId,
         })
         .where("id", "=", id)
         .where("version", "=", expectedVersion)
@@ -359,7 +335,7 @@ export class KyselyStore implements GatewayStore {
     const result = await this.#call("write", (db) =>
       db
         .updateTable("connections")
-        .set({ status: "reauth_required", version: expectedVersion + 1, updated_at: now })
+        .set({ status: "reauth_required", version: expectedVersion + 1, updatedAt: now })
         .where("id", "=", id)
         .where("version", "=", expectedVersion)
         .executeTakeFirst(),
@@ -371,14 +347,14 @@ export class KyselyStore implements GatewayStore {
     await this.#call("write", (db) =>
       db
         .updateTable("connections")
-        .set({ refresh_started_at: now, refresh_started_by: instanceId })
+        .set({ refreshStartedAt: now, refreshStartedBy: instanceId })
         .where("id", "=", id)
         // Only over a finished attempt: an attempt after the last stored rotation that
         // never stored its own is what a post-mortem needs, so a later one keeps it.
         .where((eb) =>
           eb.or([
-            eb("refresh_started_at", "is", null),
-            eb("refresh_started_at", "<=", sql<number>`coalesce(refreshed_at, 0)`),
+            eb("refreshStartedAt", "is", null),
+            eb("refreshStartedAt", "<=", sql<number>`coalesce(refreshed_at, 0)`),
           ]),
         )
         .execute(),
@@ -389,14 +365,14 @@ export class KyselyStore implements GatewayStore {
     const row = await this.#call("read", (db) =>
       db.selectFrom("connections").selectAll().where("id", "=", id).executeTakeFirst(),
     );
-    return row && toConnection(row);
+    return row;
   }
 
   async deleteConnection(id: string): Promise<boolean> {
     // Not retried: a retry after a lost answer would report "there was none".
     return this.#call("once", (db) =>
       this.#atomically(db, async (trx) => {
-        await trx.deleteFrom("sessions").where("connection_id", "=", id).execute();
+        await trx.deleteFrom("sessions").where("connectionId", "=", id).execute();
         const result = await trx.deleteFrom("connections").where("id", "=", id).executeTakeFirst();
         return Number(result.numDeletedRows) === 1;
       }),
@@ -412,20 +388,14 @@ export class KyselyStore implements GatewayStore {
       if (options.after !== undefined) query = query.where("id", ">", options.after);
       return query.execute();
     });
-    return rows.map(toConnection);
+    return rows;
   }
 
   async createSession(session: SessionRecord): Promise<void> {
     await this.#call("write", (db) =>
       db
         .insertInto("sessions")
-        .values({
-          id: session.id,
-          connection_id: session.connectionId,
-          created_at: session.createdAt,
-          expires_at: session.expiresAt,
-          seal: session.seal,
-        })
+        .values(session)
         // Ids are random: a conflict is this same insert retried after a lost answer.
         .onConflict((oc) => oc.column("id").doNothing())
         .execute(),
@@ -433,22 +403,14 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getSession(id: string, now: number): Promise<SessionRecord | undefined> {
-    const row = await this.#call("read", (db) =>
+    return this.#call("read", (db) =>
       db
         .selectFrom("sessions")
         .selectAll()
         .where("id", "=", id)
-        .where("expires_at", ">", now)
+        .where("expiresAt", ">", now)
         .executeTakeFirst(),
     );
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      connectionId: row.connection_id,
-      createdAt: Number(row.created_at),
-      expiresAt: Number(row.expires_at),
-      seal: row.seal ?? null,
-    };
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -537,21 +499,21 @@ export class KyselyStore implements GatewayStore {
     const taken = await this.#call("write", (db) =>
       db
         .insertInto("rate_limits")
-        .values({ key, expires_at: now + intervalMs })
+        .values({ key, expiresAt: now + intervalMs })
         .onConflict((oc) =>
           oc
             .column("key")
-            .doUpdateSet({ expires_at: next })
+            .doUpdateSet({ expiresAt: next })
             .where(sql<boolean>`${next} - ${now} <= ${window}`),
         )
-        .returning("expires_at")
+        .returning("expiresAt")
         .executeTakeFirst(),
     );
     if (taken) return 0;
     const row = await this.#call("read", (db) =>
-      db.selectFrom("rate_limits").select("expires_at").where("key", "=", key).executeTakeFirst(),
+      db.selectFrom("rate_limits").select("expiresAt").where("key", "=", key).executeTakeFirst(),
     );
-    return row ? Math.max(1, Number(row.expires_at) + intervalMs - now - window) : 1;
+    return row ? Math.max(1, Number(row.expiresAt) + intervalMs - now - window) : 1;
   }
 
   async deleteExpired(now: number): Promise<number> {
@@ -593,48 +555,11 @@ export class KyselyStore implements GatewayStore {
   }
 }
 
-function toFlow(row: Selectable<AuthFlowTable>): FlowRecord {
-  return {
-    id: row.id,
-    kind: row.kind,
-    status: row.status,
-    appUserId: row.app_user_id,
-    browserBinding: row.browser_binding,
-    verifier: row.verifier,
-    redirectUri: row.redirect_uri,
-    returnTo: row.return_to,
-    resultChallenge: row.result_challenge,
-    resultKey: row.result_key,
-    result: row.result,
-    error: row.error,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    seal: row.seal ?? null,
-  };
-}
-
-function toConnection(row: Selectable<ConnectionTable>): ConnectionRecord {
-  return {
-    id: row.id,
-    soundcloudUserId: Number(row.soundcloud_user_id),
-    soundcloudUrn: row.soundcloud_urn,
-    userJson: row.user_json,
-    accessToken: row.access_token,
-    refreshToken: row.refresh_token,
-    scope: row.scope,
-    expiresAt: Number(row.expires_at),
-    status: row.status,
-    version: Number(row.version),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    issuedAt: nullableNumber(row.issued_at),
-    refreshedAt: nullableNumber(row.refreshed_at),
-    refreshedBy: row.refreshed_by ?? null,
-    refreshStartedAt: nullableNumber(row.refresh_started_at),
-    refreshStartedBy: row.refresh_started_by ?? null,
-  };
-}
-
-function nullableNumber(value: number | null | undefined): number | null {
-  return value === null || value === undefined ? null : Number(value);
+async function migrate(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`Database migration ${failed} failed`, { cause: error });
+  }
 }

@@ -1,9 +1,7 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { PostgresDialect } from "kysely";
 import pg from "pg";
 import type { StoreLog } from "./advisory-lock.js";
 import { DEFAULT_LOCK_TIMEOUT_MS, KyselyStore } from "./kysely-store.js";
-import { migrationsFor } from "./migrations.js";
-import type { Database } from "./schema.js";
 
 const INT8_OID = 20;
 
@@ -55,9 +53,7 @@ export async function openPostgresStore(
   });
   // An idle client's error reaches the pool too (after the client's own listener logged it).
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await KyselyStore.migrate(db, migrationsFor("postgres"));
-  return new KyselyStore(db, "postgres", {
+  return KyselyStore.open("postgres", new PostgresDialect({ pool }), {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     log,
   });

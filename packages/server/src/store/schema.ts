@@ -1,5 +1,8 @@
-// Table shapes, shared by every dialect. Times are milliseconds since the epoch.
-// Columns holding secrets (verifier, result, tokens) contain Cipher-sealed text only.
+// Table shapes, shared by every dialect, and the records the store hands out. Fields are
+// camelCase; the columns are snake_case (Kysely's CamelCasePlugin maps between them, in
+// queries built with Kysely; raw `sql` text names the columns themselves). Times are
+// milliseconds since the epoch. Columns holding secrets (verifier, result, tokens)
+// contain Cipher-sealed text only.
 
 export type FlowStatus = "pending" | "exchanging" | "complete" | "failed";
 
@@ -15,26 +18,26 @@ export interface AuthFlowTable {
   kind: FlowKind;
   status: FlowStatus;
   /** The app user a "connection" flow is bound to. */
-  app_user_id: string | null;
+  appUserId: string | null;
   /** SHA-256 of the browser-binding cookie of a "session" flow (login CSRF defence). */
-  browser_binding: string | null;
+  browserBinding: string | null;
   /** Sealed PKCE verifier; emptied once the code is exchanged. */
   verifier: string;
-  redirect_uri: string;
-  return_to: string;
+  redirectUri: string;
+  returnTo: string;
   /** base64url SHA-256 of the front end's result secret, or null for an unbound flow. */
-  result_challenge: string | null;
+  resultChallenge: string | null;
   /**
    * SHA-256 of the one-time result_key the gateway put into the redirect to return_to
    * (the approving browser's half of a bound result); null until then, and for unbound flows.
    */
-  result_key: string | null;
+  resultKey: string | null;
   /** Sealed JSON of the login result, once complete. */
   result: string | null;
   /** Machine error code, once failed. */
   error: string | null;
-  created_at: number;
-  expires_at: number;
+  createdAt: number;
+  expiresAt: number;
   /**
    * Sealed JSON of the plain columns the gateway trusts (kind, app_user_id,
    * browser_binding, redirect_uri, return_to, result_challenge, result_key, error,
@@ -50,7 +53,7 @@ export interface RefreshGraceTable {
   id: string;
   /** Sealed JSON of the token set it was exchanged for. */
   tokens: string;
-  expires_at: number;
+  expiresAt: number;
 }
 
 /**
@@ -66,14 +69,14 @@ export interface TokenBindingTable {
   /** Sealed RFC 7638 thumbprint of the client's key, bound to this row's id. */
   jkt: string;
   /** Unused this long, the binding goes, and the token with it (sign in again). */
-  expires_at: number;
+  expiresAt: number;
 }
 
 /** DPoP proofs already accepted (RFC 9449 §11.1), until their iat is out of the window. */
 export interface DpopProofTable {
   /** SHA-256 of the key's thumbprint and the proof's jti. */
   id: string;
-  expires_at: number;
+  expiresAt: number;
 }
 
 export type ConnectionStatus = "active" | "reauth_required";
@@ -82,45 +85,45 @@ export type ConnectionStatus = "active" | "reauth_required";
 export interface ConnectionTable {
   /** The app's own user id (or a generated id for a BFF session). */
   id: string;
-  soundcloud_user_id: number;
-  soundcloud_urn: string;
+  soundcloudUserId: number;
+  soundcloudUrn: string;
   /** JSON of the user summary (id, urn, username, permalink, avatar_url): not secret. */
-  user_json: string;
+  userJson: string;
   /** Sealed. */
-  access_token: string;
+  accessToken: string;
   /** Sealed, or null when SoundCloud gave none. */
-  refresh_token: string | null;
+  refreshToken: string | null;
   scope: string;
-  expires_at: number;
+  expiresAt: number;
   status: ConnectionStatus;
   /** Bumped on every token write: a compare-and-swap guard against lost updates. */
   version: number;
-  created_at: number;
-  updated_at: number;
+  createdAt: number;
+  updatedAt: number;
   /** When SoundCloud issued the stored access token (null in rows from before 0007). */
-  issued_at: number | null;
+  issuedAt: number | null;
   /**
    * The last rotation stored: when, and by which gateway instance (SOUNDGATE_INSTANCE_ID),
    * written by the statement that stores the rotated tokens.
    */
-  refreshed_at: number | null;
-  refreshed_by: string | null;
+  refreshedAt: number | null;
+  refreshedBy: string | null;
   /**
    * The first refresh attempt since the last stored rotation (written before its lock is
-   * taken; later attempts leave it while it is unfinished). One newer than refreshed_at
+   * taken; later attempts leave it while it is unfinished). One newer than refreshedAt
    * that never got stored (a kill -9 between SoundCloud's answer and our commit, or an
    * upstream failure) says which instance tried first, and when.
    */
-  refresh_started_at: number | null;
-  refresh_started_by: string | null;
+  refreshStartedAt: number | null;
+  refreshStartedBy: string | null;
 }
 
 export interface SessionTable {
   /** SHA-256 of the session cookie's value. */
   id: string;
-  connection_id: string;
-  created_at: number;
-  expires_at: number;
+  connectionId: string;
+  createdAt: number;
+  expiresAt: number;
   /**
    * Sealed JSON of {connection_id, expires_at}, bound to this row's id: whoever can write
    * the table without the key cannot point a session at another connection. Null only in
@@ -134,7 +137,7 @@ export interface RateLimitTable {
   /** The client's address (or /64), with the limit's name. */
   key: string;
   /** When the bucket is full again; from then on the row says nothing and can go. */
-  expires_at: number;
+  expiresAt: number;
 }
 
 export interface Database {

@@ -1,10 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { SqliteDialect } from "kysely";
 import { KyselyStore } from "./kysely-store.js";
-import { migrationsFor } from "./migrations.js";
-import type { Database } from "./schema.js";
 
 /** `sqlite:./data/soundgate.db`, `sqlite:/abs/path.db` or `sqlite::memory:`. */
 export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore> {
@@ -20,11 +18,7 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
-  });
-  await KyselyStore.migrate(db, migrationsFor("sqlite"));
-  return new KyselyStore(db, "sqlite");
+  return KyselyStore.open("sqlite", new SqliteDialect({ database: withStatementCache(database) }));
 }
 
 /**

@@ -1,38 +1,12 @@
-import type { ConnectionStatus, FlowKind, FlowStatus } from "./schema.js";
+import type { Dialect } from "./migrations.js";
+import type { AuthFlowTable, ConnectionTable, SessionTable, TokenBindingTable } from "./schema.js";
 
-export interface FlowRecord {
-  id: string;
-  kind: FlowKind;
-  status: FlowStatus;
-  appUserId: string | null;
-  browserBinding: string | null;
-  verifier: string;
-  redirectUri: string;
-  returnTo: string;
-  resultChallenge: string | null;
-  /** SHA-256 of the result_key handed to the approving browser, once the flow is finished. */
-  resultKey: string | null;
-  result: string | null;
-  error: string | null;
-  createdAt: number;
-  expiresAt: number;
-  /** Sealed binding of the plain columns to this row (auth/flow-seal.ts); null in old rows. */
-  seal: string | null;
-}
+/** A login in progress or its outcome; see AuthFlowTable. */
+export type FlowRecord = AuthFlowTable;
 
-export interface NewFlow {
-  id: string;
-  kind: FlowKind;
-  appUserId: string | null;
-  browserBinding: string | null;
-  verifier: string;
-  redirectUri: string;
-  returnTo: string;
-  resultChallenge: string | null;
-  createdAt: number;
-  expiresAt: number;
+export type NewFlow = Omit<FlowRecord, "status" | "resultKey" | "result" | "error" | "seal"> & {
   seal: string;
-}
+};
 
 /** How a claimed flow ended, kept until the front end takes it (or it expires). */
 export interface FlowOutcome {
@@ -44,63 +18,26 @@ export interface FlowOutcome {
 }
 
 /** A stored grant. Token columns hold sealed text; the service layer opens them. */
-export interface ConnectionRecord {
-  id: string;
-  soundcloudUserId: number;
-  soundcloudUrn: string;
-  userJson: string;
-  accessToken: string;
-  refreshToken: string | null;
-  scope: string;
-  expiresAt: number;
-  status: ConnectionStatus;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-  /** When SoundCloud issued the access token; null in rows from before it was kept. */
-  issuedAt: number | null;
-  /** The last stored rotation: when, and by which gateway instance. */
-  refreshedAt: number | null;
-  refreshedBy: string | null;
-  /** The last refresh attempt (see ConnectionTable.refresh_started_at). */
-  refreshStartedAt: number | null;
-  refreshStartedBy: string | null;
-}
+export type ConnectionRecord = ConnectionTable;
 
-export interface ConnectionTokens {
-  accessToken: string;
-  refreshToken: string | null;
-  scope: string;
-  expiresAt: number;
-  issuedAt: number | null;
-}
+/** What a token exchange or refresh stores. */
+export type ConnectionTokens = Pick<
+  ConnectionRecord,
+  "accessToken" | "refreshToken" | "scope" | "expiresAt" | "issuedAt"
+>;
 
-export interface ConnectionWrite extends ConnectionTokens {
-  id: string;
-  soundcloudUserId: number;
-  soundcloudUrn: string;
-  userJson: string;
-}
+export type ConnectionWrite = ConnectionTokens &
+  Pick<ConnectionRecord, "id" | "soundcloudUserId" | "soundcloudUrn" | "userJson">;
 
-export interface SessionRecord {
-  id: string;
-  connectionId: string;
-  createdAt: number;
-  expiresAt: number;
-  /** Sealed {connection_id, expires_at} bound to the id (auth/sessions.ts); null in old rows. */
-  seal: string | null;
-}
+export type SessionRecord = SessionTable;
 
 /** A refresh token (by its hash) bound to a DPoP key; see TokenBindingTable. */
-export interface TokenBinding {
-  id: string;
-  previous: string | null;
-  /** Sealed thumbprint, bound to `id`. */
-  jkt: string;
-  expiresAt: number;
-}
+export type TokenBinding = TokenBindingTable;
 
-/** Where sealed values live, for key rotation. */
+/**
+ * Where sealed values live, for key rotation: the database's own names, which are also
+ * part of each value's associated data (crypto/cipher.ts aad), so they never change.
+ */
 export type SealedColumn =
   | { table: "connections"; column: "access_token" | "refresh_token" }
   | { table: "auth_flows"; column: "verifier" | "result" | "seal" }
@@ -114,7 +51,7 @@ export type SealedColumn =
  * both consume the same flow, whatever the number of processes.
  */
 export interface GatewayStore {
-  readonly dialect: "sqlite" | "postgres";
+  readonly dialect: Dialect;
   createFlow(flow: NewFlow): Promise<void>;
   /** An unexpired flow in any status. */
   getFlow(id: string, now: number): Promise<FlowRecord | undefined>;
