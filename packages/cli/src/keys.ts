@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CliError, type Command, EXIT, UsageError } from "./command.js";
 import { loadDotEnv } from "./env.js";
-import { loadServer } from "./optional-packages.js";
+import { loadServer, missingDriver } from "./optional-packages.js";
 
 const HELP = `Usage: soundgate keys generate
        soundgate keys rotate
@@ -60,7 +60,9 @@ async function rotate(): Promise<number> {
   } catch (error) {
     throw invalid(`SOUNDGATE_ENCRYPTION_KEYS: ${(error as Error).message}`);
   }
-  const store = await server.openStore(config.databaseUrl);
+  const store = await server.openStore(config.databaseUrl).catch((error: unknown) => {
+    throw missingDriver(server, error);
+  });
   try {
     const report = await server.rotateKeys(store, cipher);
     process.stdout.write(

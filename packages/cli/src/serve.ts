@@ -3,7 +3,7 @@ import { CliError, type Command, EXIT, parsePort } from "./command.js";
 import type { DevEmulator } from "./dev-emulator.js";
 import { loadDotEnv } from "./env.js";
 import { listenError } from "./listen-error.js";
-import { loadServer, type ServerModule } from "./optional-packages.js";
+import { loadServer, missingDriver, type ServerModule } from "./optional-packages.js";
 
 const DEFAULT_EMULATOR_PORT = "8788";
 
@@ -98,8 +98,12 @@ export const serveCommand: Command = {
   },
 };
 
-/** The gateway's ConfigError (it names the variable) as exit 3; anything else as it is. */
+/**
+ * The gateway's ConfigError (it names the variable) as exit 3, a missing database driver
+ * as exit 8; anything else as it is.
+ */
 function configError(server: ServerModule, error: unknown): unknown {
+  if (error instanceof server.MissingPackageError) return missingDriver(server, error);
   return error instanceof server.ConfigError
     ? new CliError(EXIT.config, `invalid configuration: ${error.message}`)
     : error;

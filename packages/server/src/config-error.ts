@@ -12,3 +12,20 @@ export class ConfigError extends Error {
     super(`${variable}: ${message}`);
   }
 }
+
+/**
+ * A package the configuration needs is not installed: the database driver for the URL's
+ * scheme (better-sqlite3, pg), which @soundgate/server leaves to the app to install.
+ */
+export class MissingPackageError extends ConfigError {
+  constructor(
+    variable: string,
+    readonly packageName: string,
+    what: string,
+  ) {
+    super(
+      variable,
+      `${what} needs the ${packageName} package, which is not installed; install it beside @soundgate/server: npm install ${packageName}`,
+    );
+  }
+}

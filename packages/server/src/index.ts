@@ -4,7 +4,7 @@ export type { ConnectionInfo } from "./auth/connections.js";
 export type { LoginResultJson, UserSummary } from "./auth/login-result.js";
 export type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
 export { loadConfig } from "./config.js";
-export { ConfigError } from "./config-error.js";
+export { ConfigError, MissingPackageError } from "./config-error.js";
 export { Cipher, SealedValueError } from "./crypto/cipher.js";
 export { type RotationReport, rotateKeys } from "./crypto/rotate.js";
 export {

@@ -1,6 +1,6 @@
 import { PostgresDialect } from "kysely";
-import pg from "pg";
 import type { StoreLog } from "./advisory-lock.js";
+import { loadDriver } from "./driver.js";
 import { DEFAULT_LOCK_TIMEOUT_MS, KyselyStore } from "./kysely-store.js";
 
 const INT8_OID = 20;
@@ -23,6 +23,7 @@ export async function openPostgresStore(
   databaseUrl: string,
   options: PostgresStoreOptions = {},
 ): Promise<KyselyStore> {
+  const { default: pg } = await loadDriver("pg", "a postgres:// database", () => import("pg"));
   const log = options.log;
   const pool = new pg.Pool({
     connectionString: databaseUrl,

@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { SqliteDialect } from "kysely";
+import { loadDriver } from "./driver.js";
 import { KyselyStore } from "./kysely-store.js";
 
 /** `sqlite:./data/soundgate.db`, `sqlite:/abs/path.db` or `sqlite::memory:`. */
@@ -10,8 +11,13 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   if (!target) throw new Error("SOUNDGATE_DATABASE_URL: sqlite: needs a file path or :memory:");
   const inMemory = target === ":memory:";
   const file = inMemory ? ":memory:" : resolve(target);
+  const { default: Database } = await loadDriver(
+    "better-sqlite3",
+    "a sqlite: database",
+    () => import("better-sqlite3"),
+  );
   if (!inMemory) ownerOnly(file);
-  const database = new BetterSqlite3(file);
+  const database = new Database(file);
   // WAL lets readers proceed during a write; synchronous=NORMAL is durable across a
   // process crash in WAL mode; busy_timeout waits for another process's lock instead
   // of failing at once.
