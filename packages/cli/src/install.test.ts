@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT } from "soundgate/exit-codes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installServer } from "../../../test-support/server-install.js";
 import { runToEnd } from "./test-support.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -13,19 +14,25 @@ const coreDir = fileURLToPath(new URL("../../soundgate", import.meta.url));
  * @soundgate/cli as an install without the optional packages: the CLI's files and, in
  * node_modules, only its one dependency, the core. What `npm install @soundgate/cli` gives.
  */
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "soundgate-cli-install-"));
-  const cli = join(root, "node_modules", "@soundgate", "cli");
+async function installCli(at: string): Promise<void> {
+  const cli = join(at, "node_modules", "@soundgate", "cli");
   await mkdir(cli, { recursive: true });
   for (const part of ["bin", "dist", "package.json"]) {
     await cp(join(packageDir, part), join(cli, part), { recursive: true });
   }
-  await symlink(coreDir, join(root, "node_modules", "soundgate"), "dir");
+  await symlink(coreDir, join(at, "node_modules", "soundgate"), "dir").catch((error) => {
+    if (error.code !== "EEXIST") throw error;
+  });
+}
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "soundgate-cli-install-"));
+  await installCli(root);
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const bin = () => join(root, "node_modules", "@soundgate", "cli", "bin", "soundgate.js");
+const bin = (at = root) => join(at, "node_modules", "@soundgate", "cli", "bin", "soundgate.js");
 
 describe("installed without @soundgate/server and @soundgate/emulator", () => {
   it("runs the commands that need only the core", async () => {
@@ -52,6 +59,9 @@ describe("installed without @soundgate/server and @soundgate/emulator", () => {
       expect(result.stderr, args.join(" ")).toContain(`needs ${name}, which is not installed`);
       expect(result.stderr, args.join(" ")).toContain(`npm install ${name}`);
     }
+    // The gateway needs a database driver too: the hint names the default one.
+    const serve = await runToEnd([process.execPath, bin(), "serve"], { cwd: root });
+    expect(serve.stderr).toContain("npm install @soundgate/server better-sqlite3");
   });
 
   it("says to build when dist/ is missing (a fresh clone before npm run build)", async () => {
@@ -61,5 +71,31 @@ describe("installed without @soundgate/server and @soundgate/emulator", () => {
     const result = await runToEnd([process.execPath, join(unbuilt, "bin", "soundgate.js")]);
     expect(result.code).toBe(EXIT.missingPackage);
     expect(result.stderr).toContain("run `npm run build`");
+  });
+});
+
+describe("installed with @soundgate/server but without a database driver", () => {
+  let withServer: string;
+  beforeAll(async () => {
+    withServer = join(root, "with-server");
+    await installServer(withServer);
+    await installCli(withServer);
+  });
+
+  it("serve says to install better-sqlite3 for the default SQLite database, and exits 8", async () => {
+    const result = await runToEnd([process.execPath, bin(withServer), "serve"], {
+      cwd: withServer,
+      env: {
+        SOUNDCLOUD_CLIENT_ID: "app",
+        SOUNDCLOUD_CLIENT_SECRET: "secret",
+        SOUNDGATE_PORT: "0",
+        SOUNDGATE_LOG_LEVEL: "silent",
+      },
+    });
+    expect(result.code).toBe(EXIT.missingPackage);
+    expect(result.stderr).toContain("needs the better-sqlite3 package, which is not installed");
+    expect(result.stderr).toContain("npm install better-sqlite3");
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(result.stdout).toBe("");
   });
 });
