@@ -157,35 +157,23 @@ export class KyselyStore implements GatewayStore {
   }
 
   async completeFlow(id: string, outcome: FlowOutcome & { result: string }): Promise<void> {
-    await this.#call("write", (db) =>
-      db
-        .updateTable("auth_flows")
-        .set({
-          status: "complete",
-          result: outcome.result,
-          resultKey: outcome.resultKey,
-          verifier: "",
-          expiresAt: outcome.expiresAt,
-          seal: outcome.seal,
-        })
-        .where("id", "=", id)
-        .where("status", "=", "exchanging")
-        .execute(),
-    );
+    await this.#finishFlow(id, { status: "complete", ...outcome });
   }
 
   async failFlow(id: string, outcome: FlowOutcome & { error: string }): Promise<void> {
+    await this.#finishFlow(id, { status: "failed", ...outcome });
+  }
+
+  /** exchanging → complete or failed, with the outcome's columns; the verifier is spent. */
+  async #finishFlow(
+    id: string,
+    end: FlowOutcome &
+      ({ status: "complete"; result: string } | { status: "failed"; error: string }),
+  ): Promise<void> {
     await this.#call("write", (db) =>
       db
         .updateTable("auth_flows")
-        .set({
-          status: "failed",
-          error: outcome.error,
-          resultKey: outcome.resultKey,
-          verifier: "",
-          expiresAt: outcome.expiresAt,
-          seal: outcome.seal,
-        })
+        .set({ ...end, verifier: "" })
         .where("id", "=", id)
         .where("status", "=", "exchanging")
         .execute(),
