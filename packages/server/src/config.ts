@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { z } from "zod";
 import {
   isPrivateUseScheme,
@@ -46,6 +47,8 @@ export interface GatewayConfig {
   sessionTtlMs: number;
   /** A built front end (e.g. apps/demo/dist) served at `/`; undefined → the built-in page. */
   staticDir: string | undefined;
+  /** Names this gateway process (SOUNDGATE_INSTANCE_ID; default `host:pid`). */
+  instanceId: string;
 }
 
 export type ResultBinding = "both" | "initiator" | "none";
@@ -255,6 +258,7 @@ export function loadConfig(
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
     production,
     staticDir: overrides.staticDir ?? optional("SOUNDGATE_STATIC_DIR"),
+    instanceId: optional("SOUNDGATE_INSTANCE_ID") ?? `${hostname()}:${process.pid}`,
     sessionTtlMs:
       read(
         "SOUNDGATE_SESSION_TTL_HOURS",

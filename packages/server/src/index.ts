@@ -1,4 +1,4 @@
-export type { ConnectionInfo } from "./auth/connections.js";
+export type { ConnectionInfo, ReauthReason } from "./auth/connections.js";
 export type { GatewayContext } from "./auth/context.js";
 export { FLOW_TTL_MS, Flows, RESULT_TTL_MS } from "./auth/flows.js";
 export type { LoginResultJson, UserSummary } from "./auth/login-result.js";

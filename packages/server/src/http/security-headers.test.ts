@@ -90,7 +90,8 @@ describe("pages", () => {
       ["/nope", 404],
       ["/auth/soundcloud/result", 400],
       ["/auth/soundcloud/config", 200],
-      ["/auth/session", 401],
+      ["/auth/session", 200],
+      ["/api/soundcloud/me", 401],
     ] as const) {
       const response = await fetch(`${gateway.url}${path}`);
       expect(response.status, path).toBe(status);
