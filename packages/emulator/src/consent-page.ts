@@ -55,7 +55,7 @@ export function renderConsentPage(input: ConsentPageInput): string {
     })
     .join("\n");
   return page(
-    `Connect ${app} to SoundCloud`,
+    `${app} wants to connect`,
     `<p class="eyebrow">Authorize access</p>
 <h1><span class="app">${app}</span> wants to access your SoundCloud account</h1>
 <p class="client">Client ID <code>${escapeHtml(input.clientId)}</code></p>
@@ -113,6 +113,18 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/**
+ * What the consent page calls a client registered without a name: the app at its
+ * redirect URI's host ("the app at localhost:8787"), which says more than a client id.
+ */
+export function unnamedApp(redirectUri: string): string {
+  try {
+    return `The app at ${new URL(redirectUri).host}`;
+  } catch {
+    return "An unnamed app";
+  }
 }
 
 function displayDestination(redirectUri: string): string {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { UserRecord } from "../catalog.js";
-import { HTML_HEADERS, renderConsentPage, renderErrorPage } from "../consent-page.js";
+import { HTML_HEADERS, renderConsentPage, renderErrorPage, unnamedApp } from "../consent-page.js";
 import { serveFault } from "../faults.js";
 import { type AppEnv, mediaType, parseForm, readBodyText } from "../http.js";
 import type { EmulatorState } from "../state.js";
@@ -86,7 +86,7 @@ export function authorizeRoutes(state: EmulatorState): Hono<AppEnv> {
     });
     const catalog = state.catalog;
     const html = renderConsentPage({
-      appName: client.name ?? client.client_id,
+      appName: client.name ?? unnamedApp(redirectUri),
       clientId: client.client_id,
       redirectUri,
       transactionId,
