@@ -22,12 +22,13 @@ export function spoken(ms: number): string {
   return parts.filter(Boolean).join(" ");
 }
 
-const hourMinute = new Intl.DateTimeFormat("en", { hour: "2-digit", minute: "2-digit" });
-const dayHourMinute = new Intl.DateTimeFormat("en", {
+// Times and dates in the reader's own conventions (12 or 24 hours, day or month first).
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const dayHourMinute = new Intl.DateTimeFormat(undefined, {
   weekday: "short",
   day: "numeric",
   month: "short",
-  hour: "2-digit",
+  hour: "numeric",
   minute: "2-digit",
 });
 const relativeTime = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
@@ -46,7 +47,7 @@ export function relative(at: number, now = Date.now()): string {
   return relativeTime.format(Math.round(diff / size), unit);
 }
 
-/** The time of day, with the date when it is not today: "14:03", "Mon, 21 Jul, 14:03". */
+/** The time of day, with the date when it is not today: "2:03 PM", "Mon, Jul 21, 2:03 PM". */
 export function moment(at: number, now = Date.now()): string {
   const sameDay = new Date(at).toDateString() === new Date(now).toDateString();
   return (sameDay ? hourMinute : dayHourMinute).format(at);
