@@ -356,10 +356,9 @@ function sessionPanel(backend: DemoBackend, fail: (error: unknown, doing: string
     $("gateway-held").hidden = false;
     if (!held) return;
     const now = Date.now();
-    $("session-refreshed").textContent =
-      `${relative(held.refreshedAt, now)} (${moment(held.refreshedAt, now)})`;
-    $("session-ends").textContent =
-      `${relative(held.expiresAt, now)} (${moment(held.expiresAt, now)})`;
+    const when = (at: number) => `${relative(at, now)} · ${moment(at, now)}`;
+    $("session-refreshed").textContent = when(held.refreshedAt);
+    $("session-ends").textContent = when(held.expiresAt);
     $("session-instance").textContent = held.instance;
     if (now - held.checkedAt >= SESSION_CHECK_MS && mayRenew()) renew("check your session");
   }
