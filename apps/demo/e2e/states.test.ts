@@ -270,6 +270,7 @@ describe("the demo's states", { timeout: 90_000 }, () => {
   it("a login the gateway lost in a restart: says so, and does not blame SoundCloud", async (test) => {
     if (!browser) return test.skip();
     const { context, page, errors } = await open();
+    await restarting.restart(); // the first key
     await page.goto(`${restarting.url}/?mode=bff`);
     await page.getByRole("button", { name: "Connect with SoundCloud" }).click();
     await page.waitForURL((url) => url.origin === emulator.url);
@@ -290,6 +291,32 @@ describe("the demo's states", { timeout: 90_000 }, () => {
     // Connecting again works at once.
     await connectBff(page, restarting);
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("token mode, a login the gateway lost in a restart: the gateway's page says so and leads back", async (test) => {
+    if (!browser) return test.skip();
+    const { context, page, errors } = await open();
+    await restarting.restart(); // the first key
+    await page.goto(`${restarting.url}/?mode=tokens`);
+    await page.getByRole("button", { name: "Connect with SoundCloud" }).click();
+    await page.waitForURL((url) => url.origin === emulator.url);
+    await restarting.restart({ SOUNDGATE_ENCRYPTION_KEYS: OTHER_KEYS });
+    await page.getByRole("button", { name: `Connect as ${USER.username}`, exact: true }).click();
+    // This flow comes back to the gateway, which cannot know where the login started.
+    await page.getByRole("heading", { name: "This login expired" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/auth/soundcloud/redirect");
+    expect(await text(page, "main")).toContain(
+      "the gateway restarted while you were on SoundCloud",
+    );
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, "states-token-login-lost-in-restart");
+    await page.getByRole("link", { name: "Start again" }).click();
+    await page.getByRole("button", { name: "Connect with SoundCloud" }).waitFor();
+    // The 400 of the page itself is the only console entry.
+    expect(errors).toEqual([
+      "console: Failed to load resource: the server responded with a status of 400 (Bad Request)",
+    ]);
     await context.close();
   });
 

@@ -184,6 +184,15 @@ describe("the built-in pages in Chromium", () => {
       await screenshot(page, "gateway-done-page");
       expect(await violations()).toEqual([]);
 
+      // The page a browser sees when it comes back with a login the gateway lost.
+      await page.goto(`${gateway.url}/auth/soundcloud/redirect?code=x&state=lost-in-a-restart`);
+      await page.getByRole("heading", { name: "This login expired" }).waitFor();
+      expect(await page.locator(".card").evaluate((el) => getComputedStyle(el).borderRadius)).toBe(
+        "12px",
+      );
+      await screenshot(page, "gateway-login-expired-page");
+      expect(await violations()).toEqual([]);
+
       await page.goto(`${gateway.url}/`);
       await page.getByRole("button", { name: "Connect with SoundCloud" }).click();
       // The module script ran: it asked /authorize and showed its answer (this page's

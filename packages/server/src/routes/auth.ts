@@ -6,6 +6,7 @@ import type { GatewayServices } from "../auth/services.js";
 import { clientAddress } from "../http/client-address.js";
 import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
+import { builtInPageCsp } from "../http/security-headers.js";
 import { parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 import { loginExpiredPage } from "../pages/login-expired.js";
@@ -64,6 +65,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
    * allowed return_to; another browser gets a page that says what happened; an API
    * client the JSON error.
    */
+  const pageCsp = builtInPageCsp(ctx.soundcloud.apiUrl);
   const unknownLogin = (c: Context) => {
     const home = `${ctx.config.publicUrl}/`;
     const served = ctx.config.allowedReturnTo.has(home);
@@ -72,6 +74,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
       return c.redirect(`${home}?error=login_expired`, 303);
     }
     if (c.req.header("accept")?.includes("text/html")) {
+      c.header("Content-Security-Policy", pageCsp);
       return c.html(loginExpiredPage(served ? home : undefined), 400);
     }
     throw new HttpError(
