@@ -80,13 +80,17 @@ ${accounts}
   );
 }
 
-export function renderErrorPage(title: string, message: string): string {
+/** What to do next, by default about the request the app sent (most errors are the app's). */
+const REQUEST_HINT =
+  "Check the client_id and redirect_uri the app sent; the redirect URI must exactly match one registered for the app. You can close this page.";
+
+export function renderErrorPage(title: string, message: string, hint = REQUEST_HINT): string {
   return page(
     title,
     `<p class="eyebrow">Something went wrong</p>
 <h1>${escapeHtml(title)}</h1>
 <p class="error-message" role="alert">${escapeHtml(message)}</p>
-<p class="hint">Check the client_id and redirect_uri the app sent; the redirect URI must exactly match one registered for the app. You can close this page.</p>`,
+<p class="hint">${escapeHtml(hint)}</p>`,
   );
 }
 

@@ -133,6 +133,11 @@ describe("consent page", () => {
     const again = await decide({ transaction_id: transaction ?? "", user: "copperline" });
     expect(again.status).toBe(400);
     expect(again.headers.get("location")).toBeNull();
+    // The app's request was fine: the page says so, instead of blaming its client_id.
+    const html = await again.text();
+    expect(html).toContain("This request has expired");
+    expect(html).toContain("a restart of the emulator forgets them all");
+    expect(html).not.toContain("Check the client_id");
   });
 
   it("expires a consent left open for more than 10 minutes", async () => {
