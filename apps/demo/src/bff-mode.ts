@@ -57,8 +57,17 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
     return changed;
   };
 
+  /** fetch, with "the gateway could not be reached" said as the SDK says it. */
+  const request = async (url: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(url, init);
+    } catch {
+      throw new SoundgateError("network_error", "The gateway could not be reached");
+    }
+  };
+
   const loadSession = async (): Promise<void> => {
-    const response = await fetch(`${gatewayUrl}/auth/session`, {
+    const response = await request(`${gatewayUrl}/auth/session`, {
       headers: { Accept: "application/json" },
     });
     if (!response.ok)
@@ -96,7 +105,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
   });
 
   const get = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${gatewayUrl}${PROXY}${path}`, {
+    const response = await request(`${gatewayUrl}${PROXY}${path}`, {
       headers: { Accept: "application/json" },
     });
     if (response.status === 401) {
@@ -151,7 +160,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
       );
     },
     disconnect: async () => {
-      const response = await fetch(`${gatewayUrl}/auth/logout`, {
+      const response = await request(`${gatewayUrl}/auth/logout`, {
         method: "POST",
         headers: { "X-Soundgate-CSRF": "1" },
       });

@@ -114,12 +114,17 @@ async function main(): Promise<void> {
     try {
       await backend.disconnect();
       notice.show(disconnected(mode));
-    } catch {
-      notice.show({
-        tone: "info",
-        title: "Disconnected on this device",
-        text: "SoundCloud could not be reached to end the session there too. It ends on its own when the token expires.",
-      });
+    } catch (error) {
+      if (backend.isConnected()) {
+        // Nothing ended (the gateway could not be reached): say so, stay connected.
+        notice.show(describe(error, "disconnect"));
+      } else {
+        notice.show({
+          tone: "info",
+          title: "Disconnected on this device",
+          text: "SoundCloud could not be reached to end the session there too. It ends on its own when the token expires.",
+        });
+      }
     } finally {
       button.disabled = false;
       sync();
