@@ -23,7 +23,10 @@ export async function createTestDatabase(): Promise<TestDatabase | undefined> {
     console.warn(`skipping Postgres tests: ${reason}`);
     return undefined;
   }
-  const name = `soundgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  // SOUNDGATE_TEST_DATABASE_PREFIX keeps runs that share a server apart (a name of
+  // lowercase letters, digits and underscores).
+  const prefix = /^[a-z_][a-z0-9_]{0,30}$/.exec(process.env.SOUNDGATE_TEST_DATABASE_PREFIX ?? "");
+  const name = `${prefix?.[0] ?? "soundgate_test_"}${process.pid}_${randomBytes(4).toString("hex")}`;
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(ADMIN_URL);
