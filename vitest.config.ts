@@ -14,6 +14,10 @@ export default defineConfig({
       "@soundgate/browser": src("browser"),
       "@soundgate/emulator": src("emulator"),
       "@soundgate/server": src("server"),
+      // Before "soundgate", which would otherwise take the subpath as a path under index.ts.
+      "soundgate/exit-codes": fileURLToPath(
+        new URL("./packages/soundgate/src/exit-codes.ts", import.meta.url),
+      ),
       soundgate: src("soundgate"),
     },
   },

@@ -223,7 +223,11 @@ export async function wallTime(args, env = {}) {
 
 /** The emulator in its own process, with auto-approve so logins need no clicks. */
 export async function startEmulatorProcess() {
-  const emulator = await startProcess(["packages/emulator/dist/cli.js", "--port", "0"]);
+  const emulator = await startProcess([
+    "packages/emulator/bin/soundgate-emulator.js",
+    "--port",
+    "0",
+  ]);
   await post(`${emulator.url}/_emulator/config`, { auto_approve: true });
   return emulator;
 }
@@ -307,7 +311,7 @@ export async function registerGatewayClient(emulatorUrl) {
   });
 }
 
-export const GATEWAY_CLI = "packages/server/dist/cli.js";
+export const GATEWAY_CLI = "packages/cli/bin/soundgate.js";
 
 /** The gateway's environment in every benchmark: keys set, no rate limit, no logs. */
 export function gatewayEnv(emulatorUrl, extra = {}) {

@@ -163,7 +163,7 @@ async function imports() {
     ["better-sqlite3", "better-sqlite3"],
     ["pg", "pg"],
     ["@soundgate/emulator", "./packages/emulator/dist/index.js"],
-    ["server: cli/main.js (every command)", "./packages/server/dist/cli/main.js"],
+    ["cli: main.js (every command)", "./packages/cli/dist/main.js"],
     ["server: gateway.js", "./packages/server/dist/gateway.js"],
     ["server: index.js", "./packages/server/dist/index.js"],
   ];

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { TestEmulator } from "./emulator.js";
 import { TEST_ENCRYPTION_KEYS } from "./gateway.js";
 
-const CLI = fileURLToPath(new URL("../packages/server/dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../packages/cli/bin/soundgate.js", import.meta.url));
 
 export interface GatewayProcess {
   url: string;

@@ -242,7 +242,7 @@ describe("login, desktop apps (poll mode)", () => {
     expect(sdk.getSession()).toBeNull();
   });
 
-  it("stops with timeout when nobody finishes the login, and with cancelled on abort", async () => {
+  it("stops with timeout when nobody finishes the login, and with aborted on abort", async () => {
     const blind = await blindGateway();
     const { sdk } = client({}, blind);
     const timedOut = await rejection(sdk.login({ poll: "blind", open: () => {}, timeoutMs: 700 }));
@@ -251,7 +251,7 @@ describe("login, desktop apps (poll mode)", () => {
     const controller = new AbortController();
     const aborted = sdk.login({ poll: "blind", open: () => {}, signal: controller.signal });
     setTimeout(() => controller.abort(), 300);
-    expect((await rejection(aborted)).code).toBe("cancelled");
+    expect((await rejection(aborted)).code).toBe("aborted");
   });
 
   it("says network_error when the gateway cannot be reached", async () => {

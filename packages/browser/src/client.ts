@@ -1,5 +1,5 @@
 import { base64url, dpopProof, loadDpopKey } from "./dpop.js";
-import { cancelled, notConnected, SoundgateError, sleep } from "./errors.js";
+import { aborted, notConnected, SoundgateError, sleep } from "./errors.js";
 import { withRefreshLock } from "./lock.js";
 import {
   ACCESS_TOKEN,
@@ -69,7 +69,7 @@ export interface LoginOptions {
   open?: (url: string) => unknown;
   /** Poll mode: gives up with `timeout` after this long. Default 10 minutes. */
   timeoutMs?: number;
-  /** Aborting rejects with `cancelled`. */
+  /** Aborting rejects with `aborted`. */
   signal?: AbortSignal;
 }
 
@@ -154,7 +154,7 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
       return await send(url, init);
     } catch {
       throw init.signal?.aborted
-        ? cancelled()
+        ? aborted()
         : new SoundgateError("network_error", `Could not reach ${new URL(url).host}`);
     }
   };

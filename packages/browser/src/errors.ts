@@ -1,6 +1,8 @@
 /**
- * Machine codes a page can switch on. Gateway errors keep the gateway's own code
- * (`return_to_not_allowed`, `rate_limited`, `upstream_unavailable`, …).
+ * Machine codes a page can switch on. Where the core (`soundgate`) has a word for the same
+ * thing, this is that word (`access_denied`, `reauth_required`, `timeout`, `aborted`), so code
+ * shared between a page and a server switches on one set. Gateway errors keep the gateway's
+ * own code (`return_to_not_allowed`, `rate_limited`, `upstream_unavailable`, …).
  */
 export type SoundgateErrorCode =
   /** The user pressed Cancel on SoundCloud's consent page. */
@@ -15,8 +17,8 @@ export type SoundgateErrorCode =
   | "network_error"
   /** A polled login did not finish in time. */
   | "timeout"
-  /** The caller aborted (AbortSignal). */
-  | "cancelled"
+  /** The caller aborted (AbortSignal); the core's code for the same. */
+  | "aborted"
   /** fetchSoundCloud was given a URL outside the API origin. */
   | "invalid_url"
   | (string & {});
@@ -33,20 +35,20 @@ export class SoundgateError extends Error {
   }
 }
 
-export const cancelled = () => new SoundgateError("cancelled", "Cancelled");
+export const aborted = () => new SoundgateError("aborted", "Aborted");
 export const notConnected = () =>
   new SoundgateError("not_connected", "Not connected to SoundCloud");
 
-/** A promise that resolves after `ms`, or rejects with `cancelled` when the signal aborts. */
+/** A promise that resolves after `ms`, or rejects with `aborted` when the signal aborts. */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled());
+    if (signal?.aborted) return reject(aborted());
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       "abort",
       () => {
         clearTimeout(timer);
-        reject(cancelled());
+        reject(aborted());
       },
       { once: true },
     );

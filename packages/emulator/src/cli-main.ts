@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { EXIT, type ExitCode, UsageError } from "soundgate/exit-codes";
 import { type EmulatorClient, type EmulatorOptions, redirectUriProblem } from "./options.js";
 import { startEmulator } from "./server.js";
 import { StateFileError } from "./state-file.js";
@@ -9,7 +10,21 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-const USAGE = `Usage: soundgate-emulator [options]
+/** How the CLI is run: standalone, or mounted in another CLI under another name. */
+export interface EmulatorCliOptions {
+  io?: CliIo;
+  /** The name in messages and the help: "soundgate-emulator" (default) or "soundgate emulator". */
+  program?: string;
+}
+
+const DEFAULT_PROGRAM = "soundgate-emulator";
+
+/** The help text, naming the program as the person ran it. */
+export function emulatorUsage(program = DEFAULT_PROGRAM): string {
+  return USAGE.replace("PROGRAM", program);
+}
+
+const USAGE = `Usage: PROGRAM [options]
 
 A local SoundCloud: /authorize, /oauth/token, /sign-out and the public API on
 seeded data, plus a control surface under /_emulator.
@@ -32,39 +47,38 @@ Options:
   --state-file FILE         keep clients, grants, tokens and writes in FILE across restarts
   -h, --help                show this help
 
-Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start (e.g. the port is taken),
-2 for bad flags, 3 when the state file is unreadable, corrupt or cannot be written.
+Exit status (the same table as the soundgate CLI's): 0 after SIGINT/SIGTERM, 2 for
+bad flags, 3 when the port is taken or the state file is unreadable, corrupt or cannot
+be written, 1 for anything else.
 `;
 
 const DEFAULT_PORT = 8788;
-/** Exit status when the state file is unreadable, corrupt or cannot be written (usage errors: 2). */
-export const EXIT_STATE_FILE = 3;
-
-class UsageError extends Error {}
 
 /**
- * Runs the emulator CLI until SIGINT/SIGTERM. Bad flags print one line to
- * stderr and set a non-zero exit code; nothing secret is ever printed.
+ * Runs the emulator CLI until SIGINT/SIGTERM and returns its exit status (the soundgate
+ * CLI's table: soundgate/exit-codes). Bad flags print one line to stderr; nothing secret
+ * is ever printed.
  */
 export async function runEmulatorCli(
   argv: string[],
-  io: CliIo = {
+  options: EmulatorCliOptions = {},
+): Promise<ExitCode> {
+  const program = options.program ?? DEFAULT_PROGRAM;
+  const io = options.io ?? {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-  },
-): Promise<void> {
+  };
   let parsed: ReturnType<typeof parseCliArgs>;
   try {
     parsed = parseCliArgs(argv);
   } catch (error) {
     const message = usageMessage(error);
-    io.err(`soundgate-emulator: ${message} (see --help)`);
-    process.exitCode = 2;
-    return;
+    io.err(`${program}: ${message} (see ${program} --help)`);
+    return EXIT.usage;
   }
   if (parsed === "help") {
-    io.out(USAGE.trimEnd());
-    return;
+    io.out(emulatorUsage(program).trimEnd());
+    return EXIT.ok;
   }
 
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
@@ -72,17 +86,26 @@ export async function runEmulatorCli(
     emulator = await startEmulator(parsed);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      const problem = code === "EADDRINUSE" ? "is already in use" : "is not allowed";
+      io.err(
+        `${program}: port ${parsed.port} ${problem}; choose another with --port (0 = any free port)`,
+      );
+      return EXIT.config;
+    }
     if (error instanceof StateFileError) {
-      // Its own exit status: a script can tell "the saved state is bad" from a busy port.
-      io.err(`soundgate-emulator: ${message}`);
-      process.exitCode = EXIT_STATE_FILE;
-      return;
+      // A configuration problem: a script can tell "the saved state is bad" from a crash.
+      io.err(`${program}: ${message}`);
+      return EXIT.config;
     }
     // TypeError: options the flags produced were refused (e.g. an unknown --auto-approve user).
-    const usage = error instanceof TypeError;
-    io.err(`soundgate-emulator: ${usage ? message : `could not start: ${message}`}`);
-    process.exitCode = usage ? 2 : 1;
-    return;
+    if (error instanceof TypeError) {
+      io.err(`${program}: ${message}`);
+      return EXIT.usage;
+    }
+    io.err(`${program}: could not start: ${message}`);
+    return EXIT.failure;
   }
   io.out(`listening on ${emulator.url}`);
   for (const client of parsed.clients ?? []) {
@@ -101,6 +124,7 @@ export async function runEmulatorCli(
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  return EXIT.ok;
 }
 
 /** parseArgs explains unknown options at length; one short line is what a user needs. */

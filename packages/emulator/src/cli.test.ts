@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../bin/soundgate-emulator.js", import.meta.url));
 
 // The CLI runs from dist, as users run it: build first (incremental, so cheap when fresh).
 beforeAll(() => {

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { runEmulatorCli } from "./cli-main.js";
 
-await runEmulatorCli(process.argv.slice(2));
+process.exitCode = await runEmulatorCli(process.argv.slice(2));

@@ -36,6 +36,8 @@ export function controlRoutes(state: EmulatorState): Hono<AppEnv> {
     const problem = clientProblem(body.value);
     if (problem) return plainError(400, "invalid_client", problem);
     const client = copyClient(body.value as EmulatorClient);
+    const approve = state.clientApproveProblem(client);
+    if (approve) return plainError(400, "invalid_client", approve);
     // Re-registering an id replaces it, like editing the app on the developer portal.
     state.clients.set(client.client_id, client);
     return json(publicView(client), 201);
@@ -87,5 +89,6 @@ function publicView(client: EmulatorClient) {
     client_id: client.client_id,
     redirect_uris: [...client.redirect_uris],
     ...(client.name === undefined ? {} : { name: client.name }),
+    ...(client.auto_approve === undefined ? {} : { auto_approve: client.auto_approve }),
   };
 }

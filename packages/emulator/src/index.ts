@@ -4,7 +4,12 @@
  * data, fault injection and counters, all on one HTTP origin.
  */
 export { createEmulatorApp } from "./app.js";
-export { type CliIo, runEmulatorCli } from "./cli-main.js";
+export {
+  type CliIo,
+  type EmulatorCliOptions,
+  emulatorUsage,
+  runEmulatorCli,
+} from "./cli-main.js";
 export type { EmulatorConfig } from "./config.js";
 export type { Fault, FaultMode } from "./faults.js";
 export type { EmulatorClient, EmulatorOptions, RateLimits } from "./options.js";

@@ -8,6 +8,13 @@ export interface EmulatorClient {
   redirect_uris: string[];
   /** Shown on the consent page; the client id is shown when absent. */
   name?: string;
+  /**
+   * Skip the consent page for this client only: true approves as the first seeded user,
+   * a string as that seeded user, false always shows consent. Unset: the emulator-wide
+   * `auto_approve` applies. Lets one tool (a scripted `soundgate login --emulator
+   * --auto-approve`) approve its own logins without changing consent for every other app.
+   */
+  auto_approve?: boolean | string;
 }
 
 /**
@@ -87,7 +94,13 @@ export function clientProblem(value: unknown): string | null {
   if (!isPlainObject(value)) {
     return "a client must be an object with client_id, client_secret and redirect_uris";
   }
-  const extra = unknownKey(value, ["client_id", "client_secret", "redirect_uris", "name"]);
+  const extra = unknownKey(value, [
+    "client_id",
+    "client_secret",
+    "redirect_uris",
+    "name",
+    "auto_approve",
+  ]);
   if (extra !== undefined) return `unknown client key: ${extra}`;
   const client = value;
   if (!isCredentialString(client.client_id)) {
@@ -98,6 +111,10 @@ export function clientProblem(value: unknown): string | null {
   }
   if (client.name !== undefined && (typeof client.name !== "string" || client.name.length > 100)) {
     return "name must be a string of at most 100 characters";
+  }
+  const approve = client.auto_approve;
+  if (approve !== undefined && typeof approve !== "boolean" && typeof approve !== "string") {
+    return "auto_approve must be false, true or a seeded username";
   }
   const uris = client.redirect_uris;
   if (!Array.isArray(uris) || uris.length === 0 || uris.length > 20) {
@@ -122,5 +139,6 @@ export function copyClient(client: EmulatorClient): EmulatorClient {
     redirect_uris: [...client.redirect_uris],
   };
   if (client.name !== undefined) copy.name = client.name;
+  if (client.auto_approve !== undefined) copy.auto_approve = client.auto_approve;
   return copy;
 }

@@ -8,10 +8,10 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
-import type { UploadRecord } from "./api/upload.js";
 import type { CatalogSnapshot } from "./catalog.js";
 import type { GrantSnapshot } from "./oauth/grants.js";
 import type { EmulatorClient } from "./options.js";
+import type { UploadRecord } from "./upload-record.js";
 import { isPlainObject } from "./validate.js";
 
 /**

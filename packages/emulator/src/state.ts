@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { PlaysQuota } from "./api/plays-quota.js";
-import type { UploadRecord } from "./api/upload.js";
 import { Catalog, type UserRecord } from "./catalog.js";
 import {
   autoApproveProblem,
@@ -17,6 +16,7 @@ import { clientProblem, copyClient, type EmulatorClient, type EmulatorOptions } 
 import { seedCatalog } from "./seed.js";
 import { readStateFile, type SavedState, StateFileError, writeStateFile } from "./state-file.js";
 import { type EmulatorStats, emptyStats } from "./stats.js";
+import type { UploadRecord } from "./upload-record.js";
 
 /**
  * Everything one emulator instance remembers. Each piece that /_emulator/reset
@@ -67,6 +67,10 @@ export class EmulatorState implements FaultRuntime {
     // Clients named in the options are registered on top of the saved ones (same id: replaced).
     for (const client of [...(restored?.clients ?? []), ...(options.clients ?? [])]) {
       this.clients.set(client.client_id, copyClient(client));
+    }
+    for (const client of options.clients ?? []) {
+      const problem = this.clientApproveProblem(client);
+      if (problem) throw new TypeError(`invalid client in options: ${problem}`);
     }
     this.startSettings = initialSettings(options);
     const approve = autoApproveProblem(this.startSettings.auto_approve, (name) =>
@@ -146,12 +150,23 @@ export class EmulatorState implements FaultRuntime {
     }
   }
 
-  /** The account auto-approve signs in as, or null when consent is shown. */
-  autoApproveUser(): UserRecord | null {
-    const setting = this.settings.auto_approve;
+  /**
+   * The account auto-approve signs in as, or null when consent is shown. A client's own
+   * `auto_approve` wins over the emulator-wide setting.
+   */
+  autoApproveUser(client?: EmulatorClient): UserRecord | null {
+    const setting = client?.auto_approve ?? this.settings.auto_approve;
     if (setting === false) return null;
     if (setting === true) return this.catalog.signInUsers[0] ?? null;
     return this.catalog.signInUser(setting) ?? null;
+  }
+
+  /** A client's `auto_approve` naming no seeded user (the rest clientProblem checks). */
+  clientApproveProblem(client: EmulatorClient): string | null {
+    if (client.auto_approve === undefined) return null;
+    return autoApproveProblem(client.auto_approve, (name) =>
+      Boolean(this.catalog.signInUser(name)),
+    );
   }
 
   onClose(callback: () => void): () => void {

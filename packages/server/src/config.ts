@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { z } from "zod";
+import { ConfigError } from "./config-error.js";
 import {
   isPrivateUseScheme,
   type LoopbackReturnTo,
@@ -7,6 +8,9 @@ import {
   parseReturnToEntry,
   type ReturnToAllowlist,
 } from "./return-to.js";
+
+// Re-exported: older imports name config.ts; new code imports config-error.ts (no zod).
+export { ConfigError };
 
 /** Everything the gateway reads from its environment, validated once at start. */
 export interface GatewayConfig {
@@ -43,6 +47,12 @@ export interface GatewayConfig {
   encryptionKeys: string | undefined;
   production: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "silent";
+  /** `pretty` lines for a person at a terminal, else JSON lines (one object per line). */
+  logFormat: LogFormat;
+  /** Bearer token for /metrics; with neither this nor metricsPort, /metrics is off (404). */
+  metricsToken: string | undefined;
+  /** /metrics on its own port (on `host`) instead of the main one. */
+  metricsPort: number | undefined;
   /** How long a BFF session lasts (ms). */
   sessionTtlMs: number;
   /** A built front end (e.g. apps/demo/dist) served at `/`; undefined → the built-in page. */
@@ -52,6 +62,7 @@ export interface GatewayConfig {
 }
 
 export type ResultBinding = "both" | "initiator" | "none";
+export type LogFormat = "pretty" | "json";
 
 export interface SoundCloudAppConfig {
   clientId: string;
@@ -59,16 +70,6 @@ export interface SoundCloudAppConfig {
   /** Origin serving /authorize, /oauth/token and /sign-out. */
   authUrl: string;
   apiUrl: string;
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
 }
 
 export const REDIRECT_PATH = "/auth/soundcloud/redirect";
@@ -110,7 +111,7 @@ type Env = Record<string, string | undefined>;
  */
 export function loadConfig(
   env: Env = process.env,
-  overrides: { port?: number; staticDir?: string } = {},
+  overrides: { port?: number; staticDir?: string; stdoutIsTty?: boolean } = {},
 ): GatewayConfig {
   const read = <T>(name: string, schema: z.ZodType<T>, fallback?: string): T => {
     const raw = env[name] === undefined || env[name] === "" ? fallback : env[name];
@@ -274,7 +275,45 @@ export function loadConfig(
       z.enum(["fatal", "error", "warn", "info", "debug", "silent"]),
       env.NODE_ENV === "test" ? "silent" : "info",
     ),
+    ...observability(env, read, listenPort, production, overrides.stdoutIsTty),
   };
+}
+
+/**
+ * Logs and metrics. Pretty logs only for a person at a terminal in development; a
+ * process whose output is collected (a container, systemd, a pipe) gets JSON lines.
+ */
+function observability(
+  env: Env,
+  read: Read,
+  listenPort: number,
+  production: boolean,
+  stdoutIsTty = process.stdout.isTTY === true,
+): Pick<GatewayConfig, "logFormat" | "metricsToken" | "metricsPort"> {
+  const logFormat = read(
+    "SOUNDGATE_LOG_FORMAT",
+    z.enum(["pretty", "json"], { error: "must be pretty or json" }),
+    stdoutIsTty && !production ? "pretty" : "json",
+  );
+  const metricsToken = env.SOUNDGATE_METRICS_TOKEN?.trim()
+    ? read(
+        "SOUNDGATE_METRICS_TOKEN",
+        z
+          .string()
+          .trim()
+          .regex(
+            /^[\x21-\x7e]{16,512}$/,
+            "must be 16-512 printable characters without spaces (e.g. `openssl rand -hex 32`)",
+          ),
+      )
+    : undefined;
+  const metricsPort = env.SOUNDGATE_METRICS_PORT?.trim()
+    ? read("SOUNDGATE_METRICS_PORT", port)
+    : undefined;
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === listenPort) {
+    throw new ConfigError("SOUNDGATE_METRICS_PORT", "must differ from SOUNDGATE_PORT");
+  }
+  return { logFormat, metricsToken, metricsPort };
 }
 
 /** The allowlist flows check return_to against. */

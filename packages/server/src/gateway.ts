@@ -1,12 +1,16 @@
 import type { Hono } from "hono";
 import type { FetchLike } from "soundgate";
 import type { GatewayContext } from "./auth/context.js";
-import { ConfigError, type GatewayConfig, type SoundCloudAppConfig } from "./config.js";
+import type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
+import { ConfigError } from "./config-error.js";
 import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
+import { metricsEnabled, startMetricsServer } from "./http/metrics-endpoint.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { instrumentedFetch } from "./metrics/instrumented-fetch.js";
+import { timedStore } from "./metrics/timed-store.js";
 import { openStore } from "./store/open.js";
 import type { GatewayStore } from "./store/store.js";
 
@@ -33,6 +37,8 @@ export interface RunningGateway extends Gateway {
   /** Where it listens (the bound address, e.g. http://127.0.0.1:8787). */
   url: string;
   port: number;
+  /** Where /metrics is, when it has a port of its own (SOUNDGATE_METRICS_PORT). */
+  metricsUrl?: string | undefined;
 }
 
 const CLEANUP_INTERVAL_MS = 60_000;
@@ -46,10 +52,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       "SOUNDCLOUD_CLIENT_ID",
       "is required (or run `npm start` for the emulator)",
     );
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const cipher = options.cipher ?? resolveCipher(config, logger);
-  const store = options.store ?? (await openStore(config.databaseUrl));
+  const counters = new Counters();
+  // Loaded only when /metrics is on: prom-client costs start-up time and memory.
+  const metrics = metricsEnabled(config)
+    ? new (await import("./metrics/metrics.js")).Metrics(counters)
+    : undefined;
+  const opened = options.store ?? (await openStore(config.databaseUrl));
+  const store = metrics ? timedStore(opened, metrics) : opened;
   const now = options.now ?? Date.now;
+  const upstream = options.fetch;
   const context: GatewayContext = {
     config,
     soundcloud,
@@ -58,8 +71,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cipher,
     logger,
     now,
-    fetch: options.fetch,
-    counters: new Counters(),
+    // Resolved per call, so a fetch replaced after start (tests, instrumentation) is used.
+    fetch: metrics
+      ? instrumentedFetch((input, init) => (upstream ?? fetch)(input, init), soundcloud, metrics)
+      : upstream,
+    counters,
+    metrics,
   };
 
   // Expired flows and grace entries are refused on read anyway; this only keeps tables small.
@@ -89,6 +106,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...options.limits,
     },
     https: config.publicUrl.startsWith("https:"),
+    onConnectionRefused: () =>
+      gateway.context.counters.increment("soundgate_rate_limited_total", { limit: "connections" }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -98,11 +117,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const { metrics } = gateway.context;
+  const metricsServer =
+    metrics && config.metricsPort !== undefined
+      ? await startMetricsServer(metrics, {
+          host: config.host,
+          port: config.metricsPort,
+          token: config.metricsToken,
+        }).catch(async (error: unknown) => {
+          // The main server is already listening: do not leave it (and the store) open.
+          server.close();
+          await gateway.close();
+          throw error;
+        })
+      : undefined;
+  const url = `http://${host}:${port}`;
+  gateway.context.logger.info(
+    metricsServer ? { url, metrics: `http://${host}:${metricsServer.port}/metrics` } : { url },
+    "listening",
+  );
   return {
     ...gateway,
-    url: `http://${host}:${port}`,
+    url,
     port,
+    metricsUrl: metricsServer && `http://${host}:${metricsServer.port}/metrics`,
     close: async () => {
+      await metricsServer?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets would otherwise hold close() open.

@@ -3,9 +3,11 @@ export type { GatewayContext } from "./auth/context.js";
 export { FLOW_TTL_MS, Flows, RESULT_TTL_MS } from "./auth/flows.js";
 export type { LoginResultJson, UserSummary } from "./auth/login-result.js";
 export { REFRESH_GRACE_MS, Refresher } from "./auth/refresh.js";
-export { ConfigError, type GatewayConfig, loadConfig, type SoundCloudAppConfig } from "./config.js";
+export type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
+export { loadConfig } from "./config.js";
+export { ConfigError } from "./config-error.js";
 export { aad, Cipher, SealedValueError } from "./crypto/cipher.js";
-export { startDevEmulator } from "./dev-emulator.js";
+export { type RotationReport, rotateKeys } from "./crypto/rotate.js";
 export {
   createGateway,
   type Gateway,

@@ -2,7 +2,7 @@ import type { ApiClient, FetchLike } from "soundgate";
 import { type ConnectionInfo, Connections } from "./auth/connections.js";
 import type { ServiceContext } from "./auth/context.js";
 import { FlowEngine } from "./auth/flow-engine.js";
-import { ConfigError } from "./config.js";
+import { ConfigError } from "./config-error.js";
 import { Cipher, type KeyConfigError } from "./crypto/cipher.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/open.js";
@@ -119,8 +119,13 @@ export async function createSoundgate(options: SoundgateOptions): Promise<Soundg
   }
   if (!URL.canParse(options.redirectUri))
     throw new ConfigError("redirectUri", "must be an absolute URL");
-  const logger = options.logger ?? createLogger(process.env.SOUNDGATE_LOG_LEVEL ?? "info");
   const production = options.production ?? process.env.NODE_ENV === "production";
+  // The gateway's rule: pretty only for a person at a terminal in development.
+  const format = process.env.SOUNDGATE_LOG_FORMAT?.trim();
+  const pretty = format === "pretty" || (!format && process.stdout.isTTY === true && !production);
+  const logger =
+    options.logger ??
+    createLogger(process.env.SOUNDGATE_LOG_LEVEL ?? "info", undefined, pretty ? "pretty" : "json");
   let cipher: Cipher;
   if (options.encryptionKeys) {
     try {

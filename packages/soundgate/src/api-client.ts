@@ -1,4 +1,5 @@
 import { Paginated } from "./api/pagination.js";
+import type { QueryValue } from "./api/query.js";
 import type { Me } from "./api/types.js";
 import { resolveEndpoints } from "./endpoints.js";
 import { SoundgateError, type SoundgateErrorCode } from "./errors.js";
@@ -24,7 +25,7 @@ export interface ApiClientOptions {
   now?: (() => number) | undefined;
 }
 
-export type QueryValue = string | number | boolean | undefined | null;
+export type { QueryValue };
 
 export interface RequestOptions {
   query?: Record<string, QueryValue> | undefined;
@@ -35,6 +36,12 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
   /** This request's deadline, instead of the client's. */
   timeoutMs?: number | undefined;
+  /**
+   * `manual` (the default) hands a redirect back unread, so the token is never sent to
+   * wherever it points. `follow` lets the runtime follow it; fetch drops Authorization when
+   * a redirect leaves the origin (Fetch standard), so the token still stays home.
+   */
+  redirect?: "manual" | "follow" | undefined;
 }
 
 /** An API answer as it came, whatever its status (see `send`). */
@@ -86,7 +93,12 @@ export class ApiClient {
    * answers its JSON body; any other non-2xx status is a SoundgateError.
    */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.send(method, path, options);
+    let response = await this.send(method, path, options);
+    if (response.redirectHidden && method.toUpperCase() === "GET") {
+      // In a browser a manual redirect (`/resolve`'s 302) cannot be read: follow it instead,
+      // and answer what it points at.
+      response = await this.send(method, path, { ...options, redirect: "follow" });
+    }
     const { status } = response;
     if ((status >= 200 && status < 300) || status === 302 || status === 303) {
       return parseJson<T>(response.text, status);
@@ -114,7 +126,12 @@ export class ApiClient {
       if (contentType) headers["Content-Type"] = contentType;
       const response = await sendBuffered(
         url,
-        { method: verb, headers, ...(body === undefined ? {} : { body }) },
+        {
+          method: verb,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          ...(options.redirect ? { redirect: options.redirect } : {}),
+        },
         {
           fetch: this.fetch,
           timeoutMs: options.timeoutMs ?? this.timeoutMs,

@@ -174,6 +174,17 @@ describe("client credentials and sign-out", () => {
     expect(Array.isArray(tracks)).toBe(true);
   });
 
+  it("authenticates with HTTP Basic when the id and secret hold characters form encoding escapes", async () => {
+    const odd = { client_id: "odd-client*'()", client_secret: "s3cret*'()!~%+" };
+    await emulator.register({ ...odd, redirect_uris: ["http://127.0.0.1:9/callback"] });
+    const tokens = await clientCredentials({
+      ...emulator.client,
+      clientId: odd.client_id,
+      clientSecret: odd.client_secret,
+    });
+    expect(tokens.accessToken).toBeTruthy();
+  });
+
   it("reports a 429 with its Retry-After as rate_limited, without waiting it out", async () => {
     await emulator.configure({
       fail_next: { target: "token", count: 5, status: 429, retry_after: 120 },

@@ -15,6 +15,12 @@ export interface BufferedResponse {
   status: number;
   headers: Headers;
   text: string;
+  /**
+   * A browser answered a manual redirect opaquely: status 0, no Location, no body. Only
+   * browsers do this (Node, Deno, Bun and workers show the 3xx), so callers that read a
+   * redirect's Location need another way there.
+   */
+  redirectHidden?: true;
 }
 
 /**
@@ -34,6 +40,9 @@ export async function sendBuffered(
   const doFetch = options.fetch ?? globalThis.fetch;
   try {
     const response = await doFetch(url, { ...init, signal, redirect: init.redirect ?? "manual" });
+    if (response.type === "opaqueredirect") {
+      return { status: 0, headers: response.headers, text: "", redirectHidden: true };
+    }
     const text = await response.text();
     return { status: response.status, headers: response.headers, text };
   } catch (error) {

@@ -90,6 +90,7 @@ export {
 export { SingleFlight } from "./single-flight.js";
 export {
   DEFAULT_REFRESH_WINDOW_MS,
+  type RefreshOutcome,
   TokenManager,
   type TokenManagerOptions,
 } from "./token-manager.js";

@@ -34,7 +34,8 @@ export function retryDelay(
     const ms = retryAfterS * 1000;
     return ms <= policy.maxDelayMs ? ms : undefined;
   }
-  // Full jitter keeps a crowd of clients from retrying in lockstep.
+  // Equal jitter: half the backoff is fixed, half random. The random half keeps a crowd of
+  // clients from retrying in lockstep; the fixed half keeps a retry from coming back at once.
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }

@@ -33,9 +33,10 @@ export async function postTokenRequest(
     Accept: "application/json",
   };
   if (options.basicAuth) {
-    // RFC 6749 §2.3.1: each part is form-encoded before base64.
-    const user = encodeURIComponent(client.clientId);
-    const pass = encodeURIComponent(client.clientSecret);
+    // RFC 6749 §2.3.1: each part is form-encoded (application/x-www-form-urlencoded:
+    // a space is "+", unlike encodeURIComponent) before base64.
+    const user = formEncode(client.clientId);
+    const pass = formEncode(client.clientSecret);
     headers.Authorization = `Basic ${base64Utf8(`${user}:${pass}`)}`;
   } else {
     body.set("client_id", client.clientId);
@@ -85,10 +86,12 @@ export function tokenEndpointError(response: BufferedResponse, now: number): Sou
       status,
     });
   }
-  if (status >= 300 && status < 400) {
+  if ((status >= 300 && status < 400) || response.redirectHidden) {
     return new SoundgateError(
       "invalid_response",
-      `The token endpoint redirected (HTTP ${status})`,
+      response.redirectHidden
+        ? "The token endpoint redirected"
+        : `The token endpoint redirected (HTTP ${status})`,
       { status },
     );
   }
@@ -130,4 +133,9 @@ function describeOAuthError(code: string): string {
     default:
       return "SoundCloud refused the token request as malformed";
   }
+}
+
+/** One value as application/x-www-form-urlencoded writes it. */
+function formEncode(value: string): string {
+  return new URLSearchParams([["v", value]]).toString().slice(2);
 }

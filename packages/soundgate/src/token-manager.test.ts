@@ -56,7 +56,12 @@ describe("TokenManager", () => {
 
   it("turns 100 concurrent calls on an expired token into exactly one refresh", async () => {
     const store = new RecordingStore();
-    const manager = new TokenManager({ client: emulator.client, store });
+    const outcomes: string[] = [];
+    const manager = new TokenManager({
+      client: emulator.client,
+      store,
+      onRefresh: (outcome) => outcomes.push(outcome),
+    });
     const tokens = await connect();
     await manager.save("u1", { ...tokens, expiresAt: Date.now() - 1_000 });
     store.writes = [];
@@ -76,6 +81,9 @@ describe("TokenManager", () => {
     expect(store.writes).toHaveLength(1);
     expect(store.writes[0]?.accessToken).toBe(values[0]);
     expect(store.writes[0]?.refreshToken).not.toBe(tokens.refreshToken);
+    // Told how each caller was served: one refreshed, the rest joined it.
+    expect(outcomes.filter((o) => o === "upstream")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "shared")).toHaveLength(99);
 
     // And the new access token works.
     const api = new ApiClient({
@@ -128,8 +136,15 @@ describe("TokenManager", () => {
       set: (key, value) => shared.set(key, value),
       delete: (key) => shared.delete(key),
     };
-    const manager = new TokenManager({ client: emulator.client, store: lagging });
+    const outcomes: string[] = [];
+    const manager = new TokenManager({
+      client: emulator.client,
+      store: lagging,
+      onRefresh: (outcome) => outcomes.push(outcome),
+    });
     expect(await manager.getAccessToken("u1")).toBe(winner.accessToken);
+    // It called SoundCloud, but what it answered with is the other process's refresh.
+    expect(outcomes).toEqual(["shared"]);
     expect((await shared.get("u1"))?.reauthRequired).toBe(false);
   });
 

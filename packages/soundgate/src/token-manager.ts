@@ -18,7 +18,16 @@ export interface TokenManagerOptions {
   store?: TokenStore | undefined;
   /** Refresh when the access token has less than this left. Default 60 s. */
   refreshWindowMs?: number | undefined;
+  /**
+   * Told how each successful refresh a caller asked for was served (for metrics; it
+   * must not throw): `upstream` when this call refreshed at SoundCloud, `shared` when it
+   * got tokens another caller had just got (in this process or, through the store's
+   * lock, in another).
+   */
+  onRefresh?: ((outcome: RefreshOutcome) => void) | undefined;
 }
+
+export type RefreshOutcome = "upstream" | "shared";
 
 interface RefreshRequest {
   /** Refresh even if the stored token still looks fresh (the API rejected it). */
@@ -37,11 +46,13 @@ export class TokenManager {
   readonly #client: ResolvedOAuthClient;
   readonly #windowMs: number;
   readonly #refreshes = new SingleFlight<StoredTokens>();
+  readonly #onRefresh: ((outcome: RefreshOutcome) => void) | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.#client = resolveOAuthClient(options.client);
     this.store = options.store ?? new MemoryTokenStore();
     this.#windowMs = options.refreshWindowMs ?? DEFAULT_REFRESH_WINDOW_MS;
+    this.#onRefresh = options.onRefresh;
   }
 
   /** Store a grant (after exchangeCode, say). Clears any re-authorization mark. */
@@ -107,28 +118,41 @@ export class TokenManager {
   ): Promise<StoredTokens> {
     // The shared refresh ignores any one caller's signal: one impatient caller must not
     // abort a rotation whose result everyone else (and the store) depends on.
+    // Only the caller whose work runs learns how it went; the others joined it.
+    let outcome: RefreshOutcome = "shared";
     const shared = this.#refreshes.run(key, () => {
-      const work = () => this.#refreshLocked(key, request);
+      const work = async () => {
+        const done = await this.#refreshLocked(key, request);
+        outcome = done.outcome;
+        return done.tokens;
+      };
       return this.store.withLock ? this.store.withLock(key, work) : work();
     });
     return withSignal(
       shared,
       signal,
       () => new SoundgateError("aborted", "The request was aborted"),
-    );
+    ).then((tokens) => {
+      this.#onRefresh?.(outcome);
+      return tokens;
+    });
   }
 
-  async #refreshLocked(key: string, request: RefreshRequest): Promise<StoredTokens> {
+  async #refreshLocked(
+    key: string,
+    request: RefreshRequest,
+  ): Promise<{ tokens: StoredTokens; outcome: RefreshOutcome }> {
+    const shared = (tokens: StoredTokens) => ({ tokens, outcome: "shared" as const });
     // Re-read inside the lock: another process may have rotated the grant already,
     // in which case its tokens are ours and the old refresh token must not be sent.
     const current = usable(key, await this.store.get(key));
     const alreadyRotated =
       request.rejectedAccessToken !== undefined &&
       current.accessToken !== request.rejectedAccessToken;
-    if (alreadyRotated || (!request.force && !this.#isDue(current))) return current;
+    if (alreadyRotated || (!request.force && !this.#isDue(current))) return shared(current);
     if (!current.refreshToken) {
       const winner = await this.#writeOrLatest(key, { ...current, reauthRequired: true });
-      if (winner && !winner.reauthRequired) return winner;
+      if (winner && !winner.reauthRequired) return shared(winner);
       throw new SoundgateError(
         "reauth_required",
         "The access token expired and there is no refresh token",
@@ -141,10 +165,10 @@ export class TokenManager {
       if (!isSoundgateError(error, "invalid_grant")) throw error;
       const latest = await this.store.get(key);
       if (latest && !latest.reauthRequired && latest.refreshToken !== current.refreshToken)
-        return latest;
+        return shared(latest);
       if (latest) {
         const winner = await this.#writeOrLatest(key, { ...latest, reauthRequired: true });
-        if (winner && !winner.reauthRequired) return winner;
+        if (winner && !winner.reauthRequired) return shared(winner);
       }
       throw new SoundgateError(
         "reauth_required",
@@ -155,7 +179,7 @@ export class TokenManager {
     // Persist before returning: the old refresh token is spent now.
     const stored: StoredTokens = { ...next, reauthRequired: false, version: current.version };
     const winner = await this.#writeOrLatest(key, stored);
-    return winner ? usable(key, winner) : stored;
+    return { tokens: winner ? usable(key, winner) : stored, outcome: "upstream" };
   }
 
   /**

@@ -10,15 +10,6 @@ import { FREE_UPLOAD_SECONDS, renderTrack } from "./representations.js";
 import { applyTrackChanges, readTrackChanges } from "./track-fields.js";
 import { urnOf } from "./urn.js";
 
-/** What the emulator kept of an upload, for tests to check the bytes arrived intact. */
-export interface UploadRecord {
-  track_urn: string;
-  filename: string;
-  content_type: string;
-  bytes: number;
-  sha256: string;
-}
-
 const AUDIO_EXTENSIONS = new Set([
   "aac",
   "aif",

@@ -8,6 +8,7 @@ import {
   exchangeCode,
   pkcePair,
   postForm,
+  postJson,
   reset,
   stats,
   TEST_CLIENT,
@@ -270,6 +271,70 @@ describe("auto-approve", () => {
       headers: { authorization: `OAuth ${access_token}` },
     });
     expect(((await me.json()) as { username: string }).username).toBe("velvet-transit");
+  });
+
+  it("approves one client's logins by its own auto_approve, and no one else's", async () => {
+    const scripted = {
+      client_id: "scripted-login",
+      client_secret: "scripted-secret",
+      redirect_uris: ["http://127.0.0.1:9/callback"],
+      auto_approve: "velvet-transit",
+    };
+    const registered = await postJson(`${emu.url}/_emulator/clients`, scripted);
+    expect(registered.status).toBe(201);
+    expect(await registered.json()).toMatchObject({ auto_approve: "velvet-transit" });
+    // The emulator-wide setting is untouched: every other app still shows consent.
+    expect((await (await fetch(`${emu.url}/_emulator/config`)).json()).auto_approve).toBe(false);
+    const other = await consentPage();
+    expect(other.res.status).toBe(200);
+    expect(other.transaction).toBeDefined();
+
+    const { verifier, challenge } = pkcePair();
+    const { location } = await authorizeRedirect(emu.url, {
+      client_id: scripted.client_id,
+      redirect_uri: scripted.redirect_uris[0],
+      code_challenge: challenge,
+    });
+    const code = location?.searchParams.get("code") ?? "";
+    const token = await postForm(`${emu.url}/oauth/token`, {
+      grant_type: "authorization_code",
+      code,
+      code_verifier: verifier,
+      redirect_uri: scripted.redirect_uris[0] as string,
+      client_id: scripted.client_id,
+      client_secret: scripted.client_secret,
+    });
+    const { access_token } = (await token.json()) as { access_token: string };
+    const me = await fetch(`${emu.url}/me`, {
+      headers: { authorization: `OAuth ${access_token}` },
+    });
+    expect(((await me.json()) as { username: string }).username).toBe("velvet-transit");
+
+    // Registering it again without auto_approve puts consent back for it too.
+    const { auto_approve: _, ...plain } = scripted;
+    await postJson(`${emu.url}/_emulator/clients`, plain);
+    const again = await authorizeRedirect(emu.url, {
+      client_id: scripted.client_id,
+      redirect_uri: scripted.redirect_uris[0],
+      code_challenge: pkcePair().challenge,
+    });
+    expect(again.res.status).toBe(200);
+  });
+
+  it("refuses a client auto_approve naming no seeded user", async () => {
+    const res = await postJson(`${emu.url}/_emulator/clients`, {
+      client_id: "x",
+      client_secret: "y",
+      redirect_uris: ["http://127.0.0.1:9/callback"],
+      auto_approve: "mallory",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_client" });
+    await expect(
+      startEmulator({
+        clients: [{ ...TEST_CLIENT, auto_approve: 1 as unknown as boolean }],
+      }),
+    ).rejects.toThrow(/auto_approve/);
   });
 
   it("still validates the request first", async () => {

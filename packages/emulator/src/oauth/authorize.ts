@@ -74,7 +74,7 @@ export function authorizeRoutes(state: EmulatorState): Hono<AppEnv> {
     }
 
     const request = { client_id: client.client_id, redirect_uri: redirectUri };
-    const autoUser = state.autoApproveUser();
+    const autoUser = state.autoApproveUser(client);
     if (autoUser) {
       const code = issueCode(state, { ...request, code_challenge: challenge }, autoUser);
       return back({ code });

@@ -48,6 +48,8 @@ export class Connections {
           "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
         ),
       ),
+      onRefresh: (outcome) =>
+        ctx.counters?.increment("soundgate_refreshes_total", { held_by: "gateway", outcome }),
     });
   }
 

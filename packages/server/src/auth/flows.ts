@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isSoundgateError } from "soundgate";
 import { type ResultBinding, returnToAllowlist } from "../config.js";
+import { loginFailureReason } from "../counters.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
@@ -66,6 +67,7 @@ export class Flows {
       returnTo,
       resultChallenge: input.resultChallenge ?? null,
     });
+    loginStarted(this.ctx, "result");
     // Starlib's backend answered these two keys only.
     return config.compat === "starlib"
       ? { authorization_url: url, state }
@@ -92,6 +94,7 @@ export class Flows {
     if (input.error !== undefined || !input.code) {
       const error = input.error === undefined ? "invalid_request" : oauthErrorCode(input.error);
       await this.ctx.store.failFlow(flow.id, { ...outcome(error), error });
+      loginEnded(this.ctx, "result", error);
       back.searchParams.set("error", error);
     } else {
       try {
@@ -101,9 +104,11 @@ export class Flows {
           aad("auth_flows", "result", flow.id),
         );
         await this.ctx.store.completeFlow(flow.id, { ...outcome(null), result: sealed });
+        loginEnded(this.ctx, "result", null);
       } catch (error) {
         const code = upstreamHttpError(error, "exchange").error;
         this.ctx.logger.warn({ err_code: errorCode(error) }, "code exchange failed");
+        loginEnded(this.ctx, "result", code);
         await this.ctx.store.failFlow(flow.id, { ...outcome(code), error: code });
         back.searchParams.set("error", code);
       }
@@ -197,9 +202,12 @@ export class Flows {
       try {
         result = await this.engine.exchange(claimed, input.code);
       } catch (error) {
-        throw upstreamHttpError(error, "exchange");
+        const failure = upstreamHttpError(error, "exchange");
+        loginEnded(this.ctx, "result", failure.error);
+        throw failure;
       }
       await this.#bind(result, input.jkt);
+      loginEnded(this.ctx, "result", null);
       return loginResultJson(result, this.ctx.now());
     } finally {
       await this.ctx.store.deleteFlow(claimed.id);
@@ -230,6 +238,7 @@ export async function usableReturnTo(ctx: GatewayContext, flow: FlowRecord): Pro
   const returnTo = matchReturnTo(returnToAllowlist(ctx.config), flow.returnTo);
   if (returnTo) return returnTo;
   await ctx.store.deleteFlow(flow.id);
+  if (flow.kind !== "connection") loginEnded(ctx, flow.kind, "return_to_not_allowed");
   ctx.logger.warn({ flow_kind: flow.kind }, "a login flow's return_to is no longer allowed");
   throw new HttpError(
     400,
@@ -270,6 +279,26 @@ function resultNotFound(): HttpError {
     "result_not_found",
     "No login result for this state and these secrets: unknown, already read, expired, or not this caller's",
   );
+}
+
+/** A login handed out a SoundCloud authorize URL. */
+export function loginStarted(ctx: GatewayContext, flow: "result" | "session"): void {
+  ctx.counters.increment("soundgate_logins_started_total", { flow });
+}
+
+/** A login came back from SoundCloud and ended: signed in (`error` null) or not, and why. */
+export function loginEnded(
+  ctx: GatewayContext,
+  flow: "result" | "session",
+  error: string | null,
+): void {
+  if (error === null) ctx.counters.increment("soundgate_logins_completed_total", { flow });
+  else {
+    ctx.counters.increment("soundgate_logins_failed_total", {
+      flow,
+      reason: loginFailureReason(error),
+    });
+  }
 }
 
 export function errorCode(error: unknown): string {

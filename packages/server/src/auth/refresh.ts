@@ -65,11 +65,15 @@ export class Refresher {
       if (binding.status === "spent") throw this.#replayRefused("after_grace");
       // In-process single flight per token and client, then a lock shared by every
       // instance on the same database, so two gateways never present the same token.
-      tokens = await this.#flights.run(`${id}\u0000${identity}`, () =>
-        this.ctx.store.withLock(`refresh:${id}`, () =>
+      let led = false;
+      tokens = await this.#flights.run(`${id}\u0000${identity}`, () => {
+        led = true;
+        return this.ctx.store.withLock(`refresh:${id}`, () =>
           this.#refreshOnce(id, token, identity, binding, client.jkt),
-        ),
-      );
+        );
+      });
+      // A follower got the new set from the request it joined, without a call of its own.
+      if (!led) this.#refreshed("shared");
     }
     const wire = toTokenResponseJson(tokens, this.ctx.now());
     return {
@@ -130,6 +134,7 @@ export class Refresher {
     } catch (error) {
       throw upstreamHttpError(error, "refresh");
     }
+    this.#refreshed("upstream");
     const entry: GraceEntry = { client: identity, tokens };
     const sealed = this.ctx.cipher.seal(JSON.stringify(entry), aad("refresh_grace", "tokens", id));
     // The grace entry first: whoever finds the binding moved on finds the entry too.
@@ -157,8 +162,13 @@ export class Refresher {
     }
     if (entry.client !== identity || !entry.tokens) throw this.#replayRefused("other_client");
     this.ctx.counters.increment("soundgate_refresh_grace_hits_total");
+    this.#refreshed("grace");
     this.ctx.logger.info("refresh grace hit: the same client repeated a refresh");
     return entry.tokens;
+  }
+
+  #refreshed(outcome: "upstream" | "shared" | "grace"): void {
+    this.ctx.counters.increment("soundgate_refreshes_total", { held_by: "browser", outcome });
   }
 
   /** A spent refresh token presented again and refused: logged, counted, never sent upstream. */

@@ -6,7 +6,7 @@ import type { FlowRecord, SessionRecord } from "../store/store.js";
 import type { Connections, ReauthReason } from "./connections.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
-import { allowedReturnTo, errorCode, usableReturnTo } from "./flows.js";
+import { allowedReturnTo, errorCode, loginEnded, loginStarted, usableReturnTo } from "./flows.js";
 import type { UserSummary } from "./login-result.js";
 
 /**
@@ -52,6 +52,7 @@ export class Sessions {
       returnTo: target,
       browserBinding: secretHash(binding),
     });
+    loginStarted(this.ctx, "session");
     return { url, binding };
   }
 
@@ -71,14 +72,14 @@ export class Sessions {
         !flow.browserBinding ||
         !safeEqual(secretHash(binding), flow.browserBinding)
       ) {
+        loginEnded(this.ctx, "session", "login_not_started_here");
         back.searchParams.set("error", "login_not_started_here");
         return { location: back.href };
       }
       if (input.error !== undefined || !input.code) {
-        back.searchParams.set(
-          "error",
-          input.error ? oauthErrorCode(input.error) : "invalid_request",
-        );
+        const error = input.error ? oauthErrorCode(input.error) : "invalid_request";
+        loginEnded(this.ctx, "session", error);
+        back.searchParams.set("error", error);
         return { location: back.href };
       }
       const result = await this.engine.exchange(flow, input.code).catch((error: unknown) => {
@@ -98,9 +99,12 @@ export class Sessions {
         expiresAt,
         seal: this.#seal(id, connectionId, expiresAt),
       });
+      loginEnded(this.ctx, "session", null);
       return { location: back.href, session };
     } catch (error) {
-      back.searchParams.set("error", error instanceof HttpError ? error.error : "login_failed");
+      const code = error instanceof HttpError ? error.error : "login_failed";
+      loginEnded(this.ctx, "session", code);
+      back.searchParams.set("error", code);
       return { location: back.href };
     } finally {
       await this.ctx.store.deleteFlow(flow.id);

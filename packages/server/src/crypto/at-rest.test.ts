@@ -25,7 +25,7 @@ import { openStore } from "../store/open.js";
 import { aad, Cipher, SealedValueError } from "./cipher.js";
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../../../cli/bin/soundgate.js", import.meta.url));
 const OLD = `old:${Buffer.alloc(32, 1).toString("base64")}`;
 const NEW = `new:${Buffer.alloc(32, 2).toString("base64")}`;
 const APP = {

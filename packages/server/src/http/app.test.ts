@@ -153,8 +153,11 @@ describe("headers", () => {
     expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.test");
     expect(allowed.headers.get("cache-control")).toBe("no-store");
     expect(allowed.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(allowed.headers.get("vary")).toMatch(/origin/i);
     const other = await fetch(url, { headers: { Origin: "http://evil.test" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    expect(other.headers.get("vary")).toMatch(/origin/i);
     const preflight = await fetch(`${gateway.url}/auth/soundcloud/callback`, {
       method: "OPTIONS",
       headers: {

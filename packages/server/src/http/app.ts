@@ -1,14 +1,16 @@
 import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
-import { cors } from "hono/cors";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
 import { DONE_PATH, REDIRECT_PATH } from "../config.js";
+import { proxyTiming } from "../metrics/proxy-timing.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
+import { allowedOriginsCors } from "./cors.js";
 import { HttpError } from "./errors.js";
+import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
 import {
   authResponseHeaders,
@@ -51,26 +53,13 @@ export function createApp(ctx: GatewayContext): Hono {
     );
   });
   app.use("*", securityHeaders(ctx.config));
+  if (ctx.metrics) app.use(`${PROXY_PREFIX}/*`, proxyTiming(ctx.metrics));
   const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
   app.use(DONE_PATH, builtInPage);
 
+  const cors = allowedOriginsCors(ctx.config.allowedOrigins);
   for (const path of ["/auth/*", `${PROXY_PREFIX}/*`]) {
-    app.use(
-      path,
-      cors({
-        origin: (origin) => (ctx.config.allowedOrigins.has(origin) ? origin : null),
-        allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
-        allowHeaders: [
-          "Content-Type",
-          "X-Soundgate-Result-Verifier",
-          "X-Soundgate-Result-Key",
-          "X-Soundgate-CSRF",
-          "DPoP",
-        ],
-        credentials: true,
-        maxAge: 600,
-      }),
-    );
+    app.use(path, cors);
     app.use(path, authResponseHeaders());
   }
   app.use("/auth/*", authRateLimit(ctx));
@@ -93,6 +82,10 @@ export function createApp(ctx: GatewayContext): Hono {
       return c.json({ status: "degraded", store: "unavailable" }, 503);
     }
   });
+
+  if (ctx.metrics && metricsOnMainPort(ctx.config)) {
+    app.get("/metrics", metricsHandler(ctx.metrics, ctx.config.metricsToken));
+  }
 
   if (ctx.config.staticDir) {
     // A built front end (the demo) at /; paths it does not have fall through to 404 JSON.

@@ -33,7 +33,7 @@ export const DEFAULT_LIMITS: Omit<ServerLimits, "maxConnectionsPerClient"> = {
 /** A Node HTTP server for the app, hardened against slow and malformed clients. */
 export function createNodeServer(
   app: Hono,
-  options: { limits: ServerLimits; https: boolean },
+  options: { limits: ServerLimits; https: boolean; onConnectionRefused?: () => void },
 ): Server {
   const { limits } = options;
   const errorHeaders = jsonErrorHeaders(options.https);
@@ -95,7 +95,7 @@ export function createNodeServer(
   });
 
   if (limits.maxConnectionsPerClient > 0) {
-    capConnections(server, limits.maxConnectionsPerClient, overCap, options.https);
+    capConnections(server, limits.maxConnectionsPerClient, overCap, options);
   }
   return server;
 }
@@ -149,7 +149,7 @@ function capConnections(
   server: Server,
   cap: number,
   overCap: WeakSet<Socket>,
-  https: boolean,
+  { https, onConnectionRefused }: { https: boolean; onConnectionRefused?: () => void },
 ): void {
   const open = new Map<string, number>();
   // Before Node's own listener: a refused socket must never reach the app.
@@ -164,6 +164,7 @@ function capConnections(
     });
     if (count > cap) {
       overCap.add(socket);
+      onConnectionRefused?.();
       endWith(
         socket,
         rawJsonError(

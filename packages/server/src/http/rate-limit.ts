@@ -18,6 +18,7 @@ export function authRateLimit(ctx: GatewayContext): MiddlewareHandler {
     key: (c) => `auth:${rateLimitKey(clientAddress(c, ctx.config.trustProxy))}`,
     now: ctx.now,
     logger: ctx.logger,
+    onLimited: () => ctx.counters.increment("soundgate_rate_limited_total", { limit: "auth" }),
   });
 }
 
@@ -77,6 +78,8 @@ export function rateLimit(options: {
   key: (c: Context) => string;
   now: () => number;
   logger: Logger;
+  /** Told of each refused request (for metrics). */
+  onLimited?: () => void;
 }): MiddlewareHandler {
   return async (c, next) => {
     const key = options.key(c);
@@ -90,6 +93,7 @@ export function rateLimit(options: {
       wait = 0;
     }
     if (wait > 0) {
+      options.onLimited?.();
       throw new HttpError(429, "rate_limited", "Too many requests from this address; slow down", {
         "Retry-After": String(Math.max(1, Math.ceil(wait / 1000))),
       });

@@ -184,6 +184,17 @@ describe("API proxy", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("answers a front end on an allowed origin with CORS and credentials, and no other origin", async () => {
+    const { jar } = await loginViaBff(emulator, gateway);
+    const allowed = await api(jar, "/me", { headers: { Origin: "http://app.test" } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.test");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(allowed.headers.get("vary")).toMatch(/origin/i);
+    const other = await api(jar, "/me", { headers: { Origin: "http://evil.test" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("rewrites next_href to the proxy and pages through 450 likes", async () => {
     const { jar } = await loginViaBff(emulator, gateway);
     let next: string | null = "/me/likes/tracks?linked_partitioning=true&limit=200";

@@ -124,7 +124,7 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
       },
     });
     await start({ logger: createLogger("info", sink) });
-    const warnings = lines.filter((line) => line.includes('"level":40'));
+    const warnings = lines.filter((line) => line.includes('"level":"warn"'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/unbound.*SOUNDGATE_COMPAT=starlib/);
   });

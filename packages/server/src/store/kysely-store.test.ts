@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { DELETE_BATCH } from "./kysely-store.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { GatewayStore, NewFlow } from "./store.js";
@@ -84,6 +85,27 @@ describe("SQLite store", () => {
     expect(await store.getRefreshGrace("g-new", 1_000)).toBe("y");
     expect(await store.deleteExpired(2_000)).toBe(2);
     expect(await store.getFlow("new", 2_000)).toMatchObject({ id: "new", status: "pending" });
+  });
+
+  it("deletes expired rows in batches, letting other work run between them", async () => {
+    const { store } = await fileStore();
+    const rows = DELETE_BATCH * 4 + 7;
+    for (let i = 0; i < rows; i++) await store.createFlow(flow(`expired-${i}`, 0));
+    await store.createFlow(flow("live", 5_000));
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const deleted = await store.deleteExpired(2_000);
+    running = false;
+    expect(deleted).toBe(rows);
+    // A turn of the event loop after each full batch; one big DELETE allowed none.
+    expect(turns).toBeGreaterThanOrEqual(4);
+    expect(await store.getFlow("live", 2_000)).toMatchObject({ id: "live" });
   });
 
   it("keeps data across reopening the file (migrations run once)", async () => {

@@ -1,11 +1,22 @@
-import type { ApiClient, QueryValue } from "../api-client.js";
 import { SoundgateError } from "../errors.js";
 import type { ListOptions } from "./options.js";
-import { query } from "./query.js";
+import { type QueryValue, query } from "./query.js";
 import type { Page } from "./types.js";
 
 /** SoundCloud's page size when a list is asked for without `limit`. */
 const ARRAY_DEFAULT_LIMIT = 50;
+
+/**
+ * What a list needs of the API client: one GET answering JSON. Narrow on purpose, so this
+ * module does not import the client that builds lists from it.
+ */
+export interface ListSource {
+  request<T>(
+    method: "GET",
+    path: string,
+    options: { query?: Record<string, QueryValue> | undefined; signal?: AbortSignal | undefined },
+  ): Promise<T>;
+}
 
 export interface PaginateOptions extends ListOptions {
   query?: Record<string, QueryValue> | undefined;
@@ -22,13 +33,13 @@ export interface PaginateOptions extends ListOptions {
  * `offset` for as long as full pages come back.
  */
 export class Paginated<T> implements AsyncIterable<T> {
-  readonly #api: ApiClient;
+  readonly #api: ListSource;
   readonly #path: string;
   readonly #query: Record<string, QueryValue>;
   readonly #signal: AbortSignal | undefined;
   readonly #limit: number;
 
-  constructor(api: ApiClient, path: string, options: PaginateOptions = {}) {
+  constructor(api: ListSource, path: string, options: PaginateOptions = {}) {
     const { limit } = options;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 200)) {
       throw new SoundgateError("invalid_argument", "limit must be an integer from 1 to 200");
@@ -110,12 +121,12 @@ export class Paginated<T> implements AsyncIterable<T> {
 
 /** A list endpoint with its options and extra query parameters (undefined ones left out). */
 export function list<T>(
-  api: ApiClient,
+  api: ListSource,
   path: string,
   options: ListOptions,
   extra: Record<string, QueryValue | readonly string[] | undefined> = {},
 ): Paginated<T> {
-  return api.paginate<T>(path, {
+  return new Paginated<T>(api, path, {
     limit: options.limit,
     signal: options.signal,
     query: query(extra),

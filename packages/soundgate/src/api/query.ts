@@ -1,4 +1,5 @@
-import type { QueryValue } from "../api-client.js";
+/** A query parameter's value; `undefined` and `null` leave the parameter out. */
+export type QueryValue = string | number | boolean | undefined | null;
 
 /** A query from options: undefined values are left out, lists are comma-joined. */
 export function query(

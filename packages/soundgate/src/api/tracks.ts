@@ -85,6 +85,12 @@ export class TracksApi {
    */
   async previewUrl(track: TrackUrn, options: SecretOptions = {}): Promise<string> {
     const response = await this.#api.send("GET", this.#path(track, "preview"), withSecret(options));
+    if (response.redirectHidden) {
+      throw new SoundgateError(
+        "api_error",
+        "A browser does not let a page read where /preview redirects; play the preview_mp3_128_url of tracks.streams() instead",
+      );
+    }
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) return location;
     if (response.status >= 400) throw apiError(response.status, undefined);

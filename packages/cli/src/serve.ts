@@ -1,0 +1,117 @@
+import { parseArgs } from "node:util";
+import { CliError, type Command, EXIT, parsePort } from "./command.js";
+import type { DevEmulator } from "./dev-emulator.js";
+import { loadDotEnv } from "./env.js";
+import { listenError } from "./listen-error.js";
+import { loadServer, type ServerModule } from "./optional-packages.js";
+
+const DEFAULT_EMULATOR_PORT = "8788";
+
+const HELP = `Usage: soundgate serve [--port N] [--static DIR]
+
+Starts the gateway (needs @soundgate/server). Configuration comes from the environment
+and ./.env (see .env.example). With no SOUNDCLOUD_CLIENT_ID/SECRET set it also starts
+the built-in SoundCloud emulator (needs @soundgate/emulator) and uses it.
+
+Options:
+  -p, --port N     port to listen on (default: $SOUNDGATE_PORT, else 8787; 0 = any free port)
+  --static DIR     also serve the files in DIR at / (the demo page: apps/demo/dist)
+  -h, --help       show this help
+
+The built-in emulator listens on $SOUNDGATE_EMULATOR_PORT (default ${DEFAULT_EMULATOR_PORT}).
+SIGINT or SIGTERM stops both.
+`;
+
+export const serveCommand: Command = {
+  help: () => HELP,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        port: { type: "string", short: "p" },
+        static: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    const port = values.port === undefined ? undefined : parsePort(values.port);
+    // Loaded here, not at the top: every other command (`soundgate token` in a
+    // $(...) above all) would otherwise pay for the gateway's start-up on each run.
+    const server = await loadServer("serve");
+    loadDotEnv();
+    let config: ReturnType<ServerModule["loadConfig"]>;
+    try {
+      config = server.loadConfig(process.env, {
+        ...(port === undefined ? {} : { port }),
+        ...(values.static === undefined ? {} : { staticDir: values.static }),
+      });
+    } catch (error) {
+      throw configError(server, error);
+    }
+    const emulatorPort = process.env.SOUNDGATE_EMULATOR_PORT || DEFAULT_EMULATOR_PORT;
+    let dev: DevEmulator | undefined;
+    if (!config.soundcloud) {
+      const { startDevEmulator } = await import("./dev-emulator.js");
+      const at = parseEnvPort("SOUNDGATE_EMULATOR_PORT", emulatorPort);
+      dev = await startDevEmulator(config, at).catch((error) => {
+        throw (
+          listenError(
+            error,
+            at,
+            "set SOUNDGATE_EMULATOR_PORT to another port for the built-in emulator (0 = any free port)",
+          ) ?? error
+        );
+      });
+    }
+    let gateway: Awaited<ReturnType<ServerModule["startGateway"]>>;
+    try {
+      gateway = await server.startGateway({ config, soundcloud: dev?.soundcloud });
+    } catch (error) {
+      await dev?.close();
+      throw (
+        listenError(
+          error,
+          config.port,
+          "choose another with --port or SOUNDGATE_PORT (0 = any free port)",
+        ) ?? configError(server, error)
+      );
+    }
+    const open = config.publicUrl;
+    // One write, so whoever waits for the "listening on" line also has the banner.
+    process.stdout.write(
+      `listening on ${gateway.url}\n` +
+        (dev
+          ? `\n  Soundgate is running on the built-in SoundCloud emulator (${dev.url}),\n  because no SOUNDCLOUD_CLIENT_ID is set.\n\n  Open ${open}/ and click "Connect with SoundCloud".\n\n`
+          : `\n  Soundgate gateway for SoundCloud app ${config.soundcloud?.clientId}.\n  Open ${open}/\n\n`),
+    );
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    await gateway.close();
+    await dev?.close();
+    return EXIT.ok;
+  },
+};
+
+/** The gateway's ConfigError (it names the variable) as exit 3; anything else as it is. */
+function configError(server: ServerModule, error: unknown): unknown {
+  return error instanceof server.ConfigError
+    ? new CliError(EXIT.config, `invalid configuration: ${error.message}`)
+    : error;
+}
+
+function parseEnvPort(name: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) {
+    throw new CliError(
+      EXIT.config,
+      `invalid configuration: ${name}: must be a port number (0-65535)`,
+    );
+  }
+  return port;
+}
