@@ -53,7 +53,10 @@ export interface DemoStack {
   /** Where the demo and the gateway are, e.g. http://127.0.0.1:41234 */
   url: string;
   emulator: TestEmulator;
-  gateway: Gateway;
+  /** The gateway answering now (a new one after `restart`). */
+  readonly gateway: Gateway;
+  /** Stops the gateway and starts a new one at the same address (see LiveGateway). */
+  restart(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +68,12 @@ let clients = 0;
  * `direct` makes the page itself SoundCloud's redirect URI.
  */
 export async function startDemoStack(
-  options: { flow?: "backend-redirect" | "direct"; emulator?: TestEmulator } = {},
+  options: {
+    flow?: "backend-redirect" | "direct";
+    emulator?: TestEmulator;
+    /** More gateway configuration, e.g. a database file that outlives a restart. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<DemoStack> {
   if (!existsSync(join(DEMO_DIST, "index.html"))) {
     throw new Error("apps/demo/dist is missing: run `npm run build` (npm test does it first)");
@@ -74,11 +82,15 @@ export async function startDemoStack(
   const live = await startLiveGateway(emulator, (url) => ({
     SOUNDGATE_STATIC_DIR: DEMO_DIST,
     ...(options.flow === "direct" ? { SOUNDCLOUD_REDIRECT_URI: `${url}/` } : {}),
+    ...options.env,
   }));
   return {
     url: live.url,
     emulator,
-    gateway: live.gateway,
+    get gateway() {
+      return live.gateway;
+    },
+    restart: (env) => live.restart(env),
     close: async () => {
       await live.close();
       if (!options.emulator) await emulator.close();
@@ -89,7 +101,14 @@ export async function startDemoStack(
 export interface LiveGateway {
   /** Where the gateway listens, and its public URL, e.g. http://127.0.0.1:41234 */
   url: string;
-  gateway: Gateway;
+  /** The gateway answering now (a new one after `restart`). */
+  readonly gateway: Gateway;
+  /**
+   * A restart as the browser sees it: the gateway is closed and a new one answers at the
+   * same address, with the same configuration plus `env`. Whatever it kept in memory (an
+   * in-memory database, logins in progress) is gone; a database file stays.
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,8 +129,8 @@ export async function startLiveGateway(
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = { client_id: `live-gateway-${process.pid}-${++clients}`, client_secret: "s3cret" };
-  try {
-    const config = loadConfig({
+  const configure = (extra: Record<string, string> = {}) =>
+    loadConfig({
       SOUNDCLOUD_CLIENT_ID: client.client_id,
       SOUNDCLOUD_CLIENT_SECRET: client.client_secret,
       SOUNDCLOUD_AUTH_URL: emulator.url,
@@ -122,17 +141,32 @@ export async function startLiveGateway(
       SOUNDGATE_LOG_LEVEL: "silent",
       SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
       ...env(url),
+      ...extra,
     });
+  let gateway: Gateway;
+  let handle: ReturnType<typeof getRequestListener>;
+  const listener = (...args: Parameters<typeof handle>) => handle(...args);
+  try {
+    const config = configure();
     await emulator.register({
       ...client,
       name: "Soundgate demo",
       redirect_uris: [config.redirectUri],
     });
-    const gateway = await createGateway({ config });
-    server.on("request", getRequestListener(gateway.app.fetch));
+    gateway = await createGateway({ config });
+    handle = getRequestListener(gateway.app.fetch);
+    server.on("request", listener);
     return {
       url,
-      gateway,
+      get gateway() {
+        return gateway;
+      },
+      restart: async (extra = {}) => {
+        server.closeAllConnections();
+        await gateway.close();
+        gateway = await createGateway({ config: configure(extra) });
+        handle = getRequestListener(gateway.app.fetch);
+      },
       close: async () => {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

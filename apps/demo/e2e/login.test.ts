@@ -11,7 +11,17 @@ import {
   startDemoStack,
 } from "../../../test-support/browser.js";
 import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { clickThroughLogin, countdownText, storageOf, USER, waitConnected } from "./helpers.js";
+import {
+  clickThroughLogin,
+  countdownText,
+  focusOrder,
+  lowContrastText,
+  storageOf,
+  USER,
+  unlabelledControls,
+  waitConnected,
+  waitForImages,
+} from "./helpers.js";
 
 let browser: Browser | undefined;
 let emulator: TestEmulator;
@@ -82,8 +92,9 @@ for (const flow of ["backend-redirect", "direct"] as const) {
       expect(await page.locator("#profile-avatar").getAttribute("src")).toMatch(
         new RegExp(`^${emulator.url}/images/`),
       );
-      await expect.poll(() => page.locator("#tracks-count").textContent()).toBe("10 of 60");
-      await expect.poll(() => page.locator("#likes-count").textContent()).toBe("10 of 450");
+      // 50 a page.
+      await expect.poll(() => page.locator("#tracks-count").textContent()).toBe("50 of 60");
+      await expect.poll(() => page.locator("#likes-count").textContent()).toBe("50 of 450");
       expect(await page.locator("#account-name").textContent()).toBe(USER.username);
       expect(await countdownText(page)).toMatch(/^59:\d\d left$|^1:00:00 left$/);
 
@@ -96,12 +107,13 @@ for (const flow of ["backend-redirect", "direct"] as const) {
       expect(JSON.parse(stored.sc_user ?? "")).toMatchObject({ username: USER.username });
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
 
-      // "Load more" follows next_href, in both lists.
+      // "Load more" follows next_href, in both lists; on the last page the buttons go.
       await page.getByRole("button", { name: "Load more of your tracks" }).click();
-      await expect.poll(() => page.locator("#tracks-items li").count()).toBe(20);
-      expect(await page.locator("#tracks-count").textContent()).toBe("20 of 60");
+      await expect.poll(() => page.locator("#tracks-items li").count()).toBe(60);
+      expect(await page.locator("#tracks-count").textContent()).toBe("60 of 60");
+      expect(await page.locator("#tracks-paging").isHidden()).toBe(true);
       await page.getByRole("button", { name: "Load more liked tracks" }).click();
-      await expect.poll(() => page.locator("#likes-items li").count()).toBe(20);
+      await expect.poll(() => page.locator("#likes-items li").count()).toBe(100);
       const after = await emulator.stats();
       expect(
         after.token_requests.authorization_code - before.token_requests.authorization_code,
@@ -112,19 +124,20 @@ for (const flow of ["backend-redirect", "direct"] as const) {
       await context.close();
     });
 
-    it("says access was denied when the user presses Cancel", async (test) => {
+    it("says the user cancelled when they press Cancel", async (test) => {
       if (!browser) return test.skip();
       const { page, context, errors } = await openTab();
       await clickThroughLogin(page, stack, "Cancel");
-      const notice = page.getByRole("alert");
-      await notice.getByText("Access was denied").waitFor();
+      const notice = page.locator("#notice");
+      await notice.getByText("You cancelled the connection").waitFor();
       expect(await notice.textContent()).toContain("nothing was shared");
+      expect(await notice.textContent()).not.toMatch(/denied/i);
       expect(await page.getByRole("button", { name: "Connect with SoundCloud" }).isVisible()).toBe(
         true,
       );
       expect(page.url()).toBe(`${stack.url}/`);
       expect(await storageOf(page)).toEqual({});
-      if (flow === "backend-redirect") await screenshot(page, "demo-access-denied");
+      if (flow === "backend-redirect") await screenshot(page, "demo-cancelled-tokens");
       expect(errors).toEqual([]);
       await context.close();
     });
@@ -171,7 +184,8 @@ describe("a connected page", { timeout: 60_000 }, () => {
     await connect.waitFor();
     // Focus moves to what replaced the button, and the change is announced.
     expect(await connect.evaluate((el) => el === document.activeElement)).toBe(true);
-    expect(await page.getByRole("status").textContent()).toContain("disconnected");
+    expect(await page.locator("#status").textContent()).toContain("Disconnected from SoundCloud");
+    expect(await page.locator("#notice").textContent()).toContain("Disconnected from SoundCloud");
     expect(await storageOf(page)).toEqual({});
     expect(await page.locator("#account").isHidden()).toBe(true);
     await expect.poll(signOuts).toBe(before + 1);
@@ -225,102 +239,3 @@ describe("a connected page", { timeout: 60_000 }, () => {
     await desktop.context.close();
   });
 });
-
-/** Loads every image, lazy ones too (a full-page screenshot shows them all). */
-async function waitForImages(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    for (const img of document.images) img.loading = "eager";
-  });
-  await page.waitForFunction(() =>
-    [...document.images].every((img) => !img.getAttribute("src") || img.complete),
-  );
-}
-
-/** Presses Tab `n` times from the top; returns "TAG accessible-ish name" per stop. */
-async function focusOrder(page: Page, n: number): Promise<string[]> {
-  // Start where a fresh page starts: before the first focusable element.
-  await page.reload();
-  await waitConnected(page);
-  const stops: string[] = [];
-  for (let i = 0; i < n; i++) {
-    await page.keyboard.press("Tab");
-    stops.push(
-      await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement;
-        const style = getComputedStyle(el);
-        const visible = style.outlineStyle !== "none" && Number.parseFloat(style.outlineWidth) >= 2;
-        const name =
-          el.getAttribute("aria-label") ?? (el.textContent ?? "").replace(/\s+/g, " ").trim();
-        return `${el.tagName} ${name}${visible ? "" : " (no visible focus)"}`;
-      }),
-    );
-  }
-  return stops;
-}
-
-/** Buttons and links without an accessible name, and images without alt. */
-function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const problems: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>("button, a[href]")) {
-      const name =
-        el.getAttribute("aria-label") ?? (el.textContent ?? "").replace(/\s+/g, " ").trim();
-      if (!name && el.offsetParent !== null) problems.push(el.outerHTML.slice(0, 80));
-    }
-    for (const img of document.images) {
-      if (!img.hasAttribute("alt")) problems.push(img.outerHTML.slice(0, 80));
-    }
-    return problems;
-  });
-}
-
-/**
- * Visible text whose colour against the nearest opaque background is below 4.5:1
- * (WCAG AA for body text). Text on gradients or images is skipped.
- */
-function lowContrastText(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const rgba = (value: string) => {
-      const parts = (value.match(/\(([^)]+)\)/)?.[1] ?? "0,0,0,0")
-        .split(/[\s,/]+/)
-        .filter(Boolean)
-        .map(Number);
-      return { r: parts[0] ?? 0, g: parts[1] ?? 0, b: parts[2] ?? 0, a: parts[3] ?? 1 };
-    };
-    const channel = (v: number) => {
-      const s = v / 255;
-      return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    };
-    const luminance = (c: { r: number; g: number; b: number }) =>
-      0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
-    const background = (el: Element | null) => {
-      for (let node = el; node; node = node.parentElement) {
-        const style = getComputedStyle(node);
-        if (style.backgroundImage !== "none") return null;
-        const color = rgba(style.backgroundColor);
-        if (color.a > 0.9) return color;
-      }
-      return { r: 255, g: 255, b: 255, a: 1 };
-    };
-    const failures: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>("body *")) {
-      const hasText = [...el.childNodes].some(
-        (node) => node.nodeType === Node.TEXT_NODE && node.textContent?.trim(),
-      );
-      if (!hasText || el.closest("[hidden], .visually-hidden, [aria-hidden='true']")) continue;
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0) continue;
-      const bg = background(el);
-      if (!bg) continue;
-      const fg = rgba(getComputedStyle(el).color);
-      const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
-      const ratio = (hi + 0.05) / (lo + 0.05);
-      if (ratio < 4.5) {
-        failures.push(
-          `${el.tagName}.${el.className} "${(el.textContent ?? "").trim().slice(0, 30)}" ${ratio.toFixed(2)}`,
-        );
-      }
-    }
-    return failures;
-  });
-}

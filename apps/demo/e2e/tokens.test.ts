@@ -58,9 +58,9 @@ describe("tokens", { timeout: 60_000 }, () => {
     expect(dead.status).toBe(401); // the login's token really expired
 
     await page.getByRole("button", { name: "Load more of your tracks" }).click();
-    await expect.poll(() => loadedTracks(page)).toBe(20);
+    await expect.poll(() => loadedTracks(page)).toBe(60);
     await page.getByRole("button", { name: "Load more liked tracks" }).click();
-    await expect.poll(() => page.locator("#likes-items li").count()).toBe(20);
+    await expect.poll(() => page.locator("#likes-items li").count()).toBe(100);
     expect(await page.locator("#countdown").textContent()).toMatch(/^0:0[0-3] left$|^Renewing…$/);
     expect(await page.locator("#notice").isHidden()).toBe(true);
     const stored = await storageOf(page);
@@ -83,7 +83,7 @@ describe("tokens", { timeout: 60_000 }, () => {
     });
     const before = await refreshCount();
     await page.getByRole("button", { name: "Load more of your tracks" }).click();
-    await expect.poll(() => loadedTracks(page)).toBe(20);
+    await expect.poll(() => loadedTracks(page)).toBe(60);
     expect(await refreshCount()).toBe(before + 1);
     expect((await storageOf(page)).access_token).not.toBe(token);
     expect(await page.locator("#notice").isHidden()).toBe(true);
@@ -163,7 +163,7 @@ describe("tokens", { timeout: 60_000 }, () => {
 
       // The other tab uses the shared tokens without a refresh of its own.
       await b.getByRole("button", { name: "Load more of your tracks" }).click();
-      await expect.poll(() => loadedTracks(b)).toBe(20);
+      await expect.poll(() => loadedTracks(b)).toBe(60);
       expect(await refreshCount()).toBe(before + 1);
       expect(errors).toEqual([]);
       await context.close();

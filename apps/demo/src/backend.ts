@@ -1,9 +1,10 @@
 /**
  * How the page reaches SoundCloud. The page talks only to this interface, so a mode can
  * be swapped without touching the UI: the token mode (Starlib-compatible: the browser
- * SDK keeps tokens in localStorage and calls the API itself) is here; a BFF mode (an
- * HttpOnly session cookie, API calls through the gateway's /api/soundcloud/*) fits the
- * same shape with `tokenExpiresAt()` returning null.
+ * SDK keeps tokens in localStorage and calls the API itself) and the BFF mode (an
+ * HttpOnly session cookie, API calls through the gateway's /api/soundcloud/*; the page
+ * holds no token, so `tokenExpiresAt()` is null and `gatewaySession()` says what the
+ * gateway reports instead).
  */
 export interface DemoBackend {
   /** Shown in the footer, e.g. "Token mode". */
@@ -22,11 +23,32 @@ export interface DemoBackend {
   likes(next?: string): Promise<Page<Track>>;
   /** When the access token held by the page expires (ms), or null if the page holds none. */
   tokenExpiresAt(): number | null;
-  /** Renews the session now (the token expired while the page was open). */
+  /** BFF: what the gateway last said about the session it holds; null in token mode. */
+  gatewaySession(): GatewaySession | null;
+  /**
+   * Renews what the page knows: the token (token mode, when it expired while the page
+   * was open), or the gateway's report on the session (BFF).
+   */
   renew(): Promise<void>;
   /** Called when the session changes, in this tab or another. */
   onChange(listener: () => void): void;
 }
+
+/** What `GET /auth/session` reports of a signed-in session (times in ms since the epoch). */
+export interface GatewaySession {
+  /** When the session (its cookie) ends. */
+  expiresAt: number;
+  /** When the gateway last wrote the grant's tokens: the sign-in, or the latest refresh. */
+  /** null until the gateway's first refresh after the login. */
+  refreshedAt: number | null;
+  /** Which gateway instance answered. */
+  instance: string;
+  /** When the page asked. */
+  checkedAt: number;
+}
+
+/** Items per page; SoundCloud allows up to 200. */
+export const PAGE_SIZE = 50;
 
 export interface Page<T> {
   items: T[];

@@ -1,13 +1,33 @@
 import { SoundgateError } from "@soundgate/browser";
-import { ApiError, type DemoBackend, type Me, type Page, type Track } from "./backend.js";
+import {
+  ApiError,
+  type DemoBackend,
+  type GatewaySession,
+  type Me,
+  PAGE_SIZE,
+  type Page,
+  type Track,
+} from "./backend.js";
 
-const PAGE_SIZE = 10;
 const PROXY = "/api/soundcloud";
+/** After API calls (which may have refreshed the tokens), ask the gateway again this much later. */
+const RECHECK_AFTER_MS = 400;
 
 interface SessionUser {
   username: string;
   avatar_url: string | null;
 }
+
+/** GET /auth/session: always 200; `signed_in` says which. */
+type SessionAnswer =
+  | {
+      signed_in: true;
+      user: SessionUser;
+      expires_at: number;
+      refreshed_at: number | null;
+      instance: string;
+    }
+  | { signed_in: false; reauth_required?: boolean; reason?: string; message?: string };
 
 /**
  * BFF mode (the default): the page holds no token at all. Logging in sets an HttpOnly
@@ -16,33 +36,68 @@ interface SessionUser {
  */
 export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
   let user: SessionUser | null = null;
+  let details: GatewaySession | null = null;
   const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
   // Tells the other tabs of this page that the session changed (logout, login).
   const channel =
     typeof BroadcastChannel === "function" ? new BroadcastChannel("soundgate-demo-bff") : undefined;
 
-  const setUser = (next: SessionUser | null, broadcast: boolean) => {
+  /** Returns whether the page went from signed in to out or back (listeners were told). */
+  const setUser = (next: SessionUser | null, broadcast: boolean): boolean => {
     const changed = (next === null) !== (user === null);
     user = next;
+    if (next === null) details = null;
     if (changed) {
       if (broadcast) channel?.postMessage("changed");
-      for (const listener of listeners) listener();
+      notify();
+    }
+    return changed;
+  };
+
+  /** fetch, with "the gateway could not be reached" said as the SDK says it. */
+  const request = async (url: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(url, init);
+    } catch {
+      throw new SoundgateError("network_error", "The gateway could not be reached");
     }
   };
 
   const loadSession = async (): Promise<void> => {
-    const response = await fetch(`${gatewayUrl}/auth/session`, {
+    const response = await request(`${gatewayUrl}/auth/session`, {
       headers: { Accept: "application/json" },
     });
-    if (response.ok) {
-      setUser(((await response.json()) as { user: SessionUser }).user, false);
+    if (!response.ok)
+      throw new ApiError(response.status, `The gateway answered ${response.status}`);
+    const body = (await response.json()) as SessionAnswer;
+    if (body.signed_in) {
+      details = {
+        expiresAt: body.expires_at,
+        refreshedAt: body.refreshed_at,
+        instance: body.instance,
+        checkedAt: Date.now(),
+      };
+      // Listeners hear of new details too (a refresh moved refreshed_at).
+      if (!setUser(body.user, false)) notify();
       return;
     }
-    const body = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
     setUser(null, false);
-    if (body.error === "reauth_required") {
-      throw new SoundgateError("reauth_required", body.message ?? "Connect again", response.status);
+    if (body.reauth_required) {
+      throw new SoundgateError(
+        body.reason === "unreadable" ? "session_unreadable" : "reauth_required",
+        body.message ?? "Connect again",
+        401,
+      );
     }
+  };
+
+  let recheck: ReturnType<typeof setTimeout> | undefined;
+  const recheckSoon = () => {
+    clearTimeout(recheck);
+    recheck = setTimeout(() => void loadSession().catch(() => undefined), RECHECK_AFTER_MS);
   };
 
   channel?.addEventListener("message", () => {
@@ -50,7 +105,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
   });
 
   const get = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${gatewayUrl}${PROXY}${path}`, {
+    const response = await request(`${gatewayUrl}${PROXY}${path}`, {
       headers: { Accept: "application/json" },
     });
     if (response.status === 401) {
@@ -66,6 +121,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
       );
     }
     if (!response.ok) throw new ApiError(response.status, `SoundCloud answered ${response.status}`);
+    recheckSoon();
     return (await response.json()) as T;
   };
 
@@ -86,9 +142,11 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
       if (error) {
         history.replaceState(history.state, "", `${location.pathname}${location.hash}`);
         await loadSession().catch(() => undefined);
+        // Only the gateway's own words: anyone can put text in this URL.
+        const code = /^[a-z_]{1,64}$/.test(error) ? error : "login_failed";
         throw new SoundgateError(
-          error === "login_not_started_here" ? "state_mismatch" : error,
-          `Login failed: ${error}`,
+          code === "login_not_started_here" ? "state_mismatch" : code,
+          `The sign-in did not complete (${code}). Press Connect with SoundCloud to try again.`,
         );
       }
       await loadSession();
@@ -102,7 +160,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
       );
     },
     disconnect: async () => {
-      const response = await fetch(`${gatewayUrl}/auth/logout`, {
+      const response = await request(`${gatewayUrl}/auth/logout`, {
         method: "POST",
         headers: { "X-Soundgate-CSRF": "1" },
       });
@@ -113,7 +171,8 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
     tracks: (next) => page(`/me/tracks?linked_partitioning=true&limit=${PAGE_SIZE}`, next),
     likes: (next) => page(`/me/likes/tracks?linked_partitioning=true&limit=${PAGE_SIZE}`, next),
     tokenExpiresAt: () => null,
-    renew: async () => undefined,
+    gatewaySession: () => details,
+    renew: loadSession,
     onChange: (listener) => {
       listeners.add(listener);
     },

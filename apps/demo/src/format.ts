@@ -21,3 +21,34 @@ export function spoken(ms: number): string {
   const parts = [m ? `${m} minute${m === 1 ? "" : "s"}` : "", `${s} second${s === 1 ? "" : "s"}`];
   return parts.filter(Boolean).join(" ");
 }
+
+// Times and dates in the reader's own conventions (12 or 24 hours, day or month first).
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const dayHourMinute = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  hour: "numeric",
+  minute: "2-digit",
+});
+const relativeTime = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+/** "just now", "3 minutes ago", "in 7 days": coarse on purpose, it is read at a glance. */
+export function relative(at: number, now = Date.now()): string {
+  const diff = at - now;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return diff <= 0 ? "just now" : "in under a minute";
+  const [unit, size] =
+    abs < 45 * 60_000
+      ? (["minute", 60_000] as const)
+      : abs < 22 * 3_600_000
+        ? (["hour", 3_600_000] as const)
+        : (["day", 86_400_000] as const);
+  return relativeTime.format(Math.round(diff / size), unit);
+}
+
+/** The time of day, with the date when it is not today: "2:03 PM", "Mon, Jul 21, 2:03 PM". */
+export function moment(at: number, now = Date.now()): string {
+  const sameDay = new Date(at).toDateString() === new Date(now).toDateString();
+  return (sameDay ? hourMinute : dayHourMinute).format(at);
+}

@@ -1,15 +1,17 @@
 import type { DemoBackend, Me, Page, Track } from "./backend.js";
-import { clock, count, plays, spoken } from "./format.js";
-import { describe, type Notice } from "./messages.js";
+import { clock, count, moment, plays, relative, spoken } from "./format.js";
+import { describe, disconnected, type Notice } from "./messages.js";
 import { chooseBackend } from "./mode.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /** After a failed renewal, wait this long before trying again (the countdown keeps ticking). */
 const RENEW_RETRY_MS = 10_000;
+/** BFF: ask the gateway about the session this often while the page is visible. */
+const SESSION_CHECK_MS = 60_000;
 
 async function main(): Promise<void> {
-  const { backend, other } = await chooseBackend("");
+  const { backend, mode, other } = await chooseBackend("");
   $("mode").textContent = backend.label;
   if (other) {
     const link = $<HTMLAnchorElement>("mode-switch");
@@ -18,10 +20,10 @@ async function main(): Promise<void> {
     link.hidden = false;
   }
 
-  const notice = noticeArea();
   const status = (text: string) => {
     $("status").textContent = text;
   };
+  const notice = noticeArea(status);
   const fail = (error: unknown, doing: string) => {
     const message = describe(error, doing);
     notice.show(message);
@@ -66,10 +68,7 @@ async function main(): Promise<void> {
     $("account").hidden = true;
     $("signed-out").hidden = false;
     document.title = "Soundgate · Connect with SoundCloud";
-    if (wasConnected) {
-      status("You're disconnected from SoundCloud.");
-      $("connect").focus();
-    }
+    if (wasConnected) $("connect").focus();
   }
 
   function showAccount(username: string, avatar: string | null | undefined): void {
@@ -114,11 +113,18 @@ async function main(): Promise<void> {
     notice.hide();
     try {
       await backend.disconnect();
-    } catch {
-      notice.show({
-        title: "Disconnected on this device",
-        text: "SoundCloud could not be reached to end the session there too. It ends on its own when the token expires.",
-      });
+      notice.show(disconnected(mode));
+    } catch (error) {
+      if (backend.isConnected()) {
+        // Nothing ended (the gateway could not be reached): say so, stay connected.
+        notice.show(describe(error, "disconnect"));
+      } else {
+        notice.show({
+          tone: "info",
+          title: "Disconnected on this device",
+          text: "SoundCloud could not be reached to end the session there too. It ends on its own when the token expires.",
+        });
+      }
     } finally {
       button.disabled = false;
       sync();
@@ -135,24 +141,37 @@ async function main(): Promise<void> {
   sync();
 }
 
-function noticeArea() {
+/**
+ * The message under the header. Errors are announced at once (role=alert); what the
+ * person chose or just did (cancelled, disconnected) politely, through the status line.
+ */
+function noticeArea(status: (text: string) => void) {
   const area = $("notice");
   $("notice-close").addEventListener("click", () => {
     area.hidden = true;
   });
   return {
     show(notice: Notice) {
+      const tone = notice.tone ?? "error";
+      area.dataset.tone = tone;
       $("notice-title").textContent = notice.title;
       $("notice-text").textContent = notice.text;
       area.hidden = false;
+      const spoken = `${notice.title}. ${notice.text}`;
+      if (tone === "error") $("alert").textContent = spoken;
+      else status(spoken);
     },
     hide() {
       area.hidden = true;
+      $("alert").textContent = "";
     },
   };
 }
 
-/** One of the two track lists, with its "Load more" button following next_href. */
+/**
+ * One of the two track lists: the first page, then "Load more" (the next page) or
+ * "Load all" (every page, with a Stop), following next_href.
+ */
 function trackList(
   id: "tracks" | "likes",
   label: string,
@@ -162,58 +181,96 @@ function trackList(
 ) {
   const section = $(id);
   const items = $(`${id}-items`);
+  const paging = $(`${id}-paging`);
   const more = $<HTMLButtonElement>(`${id}-more`);
+  const all = $<HTMLButtonElement>(`${id}-all`);
+  const allLabel = all.getAttribute("aria-label") ?? "Load all";
   const counter = $(`${id}-count`);
   let next: string | null = null;
   let known: number | undefined;
   let generation = 0;
+  let loadingAll = false;
+  let stopping = false;
 
   const updateCount = () => {
     const shown = items.children.length;
     counter.textContent = known === undefined ? `${shown}` : `${shown} of ${count(known)}`;
   };
 
-  async function load(): Promise<void> {
-    const mine = generation;
+  /** One page: the first, or the one at next_href. Returns its rows, or null if disconnected meanwhile. */
+  async function page(mine: number): Promise<HTMLLIElement[] | null> {
     const first = items.children.length === 0;
+    const result = await fetchPage(first ? undefined : (next ?? undefined));
+    if (mine !== generation) return null;
+    const rows = result.items.map((track) => trackRow(track, id === "likes"));
+    items.append(...rows);
+    next = result.next;
+    $(`${id}-empty`).hidden = items.children.length > 0;
+    updateCount();
+    return rows;
+  }
+
+  async function run(kind: "first" | "more" | "all"): Promise<void> {
+    const mine = generation;
+    const hadFocus = paging.contains(document.activeElement);
     section.setAttribute("aria-busy", "true");
     more.disabled = true;
-    more.textContent = "Loading…";
+    all.disabled = kind !== "all"; // during Load all it is the Stop button
+    if (kind === "more") more.textContent = "Loading…";
+    if (kind === "all") {
+      loadingAll = true;
+      stopping = false;
+      all.textContent = "Stop";
+      all.setAttribute("aria-label", `Stop loading ${label}`);
+    }
+    const added: HTMLLIElement[] = [];
     try {
-      const page = await fetchPage(first ? undefined : (next ?? undefined));
-      if (mine !== generation) return; // disconnected meanwhile
-      const rows = page.items.map((track) => trackRow(track, id === "likes"));
-      items.append(...rows);
-      next = page.next;
-      $(`${id}-empty`).hidden = items.children.length > 0;
-      updateCount();
-      if (!first) {
-        status(`${rows.length} more ${label} loaded.`);
-        // The button goes away on the last page: keep focus in the list, on the first new row.
-        if (!next) rows[0]?.querySelector("a")?.focus();
+      do {
+        const rows = await page(mine);
+        if (!rows) return;
+        added.push(...rows);
+      } while (kind === "all" && next && !stopping);
+      if (kind === "more") status(`${added.length} more ${label} loaded.`);
+      if (kind === "all") {
+        status(
+          next
+            ? `Stopped: ${items.children.length} ${label} loaded.`
+            : `All ${items.children.length} ${label} loaded.`,
+        );
       }
     } catch (error) {
       if (mine === generation) fail(error, `load ${label}`);
     } finally {
+      if (kind === "all") loadingAll = false;
       if (mine === generation) {
         section.setAttribute("aria-busy", "false");
-        more.hidden = next === null;
+        paging.hidden = next === null;
         more.disabled = false;
+        all.disabled = false;
         more.textContent = "Load more";
+        all.textContent = "Load all";
+        all.setAttribute("aria-label", allLabel);
+        // The buttons go away on the last page: keep focus in the list, on the first new row.
+        if (hadFocus && paging.hidden) added[0]?.querySelector("a")?.focus();
       }
     }
   }
 
-  more.addEventListener("click", () => void load());
+  more.addEventListener("click", () => void run("more"));
+  all.addEventListener("click", () => {
+    if (loadingAll) stopping = true;
+    else void run("all");
+  });
 
   return {
-    load,
+    load: () => run("first"),
     reset() {
       generation += 1;
+      stopping = true;
       items.replaceChildren();
       next = null;
       known = undefined;
-      more.hidden = true;
+      paging.hidden = true;
       counter.textContent = "";
       $(`${id}-empty`).hidden = true;
     },
@@ -266,9 +323,11 @@ function trackRow(track: Track, showArtist: boolean): HTMLLIElement {
 }
 
 /**
- * The time left on the access token, ticking on whole seconds (so every tab ticks at
- * the same moment). When it runs out while the page is visible, the session is renewed;
- * in several tabs at once, the SDK makes that one refresh.
+ * The access token panel. Token mode: the time left on the token the page holds,
+ * ticking on whole seconds (so every tab ticks at the same moment); when it runs out
+ * while the page is visible, the session is renewed (in several tabs at once, the SDK
+ * makes that one refresh). BFF mode: the page holds no token, so it shows what the
+ * gateway reports: the last refresh, when the session ends, and which instance answered.
  */
 function sessionPanel(backend: DemoBackend, fail: (error: unknown, doing: string) => void) {
   const countdown = $("countdown");
@@ -280,14 +339,46 @@ function sessionPanel(backend: DemoBackend, fail: (error: unknown, doing: string
   let lastExpiry = 0;
   let lifetime = 1;
 
+  const renew = (doing: string) => {
+    renewing = true;
+    backend
+      .renew()
+      .catch((error: unknown) => {
+        retryAt = Date.now() + RENEW_RETRY_MS;
+        fail(error, doing);
+      })
+      .finally(() => {
+        renewing = false;
+        if (timer !== undefined) tick();
+      });
+  };
+  const mayRenew = () =>
+    !renewing && document.visibilityState === "visible" && Date.now() >= retryAt;
+
+  function showGateway(): void {
+    const held = backend.gatewaySession();
+    $("token-held").hidden = true;
+    $("gateway-held").hidden = false;
+    if (!held) return;
+    const now = Date.now();
+    const when = (at: number) => `${relative(at, now)} · ${moment(at, now)}`;
+    $("session-refreshed").textContent =
+      held.refreshedAt === null ? "not yet (fresh from sign-in)" : when(held.refreshedAt);
+    $("session-ends").textContent = when(held.expiresAt);
+    $("session-instance").textContent = held.instance;
+    if (now - held.checkedAt >= SESSION_CHECK_MS && mayRenew()) renew("check your session");
+  }
+
   function tick(): void {
     clearTimeout(timer);
     const expiresAt = backend.tokenExpiresAt();
     if (expiresAt === null) {
-      countdown.textContent = "Held by the gateway";
-      $("session-hint").textContent = "This page has a session cookie only.";
+      showGateway();
+      timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
       return;
     }
+    $("token-held").hidden = false;
+    $("gateway-held").hidden = true;
     if (expiresAt !== lastExpiry) {
       lastExpiry = expiresAt;
       lifetime = Math.max(1, expiresAt - Date.now());
@@ -299,19 +390,7 @@ function sessionPanel(backend: DemoBackend, fail: (error: unknown, doing: string
     } else {
       countdown.textContent = "Renewing…";
       spokenText.textContent = "Renewing";
-      if (!renewing && document.visibilityState === "visible" && Date.now() >= retryAt) {
-        renewing = true;
-        backend
-          .renew()
-          .catch((error: unknown) => {
-            retryAt = Date.now() + RENEW_RETRY_MS;
-            fail(error, "renew your session");
-          })
-          .finally(() => {
-            renewing = false;
-            if (timer !== undefined) tick();
-          });
-      }
+      if (mayRenew()) renew("renew your session");
     }
     meter.style.width = `${Math.min(100, Math.max(0, (left / lifetime) * 100))}%`;
     timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);

@@ -1,7 +1,12 @@
 import { createSoundgateClient } from "@soundgate/browser";
-import { ApiError, type DemoBackend, type Me, type Page, type Track } from "./backend.js";
-
-const PAGE_SIZE = 10;
+import {
+  ApiError,
+  type DemoBackend,
+  type Me,
+  PAGE_SIZE,
+  type Page,
+  type Track,
+} from "./backend.js";
 
 /**
  * The Starlib-compatible mode: the SDK logs in through the gateway, keeps the tokens in
@@ -38,6 +43,7 @@ export async function createTokenMode(
     tracks: (next) => page(`/me/tracks?linked_partitioning=true&limit=${PAGE_SIZE}`, next),
     likes: (next) => page(`/me/likes/tracks?linked_partitioning=true&limit=${PAGE_SIZE}`, next),
     tokenExpiresAt: () => client.getSession()?.expiresAt ?? null,
+    gatewaySession: () => null,
     renew: async () => {
       await client.ensureValidToken();
     },

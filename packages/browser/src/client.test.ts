@@ -357,7 +357,7 @@ describe("login through the page (both flows)", () => {
       sdk.handleCallback(`${APP_CALLBACK}?state=${second}&error=access_denied`),
     );
     expect(denied.code).toBe("access_denied");
-    expect(denied.message).toBe("Access was denied");
+    expect(denied.message).toBe("The connection was cancelled at SoundCloud");
   });
 
   it("a callback URL opened in a second tab (no login started there) is refused before any request", async () => {

@@ -242,7 +242,9 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
     if (error) {
       throw new SoundgateError(
         error,
-        error === "access_denied" ? "Access was denied" : "The login did not complete",
+        error === "access_denied"
+          ? "The connection was cancelled at SoundCloud"
+          : "The login did not complete",
       );
     }
     const headers: Record<string, string> = { [VERIFIER_HEADER]: flow.verifier };

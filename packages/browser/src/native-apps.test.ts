@@ -218,7 +218,7 @@ describe("native apps", { timeout: 60_000 }, () => {
       await webview.goto(url);
       await webview.getByRole("button", { name: "Cancel", exact: true }).click();
       const final = (await ended).url();
-      await webview.locator("h1", { hasText: "Access was denied" }).waitFor();
+      await webview.locator("h1", { hasText: "You cancelled the connection" }).waitFor();
       await webview.close();
       return final;
     });

@@ -20,7 +20,13 @@ export async function startDevEmulator(config: GatewayConfig, port: number): Pro
   const emulator = await startEmulator({
     port,
     clients: [
-      { client_id: clientId, client_secret: clientSecret, redirect_uris: [config.redirectUri] },
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        // What the emulator's consent page names, instead of the generated id.
+        name: "Soundgate demo",
+        redirect_uris: [config.redirectUri],
+      },
     ],
   });
   return {

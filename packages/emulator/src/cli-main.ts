@@ -35,6 +35,8 @@ Options:
   --client-id ID            register a client (needs --client-secret and --redirect-uri)
   --client-secret SECRET    that client's secret
   --redirect-uri URI        an allowed redirect URI of that client (repeatable)
+  --client-name NAME        the name its consent page shows (default: the app at the
+                            redirect URI's host)
   --access-token-ttl S      access token lifetime in seconds (default 3599)
   --code-ttl S              authorization code lifetime in seconds (default 60)
   --auto-approve [USER]     skip the consent page: approve as the first seeded user,
@@ -107,8 +109,9 @@ export async function runEmulatorCli(
   }
   io.out(`listening on ${emulator.url}`);
   for (const client of parsed.clients ?? []) {
+    const named = client.name === undefined ? "" : ` "${client.name}"`;
     io.out(
-      `registered client ${client.client_id} (${client.redirect_uris.length} redirect URI(s))`,
+      `registered client ${client.client_id}${named} (${client.redirect_uris.length} redirect URI(s))`,
     );
   }
 
@@ -148,6 +151,7 @@ function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
       "client-id": { type: "string" },
       "client-secret": { type: "string" },
       "redirect-uri": { type: "string", multiple: true },
+      "client-name": { type: "string" },
       "access-token-ttl": { type: "string" },
       "code-ttl": { type: "string" },
       "auto-approve": { type: "string" },
@@ -188,6 +192,14 @@ function parseCliArgs(argv: string[]): EmulatorOptions | "help" {
   }
 
   const client = clientFrom(values["client-id"], values["client-secret"], values["redirect-uri"]);
+  const name = values["client-name"]?.trim();
+  if (name !== undefined) {
+    if (!client) throw new UsageError("--client-name needs --client-id");
+    if (name === "" || name.length > 100) {
+      throw new UsageError("--client-name must be 1-100 characters");
+    }
+    client.name = name;
+  }
   if (client) options.clients = [client];
   return options;
 }

@@ -91,13 +91,15 @@ describe("soundgate-emulator", () => {
         "http://localhost:5173/callback",
         "--redirect-uri",
         "http://localhost:5173/other",
+        "--client-name",
+        "My CLI App",
         "--auto-approve",
         "--access-token-ttl",
         "120",
       ],
       2,
     );
-    expect(lines[1]).toContain("cli-app");
+    expect(lines[1]).toBe('registered client cli-app "My CLI App" (2 redirect URI(s))');
     expect(lines.join("\n") + stderr()).not.toContain("cli-secret-value");
     const url = /^listening on (\S+)$/.exec(lines[0] ?? "")?.[1] ?? "";
     const config = (await (await fetch(`${url}/_emulator/config`)).json()) as {
@@ -118,6 +120,7 @@ describe("soundgate-emulator", () => {
     [["--client-id", "x", "--client-secret", "y"], /--redirect-uri/],
     [["--client-id", "x", "--client-secret", "y", "--redirect-uri", "ftp://x"], /http/],
     [["--auto-approve", "mallory", "--port", "0"], /mallory/],
+    [["--client-name", "x"], /--client-name needs --client-id/],
     [["--latency-ms", "-5"], /--latency-ms/],
     [["stray"], /unexpected argument/],
     [["--plays-quota", "many"], /--plays-quota/],

@@ -55,7 +55,7 @@ export function renderConsentPage(input: ConsentPageInput): string {
     })
     .join("\n");
   return page(
-    `Connect ${app} to SoundCloud`,
+    `${app} wants to connect`,
     `<p class="eyebrow">Authorize access</p>
 <h1><span class="app">${app}</span> wants to access your SoundCloud account</h1>
 <p class="client">Client ID <code>${escapeHtml(input.clientId)}</code></p>
@@ -80,13 +80,17 @@ ${accounts}
   );
 }
 
-export function renderErrorPage(title: string, message: string): string {
+/** What to do next, by default about the request the app sent (most errors are the app's). */
+const REQUEST_HINT =
+  "Check the client_id and redirect_uri the app sent; the redirect URI must exactly match one registered for the app. You can close this page.";
+
+export function renderErrorPage(title: string, message: string, hint = REQUEST_HINT): string {
   return page(
     title,
     `<p class="eyebrow">Something went wrong</p>
 <h1>${escapeHtml(title)}</h1>
 <p class="error-message" role="alert">${escapeHtml(message)}</p>
-<p class="hint">Check the client_id and redirect_uri the app sent; the redirect URI must exactly match one registered for the app. You can close this page.</p>`,
+<p class="hint">${escapeHtml(hint)}</p>`,
   );
 }
 
@@ -113,6 +117,18 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/**
+ * What the consent page calls a client registered without a name: the app at its
+ * redirect URI's host ("the app at localhost:8787"), which says more than a client id.
+ */
+export function unnamedApp(redirectUri: string): string {
+  try {
+    return `The app at ${new URL(redirectUri).host}`;
+  } catch {
+    return "An unnamed app";
+  }
 }
 
 function displayDestination(redirectUri: string): string {
@@ -150,12 +166,13 @@ export function escapeHtml(text: string): string {
 const CLOUD_SVG =
   '<svg width="34" height="18" viewBox="0 0 34 18" focusable="false"><path fill="#fff" d="M27.5 6.2A6.6 6.6 0 0 0 16.2 2v16h11.2a6 6 0 0 0 .1-11.8zM13.6 3.4h1.2V18h-1.2zM11 5.4h1.2V18H11zM8.4 6.8h1.2V18H8.4zM5.8 8.6H7V18H5.8zM3.2 10.4h1.2V18H3.2zM.6 12.6h1.2V18H.6z"/></svg>';
 
-// Button text is white on #cc4400 (4.7:1 contrast); #ff5500 is kept for accents only.
+// White text sits on #cc4400 (4.7:1 contrast): the bar and the buttons; #ff5500 would
+// give 3.2:1, so it is kept for accents only.
 const STYLES = `
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#f2f2f2;min-height:100vh;display:flex;flex-direction:column;align-items:center}
-.bar{width:100%;display:flex;align-items:center;gap:.6rem;padding:.7rem 1.25rem;background:#ff5500;color:#fff}
+.bar{width:100%;display:flex;align-items:center;gap:.6rem;padding:.7rem 1.25rem;background:#cc4400;color:#fff}
 .brand{font-weight:700;letter-spacing:.01em}
 .badge{margin-left:auto;font-size:.75rem;text-transform:uppercase;letter-spacing:.08em;background:rgba(0,0,0,.22);padding:.15rem .55rem;border-radius:999px}
 .card{width:min(34rem,100% - 2rem);margin:2rem 0 1rem;background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.12),0 8px 24px rgba(0,0,0,.06);padding:1.75rem}

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
@@ -30,6 +31,11 @@ describe("loadConfig", () => {
     expect(config.compat).toBeUndefined();
     expect(config.warnings).toEqual([]);
     expect(config.sessionTtlMs).toBe(7 * 24 * 3_600_000);
+    expect(config.instanceId).toBe(`${hostname()}:${process.pid}`);
+  });
+
+  it("names the instance from SOUNDGATE_INSTANCE_ID", () => {
+    expect(loadConfig({ SOUNDGATE_INSTANCE_ID: " gw-2 " }).instanceId).toBe("gw-2");
   });
 
   it("bounds the database pool, its waits and shutdown, and names the instance", () => {

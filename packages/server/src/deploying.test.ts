@@ -144,14 +144,17 @@ describe("behind a TLS-terminating proxy", () => {
 
     const me = await proxy.fetch("/auth/session", { headers: { Cookie: cookie } });
     expect(me.status).toBe(200);
-    expect(JSON.parse(me.body)).toMatchObject({ user: { username: "nightjar-audio" } });
+    expect(JSON.parse(me.body)).toMatchObject({
+      signed_in: true,
+      user: { username: "nightjar-audio" },
+    });
     const api = await proxy.fetch("/api/soundcloud/me", { headers: { Cookie: cookie } });
     expect(api.status).toBe(200);
     // The cookie without its prefix is not the session: nothing is read from a look-alike.
     const plain = await proxy.fetch("/auth/session", {
       headers: { Cookie: cookie.replace("__Host-", "") },
     });
-    expect(plain.status).toBe(401);
+    expect(JSON.parse(plain.body)).toEqual({ signed_in: false });
 
     // Health and metrics answer through the proxy too.
     const health = await proxy.fetch("/healthz");
@@ -280,6 +283,8 @@ describe("keys rotation", () => {
     const database = { SOUNDGATE_DATABASE_URL: `sqlite:${file}` };
     const session = (g: RunningGateway, cookie: string) =>
       fetch(`${g.url}/auth/session`, { headers: { Cookie: cookie } });
+    const signedIn = async (g: RunningGateway) =>
+      ((await (await session(g, cookie)).json()) as { signed_in: boolean }).signed_in;
 
     const first = await gateway({ ...database, SOUNDGATE_ENCRYPTION_KEYS: OLD });
     const { jar } = await loginViaBff(emulator, first);
@@ -291,7 +296,7 @@ describe("keys rotation", () => {
 
     // 1. Every instance gets the new key first, the old one still listed.
     const during = await gateway({ ...database, SOUNDGATE_ENCRYPTION_KEYS: `${NEW},${OLD}` });
-    expect((await session(during, cookie)).status).toBe(200);
+    expect(await signedIn(during)).toBe(true);
     // 2. `soundgate keys rotate`, while that instance serves.
     const { stdout } = await run(process.execPath, [SOUNDGATE, "keys", "rotate"], {
       cwd: dir,
@@ -304,27 +309,34 @@ describe("keys rotation", () => {
     });
     expect(stdout).toMatch(/re-encrypted [1-9]\d* values with key "k2"/);
     expect(stdout).toMatch(/ 0 unreadable/);
-    expect((await session(during, cookie)).status).toBe(200);
+    expect(await signedIn(during)).toBe(true);
     await stop(during);
 
     // 3. The old key dropped: still signed in, the proxy works, the bound token refreshes.
     const after = await gateway({ ...database, SOUNDGATE_ENCRYPTION_KEYS: NEW });
-    const signedIn = await session(after, cookie);
-    expect(signedIn.status).toBe(200);
-    expect(await signedIn.json()).toMatchObject({ user: { username: "nightjar-audio" } });
+    const still = await session(after, cookie);
+    expect(still.status).toBe(200);
+    expect(await still.json()).toMatchObject({
+      signed_in: true,
+      user: { username: "nightjar-audio" },
+    });
     expect(
       (await fetch(`${after.url}/api/soundcloud/me`, { headers: { Cookie: cookie } })).status,
     ).toBe(200);
     expect((await refreshAt(after, login.refresh_token, login.dpop)).status).toBe(200);
 
-    // Without step 2, dropping the old key signs everyone out (401, never a 5xx).
+    // Without step 2, dropping the old key signs everyone out (a new login, never a 5xx).
     const skipped = await gateway({
       SOUNDGATE_DATABASE_URL: `sqlite:${untouched}`,
       SOUNDGATE_ENCRYPTION_KEYS: NEW,
     });
     const out = await session(skipped, cookie);
-    expect(out.status).toBe(401);
-    expect(await out.json()).toMatchObject({ error: "reauth_required" });
+    expect(out.status).toBe(200);
+    expect(await out.json()).toMatchObject({
+      signed_in: false,
+      reauth_required: true,
+      reason: "unreadable",
+    });
     const refused = await refreshAt(skipped, login.refresh_token, login.dpop);
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: "reauth_required" });

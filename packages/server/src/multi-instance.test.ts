@@ -62,10 +62,15 @@ describe("three gateway instances on one Postgres database", () => {
   it("complete a flow started on another instance", async (context) => {
     if (!database) return context.skip();
     const jar = await login(gateways[0] as GatewayProcess, gateways[1] as GatewayProcess);
-    const session = await fetch(`${gateways[2]?.url}/auth/session`, {
-      headers: { Cookie: jar.header() },
-    });
-    expect(await session.json()).toMatchObject({ user: { username: "nightjar-audio" } });
+    const sessionAt = async (gateway: GatewayProcess | undefined) =>
+      (await (
+        await fetch(`${gateway?.url}/auth/session`, { headers: { Cookie: jar.header() } })
+      ).json()) as { signed_in: boolean; user: { username: string }; instance: string };
+    const [third, first] = [await sessionAt(gateways[2]), await sessionAt(gateways[0])];
+    expect(third).toMatchObject({ signed_in: true, user: { username: "nightjar-audio" } });
+    // Each says which instance answered (host:pid by default).
+    expect(third.instance).toMatch(/:\d+$/);
+    expect(first.instance).not.toBe(third.instance);
   });
 
   it("turn 300 concurrent calls with an expired token into exactly 1 refresh and 300 successes", async (context) => {

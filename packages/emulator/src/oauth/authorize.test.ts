@@ -60,6 +60,45 @@ describe("consent page", () => {
     expect(html).not.toContain("code_challenge");
   });
 
+  it("calls a client registered without a name the app at its redirect URI's host", async () => {
+    await fetch(`${emu.url}/_emulator/clients`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_id: "no-name-app",
+        client_secret: "s3cret",
+        redirect_uris: ["http://localhost:8787/auth/soundcloud/redirect"],
+      }),
+    });
+    const { html } = await consentPage({
+      client_id: "no-name-app",
+      redirect_uri: "http://localhost:8787/auth/soundcloud/redirect",
+    });
+    expect(html).toContain(
+      '<h1><span class="app">The app at localhost:8787</span> wants to access your SoundCloud account</h1>',
+    );
+    expect(html).toContain("<title>The app at localhost:8787 wants to connect");
+    // The id is still there for developers, but not as the app's name.
+    expect(html).toContain("<code>no-name-app</code>");
+  });
+
+  it("escapes a client's name", async () => {
+    const register = (name: string) =>
+      fetch(`${emu.url}/_emulator/clients`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...TEST_CLIENT, name }),
+      });
+    await register('<img src=x onerror="alert(1)">');
+    try {
+      const { html } = await consentPage();
+      expect(html).not.toContain("<img src=x");
+      expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+    } finally {
+      await register(TEST_CLIENT.name ?? "Test App");
+    }
+  });
+
   it("Connect redirects with a code that exchanges for that user's tokens", async () => {
     const { transaction, verifier } = await consentPage();
     const res = await decide({ transaction_id: transaction ?? "", user: "saltmarsh" });
@@ -95,6 +134,11 @@ describe("consent page", () => {
     const again = await decide({ transaction_id: transaction ?? "", user: "copperline" });
     expect(again.status).toBe(400);
     expect(again.headers.get("location")).toBeNull();
+    // The app's request was fine: the page says so, instead of blaming its client_id.
+    const html = await again.text();
+    expect(html).toContain("This request has expired");
+    expect(html).toContain("a restart of the emulator forgets them all");
+    expect(html).not.toContain("Check the client_id");
   });
 
   it("expires a consent left open for more than 10 minutes", async () => {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { UserRecord } from "../catalog.js";
-import { HTML_HEADERS, renderConsentPage, renderErrorPage } from "../consent-page.js";
+import { HTML_HEADERS, renderConsentPage, renderErrorPage, unnamedApp } from "../consent-page.js";
 import { serveFault } from "../faults.js";
 import { type AppEnv, mediaType, parseForm, readBodyText } from "../http.js";
 import type { EmulatorState } from "../state.js";
@@ -86,7 +86,7 @@ export function authorizeRoutes(state: EmulatorState): Hono<AppEnv> {
     });
     const catalog = state.catalog;
     const html = renderConsentPage({
-      appName: client.name ?? client.client_id,
+      appName: client.name ?? unnamedApp(redirectUri),
       clientId: client.client_id,
       redirectUri,
       transactionId,
@@ -123,9 +123,11 @@ export function authorizeRoutes(state: EmulatorState): Hono<AppEnv> {
     }
     const pending = state.grants.takePending(transactionId);
     if (!pending) {
+      // Nothing is wrong with the app's request: the emulator no longer has it.
       return errorPage(
         "This request has expired",
         "This authorization request has expired or was already answered. Start again from the app.",
+        "Requests left open for 10 minutes are forgotten, and a restart of the emulator forgets them all. Go back to the app and connect again; you can close this page.",
       );
     }
     if (cancelled || !user) {
@@ -179,6 +181,9 @@ function redirectTo(
   });
 }
 
-function errorPage(title: string, message: string): Response {
-  return new Response(renderErrorPage(title, message), { status: 400, headers: HTML_HEADERS });
+function errorPage(title: string, message: string, hint?: string): Response {
+  return new Response(renderErrorPage(title, message, hint), {
+    status: 400,
+    headers: HTML_HEADERS,
+  });
 }

@@ -9,13 +9,25 @@ import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
 import type { LoginResult, UserSummary } from "./login-result.js";
 import { explainMissing } from "./not-connected.js";
 
+/**
+ * Why a connection needs a new login: SoundCloud refused its grant (`grant_revoked`), or
+ * this gateway cannot open its stored tokens (`unreadable`: sealed under a key it no
+ * longer has, such as the ephemeral development key before a restart, or altered).
+ */
+export type ReauthReason = "grant_revoked" | "unreadable";
+
 /** What an app sees of one stored connection (never its tokens). */
 export interface ConnectionInfo {
   appUserId: string;
   user: UserSummary;
   status: "active" | "reauth_required";
+  /** Set when `status` is `reauth_required`. */
+  reauthReason?: ReauthReason;
   connectedAt: number;
+  /** When the row was last written: the login, a token refresh, or a status change. */
   updatedAt: number;
+  /** When the gateway last refreshed this grant's tokens; null until the first refresh. */
+  refreshedAt: number | null;
 }
 
 const APP_USER_ID = /^[\x21-\x7e]{1,200}$/;
@@ -184,12 +196,20 @@ export class Connections {
    * its status column claims.
    */
   #info(row: ConnectionRecord): ConnectionInfo {
+    const reauthReason: ReauthReason | undefined =
+      row.status === "reauth_required"
+        ? "grant_revoked"
+        : this.#tokensOpen(row)
+          ? undefined
+          : "unreadable";
     return {
       appUserId: row.id,
       user: JSON.parse(row.userJson) as UserSummary,
-      status: row.status === "active" && !this.#tokensOpen(row) ? "reauth_required" : row.status,
+      status: reauthReason ? "reauth_required" : "active",
+      ...(reauthReason ? { reauthReason } : {}),
       connectedAt: row.createdAt,
       updatedAt: row.updatedAt,
+      refreshedAt: row.refreshedAt,
     };
   }
 

@@ -52,10 +52,18 @@ function session(cookie: string) {
   return fetch(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
 }
 
-async function whoIs(cookie: string): Promise<string | number> {
+/** The signed-in username, or what /auth/session says instead ("signed out", "reauth_required: …"). */
+async function whoIs(cookie: string): Promise<string> {
   const response = await session(cookie);
-  if (response.status !== 200) return response.status;
-  return ((await response.json()) as { user: { username: string } }).user.username;
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as {
+    signed_in: boolean;
+    user?: { username: string };
+    reauth_required?: boolean;
+    reason?: string;
+  };
+  if (body.signed_in) return body.user?.username ?? "(no user)";
+  return body.reauth_required ? `reauth_required: ${body.reason}` : "signed out";
 }
 
 const cookieOf = (jar: CookieJar) => `soundgate_session=${jar.cookies.get("soundgate_session")}`;
@@ -72,7 +80,7 @@ describe("signing in again in the same browser", () => {
     expect(second).not.toBe(first);
     expect(await whoIs(second)).toBe("copperline");
     // The old cookie (kept by, say, another copy of it) no longer works...
-    expect(await whoIs(first)).toBe(401);
+    expect(await whoIs(first)).toBe("signed out");
     // ...and the old grant is gone: from the database and at SoundCloud.
     const sessions = await database().selectFrom("sessions").selectAll().execute();
     expect(sessions).toHaveLength(1);
@@ -86,9 +94,7 @@ describe("/auth/session", () => {
   it("says reauth_required for a session row the gateway cannot vouch for (from before seals)", async () => {
     const { jar } = await loginViaBff(emulator, gateway);
     await database().updateTable("sessions").set({ seal: null }).execute();
-    const response = await session(jar.header());
-    expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: "reauth_required" });
+    expect(await whoIs(jar.header())).toBe("reauth_required: unreadable");
   });
 
   it("says reauth_required when the stored tokens can no longer be opened", async () => {
@@ -100,8 +106,12 @@ describe("/auth/session", () => {
       .set({ accessToken: sql`access_token || 'x'` })
       .execute();
     const response = await session(jar.header());
-    expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: "reauth_required" });
+    expect(await response.json()).toEqual({
+      signed_in: false,
+      reauth_required: true,
+      reason: "unreadable",
+      message: expect.stringContaining("can no longer read this session"),
+    });
   });
 });
 
@@ -125,7 +135,7 @@ describe("whoever can write the database without the key", () => {
       .set({ connectionId: victimRow.connectionId })
       .where("id", "=", attackerId)
       .execute();
-    expect(await whoIs(cookieOf(attacker))).toBe(401);
+    expect(await whoIs(cookieOf(attacker))).toBe("reauth_required: unreadable");
     const proxied = await fetch(`${gateway.url}/api/soundcloud/me`, {
       headers: { Cookie: cookieOf(attacker) },
     });
@@ -137,7 +147,7 @@ describe("whoever can write the database without the key", () => {
       .insertInto("sessions")
       .values({ ...victimRow, id: secretHash(chosen) })
       .execute();
-    expect(await whoIs(`soundgate_session=${chosen}`)).toBe(401);
+    expect(await whoIs(`soundgate_session=${chosen}`)).toBe("reauth_required: unreadable");
     // Nor sign the victim out with it.
     const logout = await fetch(`${gateway.url}/auth/logout`, {
       method: "POST",
@@ -163,7 +173,7 @@ describe("whoever can write the database without the key", () => {
       .set({ expiresAt: Number(attackerRow.expiresAt) + 10 * 365 * 86_400_000 })
       .where("id", "=", attackerId)
       .execute();
-    expect(await whoIs(cookieOf(attacker))).toBe(401);
+    expect(await whoIs(cookieOf(attacker))).toBe("reauth_required: unreadable");
 
     // The victim is untouched.
     expect(await whoIs(cookieOf(victim))).toBe("nightjar-audio");

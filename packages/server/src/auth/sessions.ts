@@ -3,7 +3,7 @@ import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
 import type { FlowRecord, SessionRecord } from "../store/store.js";
-import type { Connections } from "./connections.js";
+import type { Connections, ReauthReason } from "./connections.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
 import { allowedReturnTo, errorCode, loginEnded, loginStarted, usableReturnTo } from "./flows.js";
@@ -19,9 +19,14 @@ export type SessionLookup =
   | { status: "reauth_required"; sessionId: string }
   | { status: "valid"; record: SessionRecord };
 
+/**
+ * What `/auth/session` tells the page. `refreshedAt`: when the gateway last refreshed the
+ * grant's tokens; null until the first refresh after the login.
+ */
 export type SessionView =
-  | { status: "reauth_required" }
-  | { status: "active"; user: UserSummary; expiresAt: number };
+  | { status: "signed_out" }
+  | { status: "reauth_required"; reason: ReauthReason }
+  | { status: "active"; user: UserSummary; expiresAt: number; refreshedAt: number | null };
 
 /**
  * BFF mode: the browser holds only an opaque session cookie; the gateway keeps the
@@ -123,14 +128,23 @@ export class Sessions {
   }
 
   /** Who is signed in with this cookie, if anyone. */
-  async current(session: string | undefined): Promise<SessionView | undefined> {
+  async current(session: string | undefined): Promise<SessionView> {
     const found = await this.lookup(session);
-    if (found.status === "none") return undefined;
-    if (found.status === "reauth_required") return { status: "reauth_required" };
+    if (found.status === "none") return { status: "signed_out" };
+    // A row the gateway cannot vouch for: most often sealed under a key it no longer has.
+    if (found.status === "reauth_required")
+      return { status: "reauth_required", reason: "unreadable" };
     const connection = await this.connections.get(found.record.connectionId);
-    if (!connection) return undefined;
-    if (connection.status === "reauth_required") return { status: "reauth_required" };
-    return { status: "active", user: connection.user, expiresAt: found.record.expiresAt };
+    if (!connection) return { status: "signed_out" };
+    if (connection.status === "reauth_required") {
+      return { status: "reauth_required", reason: connection.reauthReason ?? "grant_revoked" };
+    }
+    return {
+      status: "active",
+      user: connection.user,
+      expiresAt: found.record.expiresAt,
+      refreshedAt: connection.refreshedAt,
+    };
   }
 
   /** End the session: sign out at SoundCloud and forget the grant. */

@@ -90,7 +90,8 @@ describe("pages", () => {
       ["/nope", 404],
       ["/auth/soundcloud/result", 400],
       ["/auth/soundcloud/config", 200],
-      ["/auth/session", 401],
+      ["/auth/session", 200],
+      ["/api/soundcloud/me", 401],
     ] as const) {
       const response = await fetch(`${gateway.url}${path}`);
       expect(response.status, path).toBe(status);
@@ -181,6 +182,15 @@ describe("the built-in pages in Chromium", () => {
         .evaluate((el) => getComputedStyle(el).borderRadius);
       expect(radius).toBe("12px");
       await screenshot(page, "gateway-done-page");
+      expect(await violations()).toEqual([]);
+
+      // The page a browser sees when it comes back with a login the gateway lost.
+      await page.goto(`${gateway.url}/auth/soundcloud/redirect?code=x&state=lost-in-a-restart`);
+      await page.getByRole("heading", { name: "This login expired" }).waitFor();
+      expect(await page.locator(".card").evaluate((el) => getComputedStyle(el).borderRadius)).toBe(
+        "12px",
+      );
+      await screenshot(page, "gateway-login-expired-page");
       expect(await violations()).toEqual([]);
 
       await page.goto(`${gateway.url}/`);

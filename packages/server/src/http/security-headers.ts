@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { GatewayConfig } from "../config.js";
+import { donePage } from "../pages/done.js";
 import { homePage } from "../pages/home.js";
+import { loginExpiredPage } from "../pages/login-expired.js";
 
 /**
  * For answers that are not pages (JSON, errors, assets): nothing may load from them and
@@ -58,7 +60,7 @@ export function authResponseHeaders(): MiddlewareHandler {
  * mode) and show images from anywhere on https (SoundCloud's artwork CDN).
  */
 export function staticPageHeaders(apiUrl: string): MiddlewareHandler {
-  return pageHeaders(apiUrl, { scripts: ["'self'"], styles: ["'self'"] });
+  return cspHeader(pageCsp(apiUrl, { scripts: ["'self'"], styles: ["'self'"] }));
 }
 
 /**
@@ -66,16 +68,29 @@ export function staticPageHeaders(apiUrl: string): MiddlewareHandler {
  * allows exactly those blocks by hash, computed from their rendering at start.
  */
 export function builtInPageHeaders(apiUrl: string): MiddlewareHandler {
-  const { scripts, styles } = inlineHashes(homePage());
-  return pageHeaders(apiUrl, { scripts, styles });
+  return cspHeader(builtInPageCsp(apiUrl));
 }
 
-function pageHeaders(
-  apiUrl: string,
-  sources: { scripts: string[]; styles: string[] },
-): MiddlewareHandler {
+/** builtInPageHeaders' policy, for a route that answers a page only sometimes. */
+export function builtInPageCsp(apiUrl: string): string {
+  const pages = [homePage(), donePage({ bound: true }), loginExpiredPage("/")].map(inlineHashes);
+  const unique = (list: string[]) => [...new Set(list)];
+  return pageCsp(apiUrl, {
+    scripts: unique(pages.flatMap((page) => page.scripts)),
+    styles: unique(pages.flatMap((page) => page.styles)),
+  });
+}
+
+function cspHeader(csp: string): MiddlewareHandler {
+  return async (c, next) => {
+    c.header("Content-Security-Policy", csp);
+    await next();
+  };
+}
+
+function pageCsp(apiUrl: string, sources: { scripts: string[]; styles: string[] }): string {
   const api = new URL(apiUrl).origin;
-  const csp = [
+  return [
     "default-src 'none'",
     `script-src ${sources.scripts.join(" ")}`,
     `style-src ${sources.styles.join(" ")}`,
@@ -87,10 +102,6 @@ function pageHeaders(
     "base-uri 'none'",
     "form-action 'self'",
   ].join("; ");
-  return async (c, next) => {
-    c.header("Content-Security-Policy", csp);
-    await next();
-  };
 }
 
 /** CSP hash sources of every inline <script> and <style> block of a page we render. */

@@ -9,10 +9,10 @@ import { escapeHtml, page } from "./layout.js";
 export function donePage(options: { error?: string | undefined; bound: boolean }): string {
   if (options.error === "access_denied") {
     return page(
-      "Access denied — Soundgate",
+      "Connection cancelled — Soundgate",
       `<main class="card">
-  <h1>Access was denied</h1>
-  <p>You chose not to connect your SoundCloud account, so nothing was shared.</p>
+  <h1>You cancelled the connection</h1>
+  <p>Your SoundCloud account was not connected, and nothing was shared.</p>
   <p>You can close this tab and return to the app.</p>
 </main>`,
     );

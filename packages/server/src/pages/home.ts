@@ -50,7 +50,7 @@ async function finish() {
   const saved = JSON.parse(sessionStorage.getItem("soundgate.flow") || "null");
   sessionStorage.removeItem("soundgate.flow");
   if (!saved || saved.state !== state) return say("This login was not started here, so it was not completed. Nothing was shared.", true);
-  if (params.get("error")) return say(params.get("error") === "access_denied" ? "Access was denied." : "Login failed: " + params.get("error"), true);
+  if (params.get("error")) return say(params.get("error") === "access_denied" ? "You cancelled the connection." : "Login failed: " + params.get("error"), true);
   const headers = { "X-Soundgate-Result-Verifier": saved.verifier };
   if (params.get("result_key")) headers["X-Soundgate-Result-Key"] = params.get("result_key");
   const code = params.get("code");

@@ -1,14 +1,18 @@
-/** The shell of the gateway's few HTML pages: self-contained, no external assets. */
+/**
+ * The shell of the gateway's few HTML pages: self-contained, no external assets. White
+ * text sits on #cc4400 (4.7:1; SoundCloud's #ff5500 would give 3.2:1).
+ */
 export function page(title: string, body: string, script = ""): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>
-  :root { color-scheme: light dark; --accent: #ff5500; --fg: #1a1a1a; --muted: #5f5f5f; --bg: #f6f6f6; --card: #fff; }
-  @media (prefers-color-scheme: dark) { :root { --fg: #f2f2f2; --muted: #b0b0b0; --bg: #111; --card: #1c1c1c; } }
+  :root { color-scheme: light dark; --accent: #cc4400; --error: #b3261e; --fg: #1a1a1a; --muted: #5f5f5f; --bg: #f6f6f6; --card: #fff; }
+  @media (prefers-color-scheme: dark) { :root { --fg: #f2f2f2; --muted: #b0b0b0; --bg: #111; --card: #1c1c1c; --error: #ff8a80; } }
   * { box-sizing: border-box; }
   body { margin: 0; min-height: 100vh; display: grid; place-items: center; padding: 1.5rem;
     font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--fg); }
@@ -21,7 +25,7 @@ export function page(title: string, body: string, script = ""): string {
   .button:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
   .user { display: flex; gap: 1rem; align-items: center; margin-top: 1rem; }
   .user img { width: 64px; height: 64px; border-radius: 50%; }
-  .error { color: #b3261e; }
+  .error { color: var(--error); }
 </style>
 </head>
 <body>

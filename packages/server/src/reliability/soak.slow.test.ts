@@ -65,12 +65,20 @@ describe("soak", () => {
       const wrong: string[] = [];
       const counts = new Map<string, number>();
       const memory: number[] = [];
-      const expectStatus = async (label: string, pending: Promise<Response>, status: number) => {
+      const expectStatus = async (
+        label: string,
+        pending: Promise<Response>,
+        status: number,
+        /** What the body must contain, where the status alone does not say it is right. */
+        contains?: string,
+      ) => {
         counts.set(label, (counts.get(label) ?? 0) + 1);
         try {
           const response = await pending;
-          await response.arrayBuffer();
+          const body = await response.text();
           if (response.status !== status) wrong.push(`${label}: ${response.status}`);
+          else if (contains && !body.includes(contains))
+            wrong.push(`${label}: ${body.slice(0, 80)}`);
         } catch (error) {
           wrong.push(`${label}: ${(error as Error).message}`);
         }
@@ -102,6 +110,7 @@ describe("soak", () => {
               headers: { Cookie: sessions[i % 3] as string },
             }),
             200,
+            '"signed_in":true',
           ),
         () =>
           expectStatus(

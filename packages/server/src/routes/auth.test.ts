@@ -251,6 +251,41 @@ describe("backend-redirect flow", () => {
     expect(await json(response)).toMatchObject({ error: "invalid_state" });
   });
 
+  it("tells a browser an unknown login expired, without blaming SoundCloud", async () => {
+    const response = await fetch(`${gateway.url}/auth/soundcloud/redirect?code=x&state=nope`, {
+      redirect: "manual",
+      headers: { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+    const text = await response.text();
+    expect(text).toContain("This login expired");
+    expect(text).toContain("the gateway restarted");
+    expect(text).not.toContain("SoundCloud reported");
+  });
+
+  it("sends a browser that started a BFF login back to the gateway's page with login_expired", async () => {
+    const serving = await startTestGateway(emulator, {
+      env: { SOUNDGATE_ALLOWED_RETURN_TO: "http://gateway.test/" },
+    });
+    started.push(serving);
+    // A login cookie, but a state the gateway no longer knows: a restart lost the flow.
+    const lost = (at: RunningGateway) =>
+      fetch(`${at.url}/auth/soundcloud/redirect?code=x&state=nope`, {
+        redirect: "manual",
+        headers: { Cookie: "soundgate_login=from-before-the-restart" },
+      });
+    const response = await lost(serving);
+    expect(response.status).toBe(303);
+    // Never a return_to taken from the request: the gateway's own page.
+    expect(response.headers.get("location")).toBe("http://gateway.test/?error=login_expired");
+    expect(response.headers.getSetCookie().join()).toMatch(/soundgate_login=;/);
+    // Where the gateway's page is not an allowed return_to, there is nowhere to send it.
+    const elsewhere = await lost(gateway);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers.get("location")).toBeNull();
+  });
+
   it("defaults return_to to the gateway's done page for desktop apps", async () => {
     const { challenge, verifier } = resultSecret();
     const response = await fetch(
@@ -277,7 +312,7 @@ describe("backend-redirect flow", () => {
     const denied = await (
       await fetch(`${gateway.url}/auth/soundcloud/done?error=access_denied`)
     ).text();
-    expect(denied).toContain("Access was denied");
+    expect(denied).toContain("You cancelled the connection");
     expect(denied).not.toContain("Return to the app");
     const failed = await (
       await fetch(`${gateway.url}/auth/soundcloud/done?error=${encodeURIComponent("<b>x</b>")}`)

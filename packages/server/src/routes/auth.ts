@@ -6,8 +6,10 @@ import type { GatewayServices } from "../auth/services.js";
 import { clientAddress } from "../http/client-address.js";
 import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
+import { builtInPageCsp } from "../http/security-headers.js";
 import { parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
+import { loginExpiredPage } from "../pages/login-expired.js";
 
 const RESULT_VERIFIER_HEADER = "x-soundgate-result-verifier";
 const RESULT_KEY_HEADER = "x-soundgate-result-key";
@@ -55,16 +57,37 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     );
   });
 
+  /**
+   * SoundCloud sent back a login the gateway does not know: expired, already used, or
+   * lost in a restart (an in-memory store, the ephemeral development key). Its return_to
+   * is unknown too. A browser that started a BFF login here (its login cookie says so)
+   * goes back to the gateway's own page with `error=login_expired`, when that page is an
+   * allowed return_to; another browser gets a page that says what happened; an API
+   * client the JSON error.
+   */
+  const pageCsp = builtInPageCsp(ctx.soundcloud.apiUrl);
+  const unknownLogin = (c: Context) => {
+    const home = `${ctx.config.publicUrl}/`;
+    const served = ctx.config.allowedReturnTo.has(home);
+    if (readCookie(c, cookies.login) && served) {
+      clearCookie(c, ctx.config, cookies.login);
+      return c.redirect(`${home}?error=login_expired`, 303);
+    }
+    if (c.req.header("accept")?.includes("text/html")) {
+      c.header("Content-Security-Policy", pageCsp);
+      return c.html(loginExpiredPage(served ? home : undefined), 400);
+    }
+    throw new HttpError(
+      400,
+      "invalid_state",
+      "This login link is unknown, expired or already used; start again",
+    );
+  };
+
   app.get("/redirect", async (c) => {
     const query = parseQuery(c, redirectQuery);
     const flow = await engine.claim(query.state);
-    if (!flow) {
-      throw new HttpError(
-        400,
-        "invalid_state",
-        "This login link is unknown, expired or already used; start again",
-      );
-    }
+    if (!flow) return unknownLogin(c);
     if (flow.kind === "session") {
       const outcome = await sessions.finishRedirect(flow, query, readCookie(c, cookies.login));
       clearCookie(c, ctx.config, cookies.login);

@@ -60,11 +60,42 @@ describe("BFF login", () => {
     expect(session.status).toBe(200);
     expect(session.headers.get("cache-control")).toBe("no-store");
     const body = (await session.json()) as Record<string, unknown>;
-    expect(body.user).toMatchObject({
-      username: "nightjar-audio",
-      urn: "soundcloud:users:1000001",
+    expect(body).toEqual({
+      signed_in: true,
+      user: expect.objectContaining({
+        username: "nightjar-audio",
+        urn: "soundcloud:users:1000001",
+      }),
+      expires_at: expect.any(Number),
+      refreshed_at: expect.any(Number),
+      instance: gateway.context.config.instanceId,
     });
+    // The session lasts SOUNDGATE_SESSION_TTL_HOURS (default a week); the tokens were
+    // written just now, at the login.
+    expect(body.expires_at as number).toBeGreaterThan(Date.now() + 6 * 24 * 3_600_000);
+    expect(Math.abs(Date.now() - (body.refreshed_at as number))).toBeLessThan(10_000);
     expect(JSON.stringify(body)).not.toMatch(/token/i);
+  });
+
+  it("moves refreshed_at when the gateway refreshes the tokens", async () => {
+    const { jar } = await loginViaBff(emulator, gateway);
+    const read = async () =>
+      (
+        (await (
+          await fetch(`${gateway.url}/auth/session`, { headers: { Cookie: jar.header() } })
+        ).json()) as { refreshed_at: number }
+      ).refreshed_at;
+    const before = await read();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Every access token SoundCloud issued is now expired: the next API call refreshes.
+    await fetch(`${emulator.url}/_emulator/tokens/expire`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect((await api(jar, "/me")).status).toBe(200);
+    expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+    expect(await read()).toBeGreaterThan(before);
   });
 
   it("uses a __Host- Secure cookie when the gateway is on https", async () => {
@@ -123,8 +154,14 @@ describe("BFF login", () => {
     expect(await response.json()).toMatchObject({ error: "return_to_not_allowed" });
   });
 
-  it("answers 401 without a session", async () => {
-    expect((await fetch(`${gateway.url}/auth/session`)).status).toBe(401);
+  it("says signed out (200, so no failed request in the console) and the proxy says 401 without a session", async () => {
+    const signedOut = await fetch(`${gateway.url}/auth/session`);
+    expect(signedOut.status).toBe(200);
+    expect(await signedOut.json()).toEqual({ signed_in: false });
+    const unknown = await fetch(`${gateway.url}/auth/session`, {
+      headers: { Cookie: "soundgate_session=forged" },
+    });
+    expect(await unknown.json()).toEqual({ signed_in: false });
     const proxied = await api(undefined, "/me");
     expect(proxied.status).toBe(401);
     expect(await proxied.json()).toMatchObject({ error: "not_authenticated" });
@@ -270,7 +307,13 @@ describe("API proxy", () => {
     const session = await fetch(`${gateway.url}/auth/session`, {
       headers: { Cookie: jar.header() },
     });
-    expect(await session.json()).toMatchObject({ error: "reauth_required" });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toEqual({
+      signed_in: false,
+      reauth_required: true,
+      reason: "grant_revoked",
+      message: expect.stringContaining("SoundCloud no longer accepts"),
+    });
   });
 });
 

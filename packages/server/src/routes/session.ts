@@ -1,26 +1,41 @@
 import { Hono, type MiddlewareHandler } from "hono";
+import type { ReauthReason } from "../auth/connections.js";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { clearCookie, cookieNames, readCookie } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
-import { HttpError } from "../http/errors.js";
+
+const REAUTH_MESSAGES: Record<ReauthReason, string> = {
+  grant_revoked: "SoundCloud no longer accepts this login; sign in again",
+  unreadable:
+    "The gateway can no longer read this session (its encryption keys changed, or it restarted without fixed keys); sign in again",
+};
 
 /** BFF session endpoints: who is signed in, and sign out. */
 export function sessionRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
   const app = new Hono();
   const cookies = cookieNames(ctx.config);
 
+  // Always 200: "signed out" is an answer, not an error (a 401 here would put a failed
+  // request in the console of every signed-out page load).
   app.get("/session", async (c) => {
     const view = await services.sessions.current(readCookie(c, cookies.session));
-    if (!view) throw new HttpError(401, "not_authenticated", "No session: sign in first");
+    if (view.status === "signed_out") return c.json({ signed_in: false });
     if (view.status === "reauth_required") {
-      throw new HttpError(
-        401,
-        "reauth_required",
-        "This login can no longer be used; sign in again",
-      );
+      return c.json({
+        signed_in: false,
+        reauth_required: true,
+        reason: view.reason,
+        message: REAUTH_MESSAGES[view.reason],
+      });
     }
-    return c.json({ user: view.user, expires_at: view.expiresAt });
+    return c.json({
+      signed_in: true,
+      user: view.user,
+      expires_at: view.expiresAt,
+      refreshed_at: view.refreshedAt,
+      instance: ctx.config.instanceId,
+    });
   });
 
   app.post("/logout", csrfGuard(ctx.config), async (c) => {

@@ -216,11 +216,11 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 
-  it("says access was denied on the done page (Starlib's said you were connected)", async () => {
+  it("says the user cancelled on the done page (Starlib's said you were connected)", async () => {
     const page = await (
       await fetch(`${gateway.url}/auth/soundcloud/done?error=access_denied`)
     ).text();
-    expect(page).toContain("Access was denied");
-    expect(page).not.toMatch(/connected/i);
+    expect(page).toContain("You cancelled the connection");
+    expect(page).not.toMatch(/SoundCloud connected|You're connected/i);
   });
 });
