@@ -4,6 +4,7 @@ import type { DevEmulator } from "./dev-emulator.js";
 import { loadDotEnv } from "./env.js";
 import { listenError } from "./listen-error.js";
 import { loadServer, type ServerModule } from "./optional-packages.js";
+import { serveBanner } from "./serve-banner.js";
 
 const DEFAULT_EMULATOR_PORT = "8788";
 
@@ -80,13 +81,22 @@ export const serveCommand: Command = {
         ) ?? configError(server, error)
       );
     }
-    const open = config.publicUrl;
-    // One write, so whoever waits for the "listening on" line also has the banner.
-    process.stdout.write(
-      `listening on ${gateway.url}\n` +
-        (dev
-          ? `\n  Soundgate is running on the built-in SoundCloud emulator (${dev.url}),\n  because no SOUNDCLOUD_CLIENT_ID is set.\n\n  Open ${open}/ and click "Connect with SoundCloud".\n\n`
-          : `\n  Soundgate gateway for SoundCloud app ${config.soundcloud?.clientId}.\n  Open ${open}/\n\n`),
+    // JSON logs own stdout (one record per line); the banner is for a person, so it goes
+    // to stderr then. The gateway's own `listening` record carries the same URL.
+    const out = config.logFormat === "json" ? process.stderr : process.stdout;
+    out.write(
+      serveBanner({
+        url: gateway.openUrl,
+        publicUrl: config.publicUrl,
+        soundcloud: dev
+          ? { emulatorPort: Number(new URL(dev.url).port) }
+          : { clientId: config.soundcloud?.clientId ?? "" },
+        metrics: gateway.metricsUrl
+          ? { url: gateway.metricsUrl, token: config.metricsToken !== undefined }
+          : config.metricsToken !== undefined
+            ? { url: `${gateway.openUrl}/metrics`, token: true }
+            : undefined,
+      }),
     );
     await new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());

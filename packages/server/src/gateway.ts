@@ -6,6 +6,7 @@ import { ConfigError } from "./config-error.js";
 import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { createApp } from "./http/app.js";
+import { isLoopbackName } from "./http/loopback-alias.js";
 import { metricsEnabled, startMetricsServer } from "./http/metrics-endpoint.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -37,6 +38,11 @@ export interface RunningGateway extends Gateway {
   /** Where it listens (the bound address, e.g. http://127.0.0.1:8787). */
   url: string;
   port: number;
+  /**
+   * The one URL to show a person: the public URL when it reaches this process (a
+   * loopback public URL on the port it listens on, as in development), else `url`.
+   */
+  openUrl: string;
   /** Where /metrics is, when it has a port of its own (SOUNDGATE_METRICS_PORT). */
   metricsUrl?: string | undefined;
 }
@@ -132,15 +138,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         })
       : undefined;
   const url = `http://${host}:${port}`;
+  const openUrl = localPublicUrl(config, port) ?? url;
+  const metricsUrl = metricsServer && `http://${host}:${metricsServer.port}/metrics`;
   gateway.context.logger.info(
-    metricsServer ? { url, metrics: `http://${host}:${metricsServer.port}/metrics` } : { url },
+    {
+      url: openUrl,
+      ...(openUrl === config.publicUrl ? {} : { public_url: config.publicUrl }),
+      ...(metricsUrl ? { metrics: metricsUrl } : {}),
+    },
     "listening",
   );
   return {
     ...gateway,
     url,
+    openUrl,
     port,
-    metricsUrl: metricsServer && `http://${host}:${metricsServer.port}/metrics`,
+    metricsUrl,
     close: async () => {
       await metricsServer?.close();
       await new Promise<void>((resolve) => {
@@ -169,4 +182,23 @@ export function resolveCipher(config: GatewayConfig, logger: Logger): Cipher {
     "SOUNDGATE_ENCRYPTION_KEYS is not set: using an ephemeral key. Stored logins and tokens become unreadable on restart. Generate one with `soundgate keys generate`.",
   );
   return Cipher.ephemeral();
+}
+
+/**
+ * The public URL when this process answers it directly: plain-http loopback (localhost,
+ * 127.0.0.1, [::1]) on the port it listens on, with the gateway on a loopback or every
+ * interface. Another loopback name reaches it too and is redirected there
+ * (loopback-alias.ts), so this is the only URL worth printing.
+ */
+function localPublicUrl(config: GatewayConfig, port: number): string | undefined {
+  const pub = new URL(config.publicUrl);
+  const listensLocally =
+    isLoopbackName(config.host.includes(":") ? `[${config.host}]` : config.host) ||
+    ["0.0.0.0", "::", "[::]"].includes(config.host);
+  return pub.protocol === "http:" &&
+    isLoopbackName(pub.hostname) &&
+    (pub.port || "80") === String(port) &&
+    listensLocally
+    ? config.publicUrl
+    : undefined;
 }
