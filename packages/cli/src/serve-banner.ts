@@ -11,6 +11,11 @@ export interface BannerFacts {
   publicUrl: string;
   /** The SoundCloud app, or the built-in emulator's port. */
   soundcloud: { clientId: string } | { emulatorPort: number };
+  /** Gateway.keySource: a development key file or an ephemeral key is worth saying. */
+  key?:
+    | { kind: "configured" }
+    | { kind: "development"; path: string; created: boolean }
+    | { kind: "ephemeral" };
   /** Where /metrics answers, and how. Undefined when metrics are off. */
   metrics?: { url: string; token: boolean } | undefined;
 }
@@ -24,6 +29,17 @@ export function serveBanner(facts: BannerFacts): string {
       ? `app ${facts.soundcloud.clientId}`
       : `the built-in emulator on port ${facts.soundcloud.emulatorPort} (no SOUNDCLOUD_CLIENT_ID is set)`,
   ]);
+  if (facts.key?.kind === "development") {
+    rows.push([
+      "encryption key",
+      `${facts.key.created ? "a new development key" : "the development key"} in ${facts.key.path}: restarts keep you signed in (never for production)`,
+    ]);
+  } else if (facts.key?.kind === "ephemeral") {
+    rows.push([
+      "encryption key",
+      "ephemeral, and the database is in memory: a restart signs everyone out",
+    ]);
+  }
   if (facts.metrics) {
     rows.push([
       "metrics",

@@ -21,6 +21,11 @@ Options:
 
 The built-in emulator listens on $SOUNDGATE_EMULATOR_PORT (default ${DEFAULT_EMULATOR_PORT}).
 SIGINT or SIGTERM stops both.
+
+Outside production, without SOUNDGATE_ENCRYPTION_KEYS, a development key is generated
+once and kept in $SOUNDGATE_DATA_DIR (default ./data) with the database and the built-in
+emulator's state, so a restart keeps everyone signed in. NODE_ENV=production refuses to
+start without keys.
 `;
 
 export const serveCommand: Command = {
@@ -81,6 +86,12 @@ export const serveCommand: Command = {
         ) ?? configError(server, error)
       );
     }
+    // Before the banner: whoever reads it may signal at once, and a signal with no
+    // handler yet kills the process without closing anything.
+    const stopped = new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
     // JSON logs own stdout (one record per line); the banner is for a person, so it goes
     // to stderr then. The gateway's own `listening` record carries the same URL.
     const out = config.logFormat === "json" ? process.stderr : process.stdout;
@@ -88,6 +99,7 @@ export const serveCommand: Command = {
       serveBanner({
         url: gateway.openUrl,
         publicUrl: config.publicUrl,
+        key: gateway.keySource,
         soundcloud: dev
           ? { emulatorPort: Number(new URL(dev.url).port) }
           : { clientId: config.soundcloud?.clientId ?? "" },
@@ -98,10 +110,7 @@ export const serveCommand: Command = {
             : undefined,
       }),
     );
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", () => resolve());
-      process.once("SIGTERM", () => resolve());
-    });
+    await stopped;
     await gateway.close();
     await dev?.close();
     return EXIT.ok;

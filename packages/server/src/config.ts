@@ -28,6 +28,12 @@ export interface GatewayConfig {
   allowedOrigins: ReadonlySet<string>;
   databaseUrl: string;
   /**
+   * What development keeps across restarts (SOUNDGATE_DATA_DIR, default ./data): the
+   * SQLite database by default, and without SOUNDGATE_ENCRYPTION_KEYS outside production
+   * a generated key (dev-encryption-key) and the built-in emulator's state.
+   */
+  dataDir: string;
+  /**
    * Who may take a login result at /result: `both` the front end that started the flow
    * (result_challenge's verifier) and the browser that approved it (the result_key in the
    * redirect to return_to); `initiator` the verifier alone (blind polling; phishable);
@@ -213,6 +219,10 @@ export function loadConfig(
   );
   const { resultBinding, warnings } = resultBindingFrom(env, compat === "starlib", read);
 
+  const dataDir = read("SOUNDGATE_DATA_DIR", z.string().trim().min(1), "./data").replace(
+    /(.)[/\\]+$/,
+    "$1",
+  );
   const databaseUrl = read(
     "SOUNDGATE_DATABASE_URL",
     z
@@ -222,7 +232,7 @@ export function loadConfig(
         (v) => v.startsWith("sqlite:") || /^postgres(ql)?:\/\/./.test(v),
         "must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database",
       ),
-    "sqlite:./data/soundgate.db",
+    `sqlite:${dataDir}/soundgate.db`,
   );
 
   return {
@@ -236,6 +246,7 @@ export function loadConfig(
     loopbackReturnTo,
     allowedOrigins,
     databaseUrl,
+    dataDir,
     resultBinding,
     compat: compat === "starlib" ? "starlib" : undefined,
     warnings,
