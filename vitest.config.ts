@@ -22,7 +22,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "apps/*/e2e/**/*.test.ts", "examples/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "apps/*/e2e/**/*.test.ts",
+      "examples/**/*.test.ts",
+      "scripts/**/*.test.ts",
+    ],
     // Long runs (crash safety, soak) live in vitest.reliability.config.ts.
     exclude: ["**/node_modules/**", "**/dist/**", "**/*.slow.test.ts"],
     testTimeout: 20_000,

@@ -3,6 +3,7 @@ import { CliError, type Command, EXIT, parsePort } from "./command.js";
 import type { DevEmulator } from "./dev-emulator.js";
 import { loadDotEnv } from "./env.js";
 import { listenError } from "./listen-error.js";
+import { nativeModuleError } from "./native-module-error.js";
 import { loadServer, type ServerModule } from "./optional-packages.js";
 import { serveBanner } from "./serve-banner.js";
 
@@ -83,7 +84,9 @@ export const serveCommand: Command = {
           error,
           config.port,
           "choose another with --port or SOUNDGATE_PORT (0 = any free port)",
-        ) ?? configError(server, error)
+        ) ??
+        nativeModuleError(error) ??
+        configError(server, error)
       );
     }
     // Before the banner: whoever reads it may signal at once, and a signal with no
