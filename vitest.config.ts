@@ -27,6 +27,7 @@ export default defineConfig({
       "apps/*/src/**/*.test.ts",
       "apps/*/e2e/**/*.test.ts",
       "examples/**/*.test.ts",
+      "scripts/**/*.test.ts",
     ],
     // Long runs (crash safety, soak) live in vitest.reliability.config.ts.
     exclude: ["**/node_modules/**", "**/dist/**", "**/*.slow.test.ts"],

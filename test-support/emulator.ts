@@ -49,9 +49,17 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     clients: [{ ...TEST_CLIENT, redirect_uris: [...TEST_CLIENT.redirect_uris] }],
     ...options,
   });
-  const endpoints = endpointsForOrigin(emulator.url);
+  return emulatorAt(emulator.url, () => emulator.close());
+}
+
+/**
+ * Drive an emulator that is already running at `url` (another process's, such as the
+ * one `soundgate serve` starts) through its control surface. `close` stops it, if ours.
+ */
+export function emulatorAt(url: string, close: () => Promise<void> = async () => {}): TestEmulator {
+  const endpoints = endpointsForOrigin(url);
   const control = async (path: string, body?: unknown) => {
-    const response = await fetch(`${emulator.url}/_emulator/${path}`, {
+    const response = await fetch(`${url}/_emulator/${path}`, {
       method: body === undefined ? "GET" : "POST",
       headers: { "Content-Type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -61,7 +69,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     return response.json() as Promise<unknown>;
   };
   return {
-    url: emulator.url,
+    url,
     endpoints,
     client: {
       clientId: TEST_CLIENT.client_id,
@@ -79,7 +87,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     reset: async () => {
       await control("reset", {});
     },
-    close: () => emulator.close(),
+    close,
   };
 }
 

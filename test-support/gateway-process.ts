@@ -12,21 +12,30 @@ export interface GatewayProcess {
   url: string;
   child: ChildProcess;
   output(): string;
+  /** stdout and stderr apart (JSON logs go to one, the banner to the other). */
+  streams(): { stdout: string; stderr: string };
   stop(): Promise<void>;
   kill9(): Promise<void>;
 }
 
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
+export async function spawnGateway(
+  env: Record<string, string>,
+  options: { args?: string[]; cwd?: string } = {},
+): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [CLI, "serve", ...(options.args ?? ["--port", "0"])], {
+    cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", SOUNDGATE_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  const streams = { stdout: "", stderr: "" };
   child.stdout?.on("data", (chunk) => {
     output += chunk;
+    streams.stdout += chunk;
   });
   child.stderr?.on("data", (chunk) => {
     output += chunk;
+    streams.stderr += chunk;
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 20_000);
@@ -37,7 +46,9 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
         resolve(match[1] as string);
       }
     };
+    // The banner goes to stderr when stdout carries JSON logs (the default off a terminal).
     child.stdout?.on("data", check);
+    child.stderr?.on("data", check);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`gateway exited with ${code}:\n${output}`));
@@ -48,6 +59,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
     url,
     child,
     output: () => output,
+    streams: () => ({ ...streams }),
     async stop() {
       if (exited()) return;
       child.kill("SIGTERM");

@@ -34,11 +34,13 @@ function run(args: string[], env: Record<string, string> = {}) {
     },
     listening: () =>
       new Promise<string>((resolve, reject) => {
+        // On stderr when stdout carries JSON logs (off a terminal), else on stdout.
         const check = () => {
-          const match = /listening on (http:\/\/\S+)/.exec(stdout);
+          const match = /listening on (http:\/\/\S+)/.exec(stdout + stderr);
           if (match) resolve(match[1] as string);
         };
         child.stdout?.on("data", check);
+        child.stderr?.on("data", check);
         child.once("exit", () => reject(new Error(`exited: ${stderr}`)));
       }),
   };
@@ -53,7 +55,7 @@ describe("soundgate CLI", () => {
     });
     const url = await proc.listening();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(proc.output().stdout).toContain("built-in SoundCloud emulator");
+    expect(proc.output().stderr).toContain("the built-in emulator on port");
     const health = await fetch(`${url}/healthz`);
     expect(await health.json()).toEqual({ status: "ok", store: "ok" });
     const home = await fetch(`${url}/`);

@@ -3,7 +3,9 @@ import { CliError, type Command, EXIT, parsePort } from "./command.js";
 import type { DevEmulator } from "./dev-emulator.js";
 import { loadDotEnv } from "./env.js";
 import { listenError } from "./listen-error.js";
+import { nativeModuleError } from "./native-module-error.js";
 import { loadServer, missingDriver, type ServerModule } from "./optional-packages.js";
+import { serveBanner } from "./serve-banner.js";
 
 const DEFAULT_EMULATOR_PORT = "8788";
 
@@ -20,6 +22,11 @@ Options:
 
 The built-in emulator listens on $SOUNDGATE_EMULATOR_PORT (default ${DEFAULT_EMULATOR_PORT}).
 SIGINT or SIGTERM stops both.
+
+Outside production, without SOUNDGATE_ENCRYPTION_KEYS, a development key is generated
+once and kept in $SOUNDGATE_DATA_DIR (default ./data) with the database and the built-in
+emulator's state, so a restart keeps everyone signed in. NODE_ENV=production refuses to
+start without keys.
 `;
 
 export const serveCommand: Command = {
@@ -77,21 +84,36 @@ export const serveCommand: Command = {
           error,
           config.port,
           "choose another with --port or SOUNDGATE_PORT (0 = any free port)",
-        ) ?? configError(server, error)
+        ) ??
+        nativeModuleError(error) ??
+        configError(server, error)
       );
     }
-    const open = config.publicUrl;
-    // One write, so whoever waits for the "listening on" line also has the banner.
-    process.stdout.write(
-      `listening on ${gateway.url}\n` +
-        (dev
-          ? `\n  Soundgate is running on the built-in SoundCloud emulator (${dev.url}),\n  because no SOUNDCLOUD_CLIENT_ID is set.\n\n  Open ${open}/ and click "Connect with SoundCloud".\n\n`
-          : `\n  Soundgate gateway for SoundCloud app ${config.soundcloud?.clientId}.\n  Open ${open}/\n\n`),
-    );
-    await new Promise<void>((resolve) => {
+    // Before the banner: whoever reads it may signal at once, and a signal with no
+    // handler yet kills the process without closing anything.
+    const stopped = new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
     });
+    // JSON logs own stdout (one record per line); the banner is for a person, so it goes
+    // to stderr then. The gateway's own `listening` record carries the same URL.
+    const out = config.logFormat === "json" ? process.stderr : process.stdout;
+    out.write(
+      serveBanner({
+        url: gateway.openUrl,
+        publicUrl: config.publicUrl,
+        key: gateway.keySource,
+        soundcloud: dev
+          ? { emulatorPort: Number(new URL(dev.url).port) }
+          : { clientId: config.soundcloud?.clientId ?? "" },
+        metrics: gateway.metricsUrl
+          ? { url: gateway.metricsUrl, token: config.metricsToken !== undefined }
+          : config.metricsToken !== undefined
+            ? { url: `${gateway.openUrl}/metrics`, token: true }
+            : undefined,
+      }),
+    );
+    await stopped;
     await gateway.close();
     await dev?.close();
     return EXIT.ok;

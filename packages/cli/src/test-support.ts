@@ -65,6 +65,13 @@ export async function takenPort(): Promise<{ port: number; close: () => Promise<
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** A port that was free a moment ago, for a process that must be told its port up front. */
+export async function freePort(): Promise<number> {
+  const { port, close } = await takenPort();
+  await close();
+  return port;
+}
+
 /** One shell word, for `script -qec "<command>"`. */
 export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, "'\\''")}'`;

@@ -42,6 +42,12 @@ export interface GatewayConfig {
    */
   instanceId: string;
   /**
+   * What development keeps across restarts (SOUNDGATE_DATA_DIR, default ./data): the
+   * SQLite database by default, and without SOUNDGATE_ENCRYPTION_KEYS outside production
+   * a generated key (dev-encryption-key) and the built-in emulator's state.
+   */
+  dataDir: string;
+  /**
    * Who may take a login result at /result: `both` the front end that started the flow
    * (result_challenge's verifier) and the browser that approved it (the result_key in the
    * redirect to return_to); `initiator` the verifier alone (blind polling; phishable);
@@ -235,6 +241,10 @@ export function loadConfig(
   );
   const { resultBinding, warnings } = resultBindingFrom(env, compat === "starlib", read);
 
+  const dataDir = read("SOUNDGATE_DATA_DIR", z.string().trim().min(1), "./data").replace(
+    /(.)[/\\]+$/,
+    "$1",
+  );
   const databaseUrl = read(
     "SOUNDGATE_DATABASE_URL",
     z
@@ -244,7 +254,7 @@ export function loadConfig(
         (v) => v.startsWith("sqlite:") || /^postgres(ql)?:\/\/./.test(v),
         "must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database",
       ),
-    "sqlite:./data/soundgate.db",
+    `sqlite:${dataDir}/soundgate.db`,
   );
 
   return {
@@ -270,6 +280,7 @@ export function loadConfig(
         .regex(/^[\x21-\x7e]{1,100}$/, "must be 1-100 printable ASCII characters, no spaces"),
       `${hostname()}:${process.pid}`,
     ),
+    dataDir,
     resultBinding,
     compat: compat === "starlib" ? "starlib" : undefined,
     warnings,

@@ -5,8 +5,10 @@ import type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
 import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
+import { type DevKey, DevKeyError, loadOrCreateDevKey } from "./crypto/dev-key.js";
 import { createApp } from "./http/app.js";
 import { trackRequests } from "./http/drain.js";
+import { isLoopbackName } from "./http/loopback-alias.js";
 import { metricsEnabled, startMetricsServer } from "./http/metrics-endpoint.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -31,6 +33,8 @@ export interface GatewayOptions {
 export interface Gateway {
   app: Hono;
   context: GatewayContext;
+  /** Where the encryption key came from: configured, a development key file, or ephemeral. */
+  keySource: KeySource;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,11 @@ export interface RunningGateway extends Gateway {
   /** Where it listens (the bound address, e.g. http://127.0.0.1:8787). */
   url: string;
   port: number;
+  /**
+   * The one URL to show a person: the public URL when it reaches this process (a
+   * loopback public URL on the port it listens on, as in development), else `url`.
+   */
+  openUrl: string;
   /** Where /metrics is, when it has a port of its own (SOUNDGATE_METRICS_PORT). */
   metricsUrl?: string | undefined;
 }
@@ -54,7 +63,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       "is required (or run `npm start` for the emulator)",
     );
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
-  const cipher = options.cipher ?? resolveCipher(config, logger);
+  const resolved = options.cipher
+    ? { cipher: options.cipher, source: { kind: "configured" } as const }
+    : resolveCipher(config, logger);
+  const { cipher } = resolved;
   const counters = new Counters();
   // Loaded only when /metrics is on: prom-client costs start-up time and memory.
   const metrics = metricsEnabled(config)
@@ -97,6 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     app: createApp(context),
     context,
+    keySource: resolved.source,
     close: async () => {
       clearInterval(cleanup);
       if (!options.store) await store.close();
@@ -142,15 +155,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         })
       : undefined;
   const url = `http://${host}:${port}`;
+  const openUrl = localPublicUrl(config, port) ?? url;
+  const metricsUrl = metricsServer && `http://${host}:${metricsServer.port}/metrics`;
   gateway.context.logger.info(
-    metricsServer ? { url, metrics: `http://${host}:${metricsServer.port}/metrics` } : { url },
+    {
+      url: openUrl,
+      ...(openUrl === config.publicUrl ? {} : { public_url: config.publicUrl }),
+      ...(metricsUrl ? { metrics: metricsUrl } : {}),
+    },
     "listening",
   );
   return {
     ...gateway,
     url,
+    openUrl,
     port,
-    metricsUrl: metricsServer && `http://${host}:${metricsServer.port}/metrics`,
+    metricsUrl,
     /**
      * Graceful: stop accepting, let the requests in flight finish (a refresh among them
      * commits its rotated token) for up to SOUNDGATE_SHUTDOWN_TIMEOUT_MS, then cut what is
@@ -178,11 +198,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 }
 
-/** Keys from SOUNDGATE_ENCRYPTION_KEYS; in development only, an ephemeral key and a loud warning. */
-export function resolveCipher(config: GatewayConfig, logger: Logger): Cipher {
+/** Where the gateway's encryption key came from (the start-up banner says so). */
+export type KeySource =
+  | { kind: "configured" }
+  | { kind: "development"; path: string; created: boolean }
+  | { kind: "ephemeral" };
+
+/**
+ * Keys from SOUNDGATE_ENCRYPTION_KEYS. In development only, without them: a key kept in
+ * the data directory (so a restart keeps everyone signed in), or, when the database
+ * itself is in memory and nothing survives a restart anyway, an ephemeral one.
+ */
+export function resolveCipher(
+  config: GatewayConfig,
+  logger: Logger,
+): { cipher: Cipher; source: KeySource } {
   if (config.encryptionKeys) {
     try {
-      return Cipher.fromEnv(config.encryptionKeys);
+      return { cipher: Cipher.fromEnv(config.encryptionKeys), source: { kind: "configured" } };
     } catch (error) {
       throw new ConfigError("SOUNDGATE_ENCRYPTION_KEYS", (error as Error).message);
     }
@@ -190,8 +223,45 @@ export function resolveCipher(config: GatewayConfig, logger: Logger): Cipher {
   if (config.production) {
     throw new ConfigError("SOUNDGATE_ENCRYPTION_KEYS", "is required when NODE_ENV=production");
   }
+  if (config.databaseUrl === "sqlite::memory:") {
+    logger.warn(
+      "SOUNDGATE_ENCRYPTION_KEYS is not set: using an ephemeral key (the database is in memory too). Generate a key with `soundgate keys generate`.",
+    );
+    return { cipher: Cipher.ephemeral(), source: { kind: "ephemeral" } };
+  }
+  let dev: DevKey;
+  let cipher: Cipher;
+  try {
+    dev = loadOrCreateDevKey(config.dataDir);
+    cipher = Cipher.fromEnv(dev.keys);
+  } catch (error) {
+    throw new ConfigError(
+      "SOUNDGATE_ENCRYPTION_KEYS",
+      `is not set, and ${error instanceof DevKeyError ? error.message : `the development key in ${config.dataDir} is unusable: ${(error as Error).message}`}`,
+    );
+  }
   logger.warn(
-    "SOUNDGATE_ENCRYPTION_KEYS is not set: using an ephemeral key. Stored logins and tokens become unreadable on restart. Generate one with `soundgate keys generate`.",
+    { path: dev.path, created: dev.created },
+    "SOUNDGATE_ENCRYPTION_KEYS is not set: using the development key file (never in production)",
   );
-  return Cipher.ephemeral();
+  return { cipher, source: { kind: "development", path: dev.path, created: dev.created } };
+}
+
+/**
+ * The public URL when this process answers it directly: plain-http loopback (localhost,
+ * 127.0.0.1, [::1]) on the port it listens on, with the gateway on a loopback or every
+ * interface. Another loopback name reaches it too and is redirected there
+ * (loopback-alias.ts), so this is the only URL worth printing.
+ */
+function localPublicUrl(config: GatewayConfig, port: number): string | undefined {
+  const pub = new URL(config.publicUrl);
+  const listensLocally =
+    isLoopbackName(config.host.includes(":") ? `[${config.host}]` : config.host) ||
+    ["0.0.0.0", "::", "[::]"].includes(config.host);
+  return pub.protocol === "http:" &&
+    isLoopbackName(pub.hostname) &&
+    (pub.port || "80") === String(port) &&
+    listensLocally
+    ? config.publicUrl
+    : undefined;
 }

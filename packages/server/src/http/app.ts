@@ -10,6 +10,7 @@ import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { allowedOriginsCors } from "./cors.js";
 import { HttpError, knownHttpError } from "./errors.js";
+import { loopbackAliasRedirect } from "./loopback-alias.js";
 import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
 import {
@@ -53,6 +54,8 @@ export function createApp(ctx: GatewayContext): Hono {
     );
   });
   app.use("*", securityHeaders(ctx.config));
+  const alias = loopbackAliasRedirect(ctx.config);
+  if (alias) app.use("*", alias);
   if (ctx.metrics) app.use(`${PROXY_PREFIX}/*`, proxyTiming(ctx.metrics));
   const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
   app.use(DONE_PATH, builtInPage);
