@@ -125,9 +125,10 @@ beforeAll(async () => {
     join(consumer, "package.json"),
     `${JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2)}\n`,
   );
-  // --ignore-scripts: better-sqlite3's native build takes minutes on this machine and tests
-  // nothing of ours. The gateway runs on PostgreSQL below, and SQLite's missing build is
-  // checked to be explained.
+  // The database drivers are optional peers of @soundgate/server: a user installs the one
+  // they need beside it, as the README says; both here. --ignore-scripts: better-sqlite3's
+  // native build takes minutes on this machine and tests nothing of ours. The gateway runs
+  // on PostgreSQL below, and SQLite's missing build is checked to be explained.
   ok(
     await sh(
       [
@@ -138,6 +139,8 @@ beforeAll(async () => {
         "--no-fund",
         "--ignore-scripts",
         ...PUBLISHED.map((d) => (packed.get(d) as Packed).tarball),
+        `better-sqlite3@${versionOf("better-sqlite3")}`,
+        `pg@${versionOf("pg")}`,
         `typescript@${versionOf("typescript")}`,
         `@types/node@${versionOf("@types/node")}`,
       ],
