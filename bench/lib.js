@@ -313,7 +313,11 @@ export async function registerGatewayClient(emulatorUrl) {
 
 export const GATEWAY_CLI = "packages/cli/bin/soundgate.js";
 
-/** The gateway's environment in every benchmark: keys set, no rate limit, no logs. */
+/**
+ * The gateway's environment in every benchmark: keys set, no rate limit, no logs, and no
+ * cap on connections per address (all the load comes from this one; the refresh storm
+ * opens 1,000 at once).
+ */
 export function gatewayEnv(emulatorUrl, extra = {}) {
   return {
     SOUNDCLOUD_CLIENT_ID: GATEWAY_CLIENT.clientId,
@@ -324,6 +328,7 @@ export function gatewayEnv(emulatorUrl, extra = {}) {
     SOUNDCLOUD_API_URL: emulatorUrl,
     SOUNDGATE_ENCRYPTION_KEYS: BENCH_KEYS,
     SOUNDGATE_RATE_LIMIT_PER_MINUTE: "0",
+    SOUNDGATE_MAX_CONNECTIONS_PER_IP: "0",
     SOUNDGATE_LOG_LEVEL: "silent",
     ...extra,
   };

@@ -1,6 +1,6 @@
 import { SoundgateError, type StoredTokens, type TokenStore } from "soundgate";
 import { aad, type Cipher, SealedValueError } from "../crypto/cipher.js";
-import type { ConnectionTokens, GatewayStore } from "../store/store.js";
+import type { ConnectionGrant, ConnectionTokens, GatewayStore } from "../store/store.js";
 
 export interface ConnectionTokenStoreOptions {
   /** Who refreshed a grant, in its row (SOUNDGATE_INSTANCE_ID). */
@@ -24,30 +24,62 @@ export class ConnectionTokenStore implements TokenStore {
 
   async get(key: string): Promise<StoredTokens | undefined> {
     const row = await this.store.getConnection(key);
-    if (!row) return undefined;
+    return row ? this.open(row) : undefined;
+  }
+
+  /**
+   * A grant row as the manager's tokens. The refresh token is opened only when something
+   * reads it (a refresh): most reads only need the access token.
+   */
+  open(row: ConnectionGrant): StoredTokens {
     const base = {
       expiresAt: row.expiresAt,
       scope: row.scope,
       version: row.version,
       issuedAt: row.issuedAt ?? undefined,
     };
-    try {
-      return {
-        ...base,
-        accessToken: this.cipher.open(row.accessToken, aad("connections", "access_token", key)),
-        refreshToken:
-          row.refreshToken === null
-            ? undefined
-            : this.cipher.open(row.refreshToken, aad("connections", "refresh_token", key)),
-        reauthRequired: row.status === "reauth_required",
-      };
-    } catch (error) {
-      if (!(error instanceof SealedValueError)) throw error;
+    const unreadable = () => {
       // Sealed with a key this gateway no longer has (an ephemeral development key, a
       // key dropped too early) or altered: unusable, so the user must connect again.
       this.options.onUnreadable?.();
       return { ...base, accessToken: "", refreshToken: undefined, reauthRequired: true };
+    };
+    let accessToken: string;
+    try {
+      accessToken = this.cipher.open(row.accessToken, aad("connections", "access_token", row.id));
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      return unreadable();
     }
+    const sealedRefresh = row.refreshToken;
+    const tokens: StoredTokens = {
+      ...base,
+      accessToken,
+      reauthRequired: row.status === "reauth_required",
+    };
+    if (sealedRefresh === null) return { ...tokens, refreshToken: undefined };
+    let refreshToken: string | undefined;
+    let opened = false;
+    return Object.defineProperty(tokens, "refreshToken", {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (!opened) {
+          opened = true;
+          try {
+            refreshToken = this.cipher.open(
+              sealedRefresh,
+              aad("connections", "refresh_token", row.id),
+            );
+          } catch (error) {
+            if (!(error instanceof SealedValueError)) throw error;
+            // Without a refresh token the manager marks the grant for a new login.
+            this.options.onUnreadable?.();
+          }
+        }
+        return refreshToken;
+      },
+    });
   }
 
   async set(key: string, tokens: StoredTokens): Promise<void> {

@@ -1,8 +1,15 @@
 import { hostname } from "node:os";
-import { ApiClient, signOut, TokenManager, type TokenProvider } from "soundgate";
+import {
+  ApiClient,
+  DEFAULT_REFRESH_WINDOW_MS,
+  isRefreshDue,
+  signOut,
+  TokenManager,
+  type TokenProvider,
+} from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
-import type { ConnectionRecord } from "../store/store.js";
+import type { ConnectionGrant, ConnectionRecord } from "../store/store.js";
 import { ConnectionTokenStore, sealTokens } from "./connection-store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
@@ -30,6 +37,9 @@ export interface ConnectionInfo {
   refreshedAt: number | null;
 }
 
+/** Refresh a grant when its access token has less than this left. */
+const REFRESH_WINDOW_MS = DEFAULT_REFRESH_WINDOW_MS;
+
 const APP_USER_ID = /^[\x21-\x7e]{1,200}$/;
 
 /**
@@ -39,20 +49,23 @@ const APP_USER_ID = /^[\x21-\x7e]{1,200}$/;
  */
 export class Connections {
   readonly tokens: TokenManager;
+  readonly #store: ConnectionTokenStore;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly engine: FlowEngine,
   ) {
+    this.#store = new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now, {
+      instanceId: ctx.instanceId ?? `${hostname()}:${process.pid}`,
+      onUnreadable: () =>
+        ctx.logger.warn(
+          "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
+        ),
+    });
     this.tokens = new TokenManager({
       client: oauthClient(ctx),
-      store: new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now, {
-        instanceId: ctx.instanceId ?? `${hostname()}:${process.pid}`,
-        onUnreadable: () =>
-          ctx.logger.warn(
-            "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
-          ),
-      }),
+      store: this.#store,
+      refreshWindowMs: REFRESH_WINDOW_MS,
       onRefresh: (outcome) =>
         ctx.counters?.increment("soundgate_refreshes_total", { held_by: "gateway", outcome }),
     });
@@ -152,6 +165,21 @@ export class Connections {
     return explainMissing(this.tokens.provider(appUserId), async () =>
       Boolean(await this.ctx.store.getConnection(appUserId)),
     );
+  }
+
+  /**
+   * The access token of a grant row just read (the proxy's join): straight from the row
+   * while it is fresh, else through the manager (a refresh, single-flight and locked, or
+   * the reason the grant cannot be used), which reads the row again under its lock.
+   */
+  accessToken(id: string, grant: ConnectionGrant | undefined): Promise<string> {
+    if (grant?.status === "active") {
+      const tokens = this.#store.open(grant);
+      if (!tokens.reauthRequired && !isRefreshDue(tokens, this.ctx.now(), REFRESH_WINDOW_MS)) {
+        return Promise.resolve(tokens.accessToken);
+      }
+    }
+    return this.tokens.getAccessToken(id);
   }
 
   /** An API client acting as `appUserId`: refreshes and persists rotated tokens by itself. */

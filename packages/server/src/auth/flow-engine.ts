@@ -1,4 +1,5 @@
-import { buildAuthorizeUrl, createPkce, createState, exchangeCode } from "soundgate";
+import { createHash, randomBytes } from "node:crypto";
+import { buildAuthorizeUrl, exchangeCode } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
 import { HttpError } from "../http/errors.js";
@@ -29,8 +30,8 @@ export class FlowEngine {
   constructor(readonly ctx: ServiceContext) {}
 
   async start(input: StartFlow): Promise<{ url: string; state: string }> {
-    const pkce = await createPkce();
-    const state = createState();
+    const pkce = createPkce();
+    const state = randomBytes(32).toString("base64url");
     const id = secretHash(state);
     const now = this.ctx.now();
     const fields = {
@@ -109,6 +110,16 @@ export class FlowEngine {
     });
     return { tokens, user };
   }
+}
+
+/**
+ * A PKCE pair as the core's createPkce makes it (32 random bytes, S256), but synchronous:
+ * the gateway runs on Node, where node:crypto does this without Web Crypto's promise and
+ * buffer copies on every /authorize.
+ */
+function createPkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
 }
 
 /** SoundCloud's error parameter goes back to the app only as a plain OAuth error word. */

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { HttpError, upstreamHttpError } from "../http/errors.js";
-import type { FlowRecord, SessionRecord } from "../store/store.js";
+import type { ConnectionGrant, FlowRecord, SessionRecord } from "../store/store.js";
 import type { Connections, ReauthReason } from "./connections.js";
 import type { GatewayContext } from "./context.js";
 import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
@@ -17,7 +17,7 @@ import type { UserSummary } from "./login-result.js";
 export type SessionLookup =
   | { status: "none" }
   | { status: "reauth_required"; sessionId: string }
-  | { status: "valid"; record: SessionRecord };
+  | { status: "valid"; record: SessionRecord; grant: ConnectionGrant | undefined };
 
 /**
  * What `/auth/session` tells the page. `refreshedAt`: when the gateway last refreshed the
@@ -112,19 +112,21 @@ export class Sessions {
   }
 
   /**
-   * The session behind a cookie value (one read; the proxy needs no more). Its row must
-   * carry a seal of exactly its connection and expiry, made with our key for this row:
-   * a row written by anyone without the key never leads to a grant.
+   * The session behind a cookie value, with its connection's grant (one read: the proxy
+   * needs no more while the access token is fresh). Its row must carry a seal of exactly
+   * its connection and expiry, made with our key for this row: a row written by anyone
+   * without the key never leads to a grant.
    */
   async lookup(session: string | undefined): Promise<SessionLookup> {
     if (!session || session.length > 128) return { status: "none" };
-    const record = await this.ctx.store.getSession(secretHash(session), this.ctx.now());
-    if (!record) return { status: "none" };
+    const found = await this.ctx.store.getSessionWithGrant(secretHash(session), this.ctx.now());
+    if (!found) return { status: "none" };
+    const record = found.session;
     if (!this.#sealMatches(record)) {
       this.ctx.logger.warn("a session row does not match its seal; it needs a new login");
       return { status: "reauth_required", sessionId: record.id };
     }
-    return { status: "valid", record };
+    return { status: "valid", record, grant: found.grant };
   }
 
   /** Who is signed in with this cookie, if anyone. */

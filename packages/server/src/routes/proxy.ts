@@ -78,7 +78,9 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     const hasBody = method !== "GET" && method !== "HEAD" && c.req.raw.body !== null;
     const provider = services.connections.tokens.provider(session.connectionId);
 
-    let token = await accessToken(() => provider.getAccessToken());
+    let token = await accessToken(() =>
+      services.connections.accessToken(session.connectionId, found.grant),
+    );
     let response = await send(c, target, token, hasBody);
     // A body already streamed upstream cannot be sent twice; the proactive refresh
     // (60 s before expiry) makes a 401 there rare.
@@ -125,22 +127,19 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
       const value = c.req.header(name);
       if (value !== undefined) headers.set(name, value);
     }
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), HEADERS_TIMEOUT_MS);
     try {
       return await (ctx.fetch ?? fetch)(target, {
         method: c.req.method,
         headers,
         redirect: "manual",
-        signal: controller.signal,
+        // One object per call (a controller, a timer and its clearing were three).
+        signal: AbortSignal.timeout(HEADERS_TIMEOUT_MS),
         ...(withBody
           ? { body: limited(c.req.raw.body as ReadableStream<Uint8Array>), duplex: "half" }
           : {}),
       } as RequestInit);
     } catch {
       throw new HttpError(502, "upstream_unavailable", "SoundCloud could not be reached");
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

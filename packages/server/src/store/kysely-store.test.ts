@@ -40,7 +40,52 @@ function flow(id: string, now: number): NewFlow {
   };
 }
 
+/** A session joined to its grant: the row as stored, a gone grant, an expired session. */
+async function checkSessionWithGrant(store: GatewayStore): Promise<void> {
+  await store.putConnection(
+    {
+      id: "conn",
+      soundcloudUserId: 7,
+      soundcloudUrn: "soundcloud:users:7",
+      userJson: "{}",
+      accessToken: "sealed-access",
+      refreshToken: "sealed-refresh",
+      scope: "non-expiring",
+      expiresAt: 9_000,
+      issuedAt: 5_000,
+    },
+    5_000,
+  );
+  const session = { connectionId: "conn", createdAt: 5_000, expiresAt: 8_000, seal: "s" };
+  await store.createSession({ id: "s1", ...session });
+  await store.createSession({ id: "s2", ...session, connectionId: "gone" });
+  expect(await store.getSessionWithGrant("s1", 6_000)).toEqual({
+    session: { id: "s1", ...session },
+    grant: {
+      id: "conn",
+      accessToken: "sealed-access",
+      refreshToken: "sealed-refresh",
+      scope: "non-expiring",
+      expiresAt: 9_000,
+      issuedAt: 5_000,
+      status: "active",
+      version: 1,
+    },
+  });
+  expect(await store.getSessionWithGrant("s2", 6_000)).toEqual({
+    session: { id: "s2", ...session, connectionId: "gone" },
+    grant: undefined,
+  });
+  expect(await store.getSessionWithGrant("s1", 8_000)).toBeUndefined();
+  expect(await store.getSessionWithGrant("nope", 6_000)).toBeUndefined();
+}
+
 describe("SQLite store", () => {
+  it("reads a session with its connection's grant in one statement", async () => {
+    const { store } = await fileStore();
+    await checkSessionWithGrant(store);
+  });
+
   it("lets exactly one of many concurrent claims win, across two connections to one file", async () => {
     const { store, url } = await fileStore();
     const second = await openSqliteStore(url);
@@ -173,6 +218,13 @@ describe("Postgres store", () => {
     maxInside = 0;
     await Promise.all([one.withLock("x", work), two.withLock("y", work)]);
     expect(maxInside).toBe(2);
+  });
+
+  it("reads a session with its connection's grant in one statement", async (context) => {
+    if (!database) return context.skip();
+    const store = await openPostgresStore(database.url);
+    stores.push(store);
+    await checkSessionWithGrant(store);
   });
 
   it("compares and swaps connection versions", async (context) => {

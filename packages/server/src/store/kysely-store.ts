@@ -14,6 +14,7 @@ import {
   type StoreLog,
   type StoreOp,
 } from "./advisory-lock.js";
+import { compiledOnce } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -27,6 +28,7 @@ import type {
   NewFlow,
   SealedColumn,
   SessionRecord,
+  SessionWithGrant,
   TokenBinding,
 } from "./store.js";
 import { asStoreError, classifyStoreError } from "./store-errors.js";
@@ -120,14 +122,8 @@ export class KyselyStore implements GatewayStore {
   }
 
   async createFlow(flow: NewFlow): Promise<void> {
-    await this.#call("write", (db) =>
-      db
-        .insertInto("auth_flows")
-        .values({ ...flow, status: "pending", resultKey: null, result: null, error: null })
-        // Ids are random: a conflict is this same insert retried after a lost answer.
-        .onConflict((oc) => oc.column("id").doNothing())
-        .execute(),
-    );
+    const values = FLOW_FIELDS.map((field) => flow[field]);
+    await this.#call("write", (db) => insertFlow(db, this.dialect, ...values));
   }
 
   async getFlow(id: string, now: number): Promise<FlowRecord | undefined> {
@@ -350,10 +346,8 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getConnection(id: string): Promise<ConnectionRecord | undefined> {
-    const row = await this.#call("read", (db) =>
-      db.selectFrom("connections").selectAll().where("id", "=", id).executeTakeFirst(),
-    );
-    return row;
+    const result = await this.#call("read", (db) => selectConnection(db, this.dialect, id));
+    return result.rows[0];
   }
 
   async deleteConnection(id: string): Promise<boolean> {
@@ -399,6 +393,35 @@ export class KyselyStore implements GatewayStore {
         .where("expiresAt", ">", now)
         .executeTakeFirst(),
     );
+  }
+
+  async getSessionWithGrant(id: string, now: number): Promise<SessionWithGrant | undefined> {
+    const result = await this.#call("read", (db) =>
+      selectSessionWithGrant(db, this.dialect, id, now),
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const session = {
+      id: row.id,
+      connectionId: row.connectionId,
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+      seal: row.seal,
+    };
+    if (row.grantId === null) return { session, grant: undefined };
+    return {
+      session,
+      grant: {
+        id: row.grantId,
+        accessToken: row.accessToken ?? "",
+        refreshToken: row.refreshToken,
+        scope: row.scope ?? "",
+        expiresAt: row.grantExpiresAt ?? 0,
+        issuedAt: row.issuedAt,
+        status: row.status ?? "reauth_required",
+        version: row.version ?? 0,
+      },
+    };
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -542,6 +565,66 @@ export class KyselyStore implements GatewayStore {
     if (!this.#scope) await this.db.destroy();
   }
 }
+
+// The statements every proxied call and every /authorize runs, compiled once (compiled-once.ts).
+
+/** NewFlow's fields in the order insertFlow binds them. */
+const FLOW_FIELDS = [
+  "id",
+  "kind",
+  "appUserId",
+  "browserBinding",
+  "verifier",
+  "redirectUri",
+  "returnTo",
+  "resultChallenge",
+  "createdAt",
+  "expiresAt",
+  "seal",
+] as const satisfies ReadonlyArray<keyof NewFlow>;
+
+const insertFlow = compiledOnce((db, slot) =>
+  db
+    .insertInto("auth_flows")
+    .values({
+      ...(Object.fromEntries(
+        FLOW_FIELDS.map((field, i) => [field, slot(i)]),
+      ) as unknown as NewFlow),
+      status: "pending",
+      resultKey: null,
+      result: null,
+      error: null,
+    })
+    // Ids are random: a conflict is this same insert retried after a lost answer.
+    .onConflict((oc) => oc.column("id").doNothing()),
+);
+
+const selectConnection = compiledOnce((db, slot) =>
+  db.selectFrom("connections").selectAll().where("id", "=", slot(0)),
+);
+
+const selectSessionWithGrant = compiledOnce((db, slot) =>
+  db
+    .selectFrom("sessions as s")
+    .leftJoin("connections as c", "c.id", "s.connectionId")
+    .select([
+      "s.id",
+      "s.connectionId",
+      "s.createdAt",
+      "s.expiresAt",
+      "s.seal",
+      "c.id as grantId",
+      "c.accessToken",
+      "c.refreshToken",
+      "c.scope",
+      "c.expiresAt as grantExpiresAt",
+      "c.issuedAt",
+      "c.status",
+      "c.version",
+    ])
+    .where("s.id", "=", slot(0))
+    .where("s.expiresAt", ">", slot(1)),
+);
 
 async function migrate(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });

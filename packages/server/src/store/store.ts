@@ -31,6 +31,18 @@ export type ConnectionWrite = ConnectionTokens &
 
 export type SessionRecord = SessionTable;
 
+/** What calling the API needs of a session's connection row (no profile, no history). */
+export type ConnectionGrant = Pick<
+  ConnectionRecord,
+  "id" | "accessToken" | "refreshToken" | "scope" | "expiresAt" | "issuedAt" | "status" | "version"
+>;
+
+/** An unexpired session and the grant of its connection (undefined if that is gone). */
+export interface SessionWithGrant {
+  session: SessionRecord;
+  grant: ConnectionGrant | undefined;
+}
+
 /** A refresh token (by its hash) bound to a DPoP key; see TokenBindingTable. */
 export type TokenBinding = TokenBindingTable;
 
@@ -111,6 +123,8 @@ export interface GatewayStore {
 
   createSession(session: SessionRecord): Promise<void>;
   getSession(id: string, now: number): Promise<SessionRecord | undefined>;
+  /** The session joined to its connection's grant: one read per proxied call. */
+  getSessionWithGrant(id: string, now: number): Promise<SessionWithGrant | undefined>;
   deleteSession(id: string): Promise<void>;
 
   /**
