@@ -84,7 +84,7 @@ export class Soundgate {
 
   /**
    * An API client acting as `appUserId`; it refreshes and stores rotated tokens itself.
-   * Its calls reject with `not_connected` (NotConnectedError, 409) for a user with no
+   * Its calls reject with `not_connected` (NotConnectedError, a GatewayError) for a user with no
    * connection, and `reauth_required` once SoundCloud no longer accepts theirs.
    */
   forUser(appUserId: string): ApiClient {
