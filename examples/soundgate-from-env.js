@@ -2,7 +2,7 @@
 // What the Express and Hono examples share: Soundgate configured from the environment (or
 // against the emulator, offline), the toy app login, the home page and the error mapping.
 import { randomBytes } from "node:crypto";
-import { ConfigError, createSoundgate, HttpError } from "@soundgate/server";
+import { ConfigError, createSoundgate, GatewayError, httpStatusOf } from "@soundgate/server";
 import { ExampleConfigError } from "./example-main.js";
 import { startOfflineSoundCloud } from "./offline-soundcloud.js";
 
@@ -60,8 +60,9 @@ export function appUserFrom(cookieHeader) {
 }
 
 /**
- * What the error handler answers. Soundgate's own errors carry a status and a machine code
- * (`not_connected` 409, `invalid_state` 400, `flow_user_mismatch` 403, …); a grant SoundCloud
+ * What the error handler answers. Soundgate's own errors (GatewayError) carry a machine code
+ * that httpStatusOf maps to the gateway's status (`not_connected` 409, `invalid_state` 400,
+ * `flow_user_mismatch` 403, …); a grant SoundCloud
  * no longer accepts is a 401; anything else is unexpected: logged, by name and message only
  * (Soundgate's messages never hold a token), then answered 502 or 500.
  * @param {unknown} error
@@ -69,8 +70,9 @@ export function appUserFrom(cookieHeader) {
  * @returns {{ status: number, body: { error: string, message: string } }}
  */
 export function errorBody(error, log = console.error) {
-  if (error instanceof HttpError && error.status < 500) {
-    return { status: error.status, body: error.toJSON() };
+  const status = error instanceof GatewayError ? httpStatusOf(error) : undefined;
+  if (error instanceof GatewayError && status !== undefined && status < 500) {
+    return { status, body: error.toJSON() };
   }
   const { name, message, code } =
     /** @type {{ name?: string, message?: string, code?: unknown }} */ (
@@ -90,7 +92,9 @@ export function errorBody(error, log = console.error) {
     };
   }
   log(`unexpected error: ${name}${code ? ` (${code})` : ""}: ${message}`);
-  if (error instanceof HttpError) return { status: error.status, body: error.toJSON() };
+  if (error instanceof GatewayError && status !== undefined) {
+    return { status, body: error.toJSON() };
+  }
   if (name === "SoundgateError") {
     return {
       status: 502,

@@ -1,3 +1,4 @@
+import { type GatewayError, httpStatusOf } from "@soundgate/server";
 import { appUser } from "./app-user";
 
 /** JSON `{error, message}` with a status. */
@@ -24,29 +25,24 @@ export function forAppUser(
 }
 
 /**
- * Soundgate's own errors carry a status and a machine code (`not_connected` 409,
- * `invalid_state` 400, `flow_user_mismatch` 403, …); a grant SoundCloud no longer accepts
+ * Soundgate's own errors (GatewayError) carry a machine code that httpStatusOf maps to the
+ * gateway's status (`not_connected` 409, `invalid_state` 400, `flow_user_mismatch` 403, …);
+ * a grant SoundCloud no longer accepts
  * is a 401. Anything else is unexpected: logged by name and message only (Soundgate's
  * messages never hold a token), then answered 500, or 502 when SoundCloud failed.
  */
 export function errorResponse(error: unknown): Response {
   // Errors are told apart by name and code, not instanceof: where Next bundles a package,
   // pages and route handlers each get their own copy of its classes.
-  const {
-    name,
-    message,
-    code,
-    status,
-    error: errorCode,
-  } = (error instanceof Error ? error : { name: typeof error, message: String(error) }) as {
-    name: string;
-    message: string;
-    code?: unknown;
-    status?: number;
-    error?: string;
-  };
-  const httpError = name === "HttpError" && typeof status === "number" && errorCode;
-  if (httpError && status < 500) return problem(status, errorCode, message);
+  const { name, message, code } = (
+    error instanceof Error ? error : { name: typeof error, message: String(error) }
+  ) as { name: string; message: string; code?: unknown };
+  const gatewayError =
+    name === "GatewayError" && typeof code === "string" ? (error as GatewayError) : undefined;
+  const status = gatewayError ? httpStatusOf(gatewayError) : 500;
+  if (gatewayError && status < 500) {
+    return problem(status, gatewayError.toJSON().error, message);
+  }
   if (name === "SoundgateError" && code === "reauth_required") {
     return problem(
       401,
@@ -59,7 +55,7 @@ export function errorResponse(error: unknown): Response {
   }
   console.error(`unexpected error: ${name}${code ? ` (${code})` : ""}: ${message}`);
   if (name === "SetupError") return problem(500, "misconfigured", message);
-  if (httpError) return problem(status, errorCode, message);
+  if (gatewayError) return problem(status, gatewayError.toJSON().error, message);
   if (name === "SoundgateError") {
     return problem(502, "soundcloud_error", "SoundCloud could not answer that; try again later");
   }

@@ -7,6 +7,7 @@ export { loadConfig } from "./config.js";
 export { ConfigError, MissingPackageError } from "./config-error.js";
 export { Cipher, SealedValueError } from "./crypto/cipher.js";
 export { type RotationReport, rotateKeys } from "./crypto/rotate.js";
+export { GatewayError, type GatewayErrorCode } from "./errors.js";
 export {
   createGateway,
   type Gateway,
@@ -15,6 +16,7 @@ export {
   startGateway,
 } from "./gateway.js";
 export { HttpError } from "./http/errors.js";
+export { httpStatusOf } from "./http/status-of.js";
 export {
   createSoundgate,
   NotConnectedError,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
 import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "../../../test-support/gateway.js";
 import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+import { GatewayError } from "./errors.js";
 import { HttpError } from "./http/errors.js";
 import { createSoundgate, NotConnectedError, type Soundgate } from "./library.js";
 import { createLogger } from "./logger.js";
@@ -108,14 +109,41 @@ for (const [name, database] of databases) {
       const { url } = await sg.startConnection("alice");
       const callback = await approveAtEmulator(emulator, url);
       const wrong = await sg.completeConnection("mallory", callback).catch((e: unknown) => e);
-      expect(wrong).toBeInstanceOf(HttpError);
-      expect(wrong).toMatchObject({ status: 403, error: "flow_user_mismatch" });
+      expect(wrong).toBeInstanceOf(GatewayError);
+      expect(wrong).not.toBeInstanceOf(HttpError);
+      expect(wrong).toMatchObject({ code: "flow_user_mismatch" });
       expect(await sg.getConnection("mallory")).toBeUndefined();
       expect((await sg.completeConnection("alice", callback)).appUserId).toBe("alice");
       // Replayed callback: the flow is gone.
       await expect(sg.completeConnection("alice", callback)).rejects.toMatchObject({
-        error: "invalid_state",
+        code: "invalid_state",
       });
+      await sg.close();
+    });
+
+    it("rejects a bad callback URL with the domain error, not an HTTP one", async () => {
+      const sg = await open();
+      const cases: Array<[string, string, RegExp]> = [
+        ["not a url", "invalid_request", /not an absolute URL/],
+        ["http://app.test/soundcloud/callback?code=abc", "invalid_request", /no state/],
+        ["http://app.test/soundcloud/callback?code=abc&state=made-up", "invalid_state", /unknown/],
+      ];
+      for (const [url, code, message] of cases) {
+        const error = await sg.completeConnection("dana", url).catch((e: unknown) => e);
+        expect(error, url).toBeInstanceOf(GatewayError);
+        expect(error, url).not.toBeInstanceOf(HttpError);
+        expect(error, url).toMatchObject({ code, message: expect.stringMatching(message) });
+      }
+      // SoundCloud's own error word stays visible as the reason of login_failed.
+      const { state } = await sg.startConnection("dana");
+      const failed = await sg
+        .completeConnection(
+          "dana",
+          `http://app.test/soundcloud/callback?state=${state}&error=server_error`,
+        )
+        .catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: "login_failed", reason: "server_error" });
+      expect((failed as GatewayError).toJSON().error).toBe("server_error");
       await sg.close();
     });
 
@@ -125,8 +153,9 @@ for (const [name, database] of databases) {
       await expect(
         sg.completeConnection("bob", { state, error: "access_denied" }),
       ).rejects.toMatchObject({
-        status: 403,
-        error: "access_denied",
+        name: "GatewayError",
+        code: "access_denied",
+        message: "The user declined to connect SoundCloud",
       });
       expect(await sg.getConnection("bob")).toBeUndefined();
       await sg.close();
@@ -163,8 +192,15 @@ for (const [name, database] of databases) {
         .me()
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NotConnectedError);
-      expect(error).toBeInstanceOf(HttpError);
-      expect(error).toMatchObject({ status: 409, error: "not_connected", code: "not_connected" });
+      // A domain error, not an HTTP one: the embedding app decides what its users see.
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).not.toBeInstanceOf(HttpError);
+      expect(error).not.toHaveProperty("status");
+      expect(error).toMatchObject({ name: "GatewayError", code: "not_connected" });
+      expect((error as GatewayError).toJSON()).toEqual({
+        error: "not_connected",
+        message: (error as Error).message,
+      });
       expect((error as Error).message).toMatch(/connect SoundCloud first/);
       expect((error as Error).message).not.toMatch(/again/);
       await expect(sg.accessToken("never-connected")).rejects.toMatchObject({

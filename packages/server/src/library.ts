@@ -4,6 +4,7 @@ import type { ServiceContext } from "./auth/context.js";
 import { FlowEngine } from "./auth/flow-engine.js";
 import { ConfigError } from "./config-error.js";
 import { Cipher, type KeyConfigError } from "./crypto/cipher.js";
+import { GatewayError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/open.js";
 import type { GatewayStore } from "./store/store.js";
@@ -61,7 +62,7 @@ export class Soundgate {
    * callback URL, its URLSearchParams, or `{code, state, error}`. Call it only for the
    * user who is signed in to your app; a flow started for someone else is refused.
    */
-  completeConnection(
+  async completeConnection(
     appUserId: string,
     callback:
       | string
@@ -71,7 +72,7 @@ export class Soundgate {
   ): Promise<ConnectionInfo> {
     const params =
       typeof callback === "string" || callback instanceof URL
-        ? new URL(callback).searchParams
+        ? callbackUrl(callback).searchParams
         : callback instanceof URLSearchParams
           ? callback
           : undefined;
@@ -83,7 +84,7 @@ export class Soundgate {
 
   /**
    * An API client acting as `appUserId`; it refreshes and stores rotated tokens itself.
-   * Its calls reject with `not_connected` (NotConnectedError, 409) for a user with no
+   * Its calls reject with `not_connected` (NotConnectedError, a GatewayError) for a user with no
    * connection, and `reauth_required` once SoundCloud no longer accepts theirs.
    */
   forUser(appUserId: string): ApiClient {
@@ -159,4 +160,13 @@ export async function createSoundgate(options: SoundgateOptions): Promise<Soundg
     fetch: options.fetch,
   };
   return new Soundgate(ctx, typeof database === "string");
+}
+
+/** The callback URL SoundCloud redirected to; anything else is the caller's invalid_request. */
+function callbackUrl(value: string | URL): URL {
+  if (value instanceof URL) return value;
+  if (!URL.canParse(value)) {
+    throw new GatewayError("invalid_request", "The callback is not an absolute URL");
+  }
+  return new URL(value);
 }

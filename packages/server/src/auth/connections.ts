@@ -8,11 +8,11 @@ import {
   type TokenProvider,
 } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
-import { HttpError, upstreamHttpError } from "../http/errors.js";
+import { GatewayError, upstreamError } from "../errors.js";
 import type { ConnectionGrant, ConnectionRecord } from "../store/store.js";
 import { ConnectionTokenStore, sealTokens } from "./connection-store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
-import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
+import { type FlowEngine, loginFailed, oauthErrorCode } from "./flow-engine.js";
 import type { LoginResult, UserSummary } from "./login-result.js";
 import { explainMissing } from "./not-connected.js";
 
@@ -94,37 +94,29 @@ export class Connections {
     callback: { code?: string | null; state?: string | null; error?: string | null },
   ): Promise<ConnectionInfo> {
     checkAppUserId(appUserId);
-    if (!callback.state) throw new HttpError(400, "invalid_request", "The callback has no state");
+    if (!callback.state) throw new GatewayError("invalid_request", "The callback has no state");
     const flow = await this.engine.find(callback.state);
     if (flow?.kind !== "connection" || flow.status !== "pending") {
-      throw new HttpError(
-        400,
+      throw new GatewayError(
         "invalid_state",
         "This connection attempt is unknown, expired or already used",
       );
     }
     if (flow.appUserId !== appUserId) {
       // Not consumed: the rightful user can still finish it.
-      throw new HttpError(
-        403,
+      throw new GatewayError(
         "flow_user_mismatch",
         "This connection attempt was started for another user",
       );
     }
     const claimed = await this.engine.claim(callback.state);
     if (!claimed)
-      throw new HttpError(
-        400,
-        "invalid_state",
-        "This connection attempt is already being completed",
-      );
+      throw new GatewayError("invalid_state", "This connection attempt is already being completed");
     try {
       if (callback.error || !callback.code) {
-        const error = callback.error ? oauthErrorCode(callback.error) : "invalid_request";
-        throw new HttpError(
-          error === "access_denied" ? 403 : 400,
-          error,
-          error === "access_denied"
+        if (!callback.error) throw new GatewayError("invalid_request", "SoundCloud sent no code");
+        throw loginFailed(oauthErrorCode(callback.error), (reason) =>
+          reason === "access_denied"
             ? "The user declined to connect SoundCloud"
             : "SoundCloud sent no code",
         );
@@ -133,7 +125,7 @@ export class Connections {
       try {
         result = await this.engine.exchange(claimed, callback.code);
       } catch (error) {
-        throw upstreamHttpError(error, "exchange");
+        throw upstreamError(error, "exchange");
       }
       await this.save(appUserId, result);
       return (await this.get(appUserId)) as ConnectionInfo;
@@ -257,10 +249,6 @@ export class Connections {
 
 function checkAppUserId(appUserId: string): void {
   if (typeof appUserId !== "string" || !APP_USER_ID.test(appUserId)) {
-    throw new HttpError(
-      400,
-      "invalid_request",
-      "appUserId must be 1-200 printable ASCII characters",
-    );
+    throw new GatewayError("invalid_request", "appUserId must be 1-200 printable ASCII characters");
   }
 }

@@ -1,5 +1,5 @@
 import { secretHash } from "../crypto/hash.js";
-import { HttpError } from "../http/errors.js";
+import { GatewayError } from "../errors.js";
 import type { GatewayContext } from "./context.js";
 import { DPOP_IAT_WINDOW_MS, DpopError, type DpopRefusal, verifyDpopProof } from "./dpop-proof.js";
 
@@ -51,11 +51,13 @@ export class DpopVerifier {
   }
 }
 
-/** A 401 `invalid_dpop_proof`, logged (the reason only) and counted. */
-export function dpopRefused(ctx: GatewayContext, reason: DpopRefusal, message: string): HttpError {
+/** `invalid_dpop_proof` (a 401 with WWW-Authenticate), logged (the reason only) and counted. */
+export function dpopRefused(
+  ctx: GatewayContext,
+  reason: DpopRefusal,
+  message: string,
+): GatewayError {
   ctx.counters.increment("soundgate_dpop_proofs_refused_total", { reason });
   ctx.logger.warn({ reason }, "DPoP proof refused");
-  return new HttpError(401, "invalid_dpop_proof", message, {
-    "WWW-Authenticate": `DPoP algs="ES256", error="invalid_dpop_proof"`,
-  });
+  return new GatewayError("invalid_dpop_proof", message);
 }

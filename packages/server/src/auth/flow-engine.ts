@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { buildAuthorizeUrl, exchangeCode } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
-import { HttpError } from "../http/errors.js";
+import { GatewayError } from "../errors.js";
 import type { FlowKind } from "../store/schema.js";
 import type { FlowRecord } from "../store/store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
@@ -93,8 +93,7 @@ export class FlowEngine {
       verifier = this.ctx.cipher.open(flow.verifier, aad("auth_flows", "verifier", flow.id));
     } catch (error) {
       if (!(error instanceof SealedValueError)) throw error;
-      throw new HttpError(
-        400,
+      throw new GatewayError(
         "invalid_state",
         "This login can no longer be completed (the gateway's encryption keys changed); start again",
       );
@@ -125,4 +124,14 @@ function createPkce(): { verifier: string; challenge: string } {
 /** SoundCloud's error parameter goes back to the app only as a plain OAuth error word. */
 export function oauthErrorCode(value: string): string {
   return /^[a-z_]{1,64}$/.test(value) ? value : "server_error";
+}
+
+/**
+ * A login that ended with the OAuth error word `reason` (SoundCloud's, or the one the
+ * flow recorded): a declined consent is `access_denied`, anything else `login_failed`.
+ */
+export function loginFailed(reason: string, describe: (reason: string) => string): GatewayError {
+  return reason === "access_denied"
+    ? new GatewayError("access_denied", describe(reason))
+    : new GatewayError("login_failed", describe(reason), { reason });
 }

@@ -205,7 +205,7 @@ for (const [name, target] of targets) {
         );
         const callback = await approveAtEmulator(emulator, url);
         await expect(sg.completeConnection("mallory", callback)).rejects.toMatchObject({
-          error: "invalid_state",
+          code: "invalid_state",
         });
         expect(await sg.listConnections()).toEqual([]);
       } finally {

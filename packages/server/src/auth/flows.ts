@@ -4,11 +4,11 @@ import { type ResultBinding, returnToAllowlist } from "../config.js";
 import { loginFailureReason } from "../counters.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
-import { HttpError, upstreamHttpError } from "../http/errors.js";
+import { GatewayError, upstreamError } from "../errors.js";
 import { matchReturnTo } from "../return-to.js";
 import type { FlowRecord } from "../store/store.js";
 import type { GatewayContext } from "./context.js";
-import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
+import { type FlowEngine, loginFailed, oauthErrorCode } from "./flow-engine.js";
 import { sealFlow } from "./flow-seal.js";
 import { type LoginResult, type LoginResultJson, loginResultJson } from "./login-result.js";
 import type { TokenBindings } from "./token-bindings.js";
@@ -49,15 +49,13 @@ export class Flows {
     const { config } = this.ctx;
     const returnTo = allowedReturnTo(this.ctx, input.returnTo);
     if (input.resultChallenge !== undefined && !RESULT_CHALLENGE.test(input.resultChallenge)) {
-      throw new HttpError(
-        400,
+      throw new GatewayError(
         "invalid_request",
         "result_challenge must be base64url SHA-256 (43 characters)",
       );
     }
     if (input.resultChallenge === undefined && config.resultBinding !== "none") {
-      throw new HttpError(
-        400,
+      throw new GatewayError(
         "result_challenge_required",
         "result_challenge is required (the base64url SHA-256 of a secret the front end keeps)",
       );
@@ -106,7 +104,7 @@ export class Flows {
         await this.ctx.store.completeFlow(flow.id, { ...outcome(null), result: sealed });
         loginEnded(this.ctx, "result", null);
       } catch (error) {
-        const code = upstreamHttpError(error, "exchange").error;
+        const code = upstreamError(error, "exchange").wireCode;
         this.ctx.logger.warn({ err_code: errorCode(error) }, "code exchange failed");
         loginEnded(this.ctx, "result", code);
         await this.ctx.store.failFlow(flow.id, { ...outcome(code), error: code });
@@ -126,8 +124,7 @@ export class Flows {
     const { resultBinding, compat } = this.ctx.config;
     if (resultBinding !== "none" && !presented.verifier) throw verifierRequired();
     if (resultBinding === "both" && !presented.key) {
-      throw new HttpError(
-        401,
+      throw new GatewayError(
         "result_key_required",
         "Send the result_key from the redirect to return_to in the X-Soundgate-Result-Key header (desktop apps: a loopback or app-scheme return_to, or the URL the login webview ended on)",
       );
@@ -139,7 +136,7 @@ export class Flows {
     if (flow.status === "pending" || flow.status === "exchanging") {
       // Starlib's poller retries on 404 only.
       if (compat === "starlib") {
-        throw new HttpError(404, "result_pending", "The login is not finished yet");
+        throw new GatewayError("result_pending", "The login is not finished yet");
       }
       return { status: "pending" };
     }
@@ -147,8 +144,7 @@ export class Flows {
     // Read again as it was taken: it must still be the row the gateway wrote.
     if (!taken || !this.engine.trusted(taken)) throw resultNotFound();
     if (taken.status === "failed" || !taken.result) {
-      const error = taken.error ?? "login_failed";
-      throw new HttpError(error === "access_denied" ? 403 : 400, error, describeFlowError(error));
+      throw loginFailed(taken.error ?? "login_failed", describeFlowError);
     }
     let result: LoginResult;
     try {
@@ -188,22 +184,20 @@ export class Flows {
       flow.kind !== "result" ||
       !proves(flow, { verifier: input.verifier, key: undefined, jkt: undefined }, "initiator")
     ) {
-      throw new HttpError(
-        400,
+      throw new GatewayError(
         "invalid_state",
         "This login is unknown, expired or already used; start again",
       );
     }
     const claimed = await this.engine.claim(input.state);
-    if (!claimed)
-      throw new HttpError(400, "invalid_state", "This login is already being completed");
+    if (!claimed) throw new GatewayError("invalid_state", "This login is already being completed");
     try {
       let result: LoginResult;
       try {
         result = await this.engine.exchange(claimed, input.code);
       } catch (error) {
-        const failure = upstreamHttpError(error, "exchange");
-        loginEnded(this.ctx, "result", failure.error);
+        const failure = upstreamError(error, "exchange");
+        loginEnded(this.ctx, "result", failure.wireCode);
         throw failure;
       }
       await this.#bind(result, input.jkt);
@@ -220,8 +214,7 @@ export function allowedReturnTo(ctx: GatewayContext, value: string | undefined):
   const wanted = value ?? `${ctx.config.publicUrl}/auth/soundcloud/done`;
   const returnTo = matchReturnTo(returnToAllowlist(ctx.config), wanted);
   if (!returnTo) {
-    throw new HttpError(
-      400,
+    throw new GatewayError(
       "return_to_not_allowed",
       "return_to is not one of the gateway's allowed URLs",
     );
@@ -240,8 +233,7 @@ export async function usableReturnTo(ctx: GatewayContext, flow: FlowRecord): Pro
   await ctx.store.deleteFlow(flow.id);
   if (flow.kind !== "connection") loginEnded(ctx, flow.kind, "return_to_not_allowed");
   ctx.logger.warn({ flow_kind: flow.kind }, "a login flow's return_to is no longer allowed");
-  throw new HttpError(
-    400,
+  throw new GatewayError(
     "return_to_not_allowed",
     "This login's return_to is not one of the gateway's allowed URLs (any more); start again",
   );
@@ -265,17 +257,15 @@ function proves(flow: FlowRecord, presented: ResultCredentials, binding: ResultB
   return true;
 }
 
-function verifierRequired(): HttpError {
-  return new HttpError(
-    401,
+function verifierRequired(): GatewayError {
+  return new GatewayError(
     "result_verifier_required",
     "Send the secret behind result_challenge in the X-Soundgate-Result-Verifier header",
   );
 }
 
-function resultNotFound(): HttpError {
-  return new HttpError(
-    404,
+function resultNotFound(): GatewayError {
+  return new GatewayError(
     "result_not_found",
     "No login result for this state and these secrets: unknown, already read, expired, or not this caller's",
   );

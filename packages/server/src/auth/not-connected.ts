@@ -1,19 +1,18 @@
 import { isSoundgateError, type TokenProvider } from "soundgate";
-import { HttpError } from "../http/errors.js";
+import { GatewayError } from "../errors.js";
 
 /**
  * An API call or token request for an app user who has no SoundCloud connection stored
  * (never connected, or disconnected). Distinct from `reauth_required`, where a connection
  * exists but SoundCloud no longer accepts it: here there is nothing to "connect again".
- * 409: the request is fine, the user's state is not; unlike 404 it is never cached.
+ * A GatewayError with `code: "not_connected"` (the same field a SoundgateError has, so
+ * `error.code` checks read alike); over HTTP a 409.
  */
-export class NotConnectedError extends HttpError {
-  /** The same field a SoundgateError has, so `error.code` checks read alike. */
-  readonly code = "not_connected";
+export class NotConnectedError extends GatewayError {
+  declare readonly code: "not_connected";
 
   constructor() {
     super(
-      409,
       "not_connected",
       "This user has not connected a SoundCloud account; connect SoundCloud first",
     );

@@ -1,7 +1,7 @@
 import { refreshToken, SingleFlight, type TokenSet, toTokenResponseJson } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
-import { HttpError, upstreamHttpError } from "../http/errors.js";
+import { GatewayError, upstreamError } from "../errors.js";
 import type { GatewayStore } from "../store/store.js";
 import { type GatewayContext, oauthClient } from "./context.js";
 import { dpopRefused } from "./dpop.js";
@@ -135,7 +135,7 @@ export class Refresher {
     try {
       tokens = await refreshToken(oauthClient(this.ctx), { refreshToken: token });
     } catch (error) {
-      throw upstreamHttpError(error, "refresh");
+      throw upstreamError(error, "refresh");
     }
     this.#refreshed("upstream"); // a counter: synchronous, no await before the commit
     // SoundCloud has spent the old token: from here to the lock's commit nothing else
@@ -184,7 +184,7 @@ export class Refresher {
   }
 
   /** A spent refresh token presented again and refused: logged, counted, never sent upstream. */
-  #replayRefused(reason: "other_client" | "after_grace"): HttpError {
+  #replayRefused(reason: "other_client" | "after_grace"): GatewayError {
     this.ctx.counters.increment("soundgate_refresh_replays_refused_total", { reason });
     this.ctx.logger.warn({ reason }, "spent refresh token presented again; refused");
     return reauthRequired(
@@ -198,6 +198,6 @@ export class Refresher {
 const MISSING_PROOF =
   "Send a DPoP proof (RFC 9449) of the key this refresh token is bound to in the DPoP header: @soundgate/browser does";
 
-function reauthRequired(message: string): HttpError {
-  return new HttpError(401, "reauth_required", message);
+function reauthRequired(message: string): GatewayError {
+  return new GatewayError("reauth_required", message);
 }

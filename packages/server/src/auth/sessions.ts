@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
-import { HttpError, upstreamHttpError } from "../http/errors.js";
+import { GatewayError, upstreamError } from "../errors.js";
 import type { ConnectionGrant, FlowRecord, SessionRecord } from "../store/store.js";
 import type { Connections, ReauthReason } from "./connections.js";
 import type { GatewayContext } from "./context.js";
@@ -84,7 +84,7 @@ export class Sessions {
       }
       const result = await this.engine.exchange(flow, input.code).catch((error: unknown) => {
         this.ctx.logger.warn({ err_code: errorCode(error) }, "BFF code exchange failed");
-        throw upstreamHttpError(error, "exchange");
+        throw upstreamError(error, "exchange");
       });
       const connectionId = `session:${randomBytes(16).toString("base64url")}`;
       await this.connections.save(connectionId, result);
@@ -102,7 +102,7 @@ export class Sessions {
       loginEnded(this.ctx, "session", null);
       return { location: back.href, session };
     } catch (error) {
-      const code = error instanceof HttpError ? error.error : "login_failed";
+      const code = error instanceof GatewayError ? error.wireCode : "login_failed";
       loginEnded(this.ctx, "session", code);
       back.searchParams.set("error", code);
       return { location: back.href };

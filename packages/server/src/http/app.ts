@@ -9,7 +9,7 @@ import { authRoutes } from "../routes/auth.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
 import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { allowedOriginsCors } from "./cors.js";
-import { HttpError, knownHttpError } from "./errors.js";
+import { HttpError } from "./errors.js";
 import { loopbackAliasRedirect } from "./loopback-alias.js";
 import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
@@ -19,6 +19,7 @@ import {
   securityHeaders,
   staticPageHeaders,
 } from "./security-headers.js";
+import { knownHttpError } from "./status-of.js";
 
 const AUTH_PATHS = [
   "authorize",

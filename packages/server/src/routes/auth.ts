@@ -3,6 +3,7 @@ import { signOut } from "soundgate";
 import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
+import { GatewayError } from "../errors.js";
 import { clientAddress } from "../http/client-address.js";
 import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
@@ -41,7 +42,7 @@ const signOutBody = z.object({ access_token: token(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
 export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
-  const { engine, flows, refresher, sessions, dpop } = services;
+  const { flows, loginRedirect, refresher, sessions, dpop } = services;
   const cookies = cookieNames(ctx.config);
   // The Starlib profile takes requests without proofs (its front end sends none); a proof
   // that is sent is checked all the same, and a token bound to a key stays bound.
@@ -57,57 +58,27 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     );
   });
 
-  /**
-   * SoundCloud sent back a login the gateway does not know: expired, already used, or
-   * lost in a restart (an in-memory store, the ephemeral development key). Its return_to
-   * is unknown too. A browser that started a BFF login here (its login cookie says so)
-   * goes back to the gateway's own page with `error=login_expired`, when that page is an
-   * allowed return_to; another browser gets a page that says what happened; an API
-   * client the JSON error.
-   */
+  // How a redirect's outcome looks: a 303, or for a login the gateway does not know a page
+  // that says what happened (a browser) or the JSON error (an API client).
   const pageCsp = builtInPageCsp(ctx.soundcloud.apiUrl);
-  const unknownLogin = (c: Context) => {
-    const home = `${ctx.config.publicUrl}/`;
-    const served = ctx.config.allowedReturnTo.has(home);
-    if (readCookie(c, cookies.login) && served) {
-      clearCookie(c, ctx.config, cookies.login);
-      return c.redirect(`${home}?error=login_expired`, 303);
-    }
-    if (c.req.header("accept")?.includes("text/html")) {
-      c.header("Content-Security-Policy", pageCsp);
-      return c.html(loginExpiredPage(served ? home : undefined), 400);
-    }
-    throw new HttpError(
-      400,
-      "invalid_state",
-      "This login link is unknown, expired or already used; start again",
-    );
-  };
-
   app.get("/redirect", async (c) => {
     const query = parseQuery(c, redirectQuery);
-    const flow = await engine.claim(query.state);
-    if (!flow) return unknownLogin(c);
-    if (flow.kind === "session") {
-      const outcome = await sessions.finishRedirect(flow, query, readCookie(c, cookies.login));
-      clearCookie(c, ctx.config, cookies.login);
-      if (outcome.session) {
-        writeCookie(
-          c,
-          ctx.config,
-          cookies.session,
-          outcome.session,
-          ctx.config.sessionTtlMs / 1000,
-        );
+    const outcome = await loginRedirect.finish(query, readCookie(c, cookies.login));
+    if (outcome.kind === "page") {
+      if (c.req.header("accept")?.includes("text/html")) {
+        c.header("Content-Security-Policy", pageCsp);
+        return c.html(loginExpiredPage(outcome.home), 400);
       }
-      return c.redirect(outcome.location, 303);
+      throw new GatewayError(
+        "invalid_state",
+        "This login link is unknown, expired or already used; start again",
+      );
     }
-    if (flow.kind !== "result") {
-      // Connection flows of an embedding app complete at that app's own callback.
-      await ctx.store.deleteFlow(flow.id);
-      throw new HttpError(400, "invalid_state", "This login does not complete at the gateway");
+    if (outcome.endsBrowserLogin) clearCookie(c, ctx.config, cookies.login);
+    if (outcome.session) {
+      writeCookie(c, ctx.config, cookies.session, outcome.session, ctx.config.sessionTtlMs / 1000);
     }
-    return c.redirect(await flows.finishRedirect(flow, query), 303);
+    return c.redirect(outcome.location, 303);
   });
 
   // BFF login: straight to SoundCloud; the session cookie is set when it sends the user back.

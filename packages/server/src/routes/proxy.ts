@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { isSoundgateError } from "soundgate";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
+import { GatewayError } from "../errors.js";
 import { cookieNames, readCookie } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 import { HttpError } from "../http/errors.js";
@@ -64,11 +65,7 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
       throw new HttpError(401, "not_authenticated", "No session: sign in first");
     }
     if (found.status === "reauth_required") {
-      throw new HttpError(
-        401,
-        "reauth_required",
-        "This login can no longer be used; sign in again",
-      );
+      throw new GatewayError("reauth_required", "This login can no longer be used; sign in again");
     }
     const session = found.record;
 
@@ -103,14 +100,13 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
       return await get();
     } catch (error) {
       if (isSoundgateError(error, "reauth_required")) {
-        throw new HttpError(
-          401,
+        throw new GatewayError(
           "reauth_required",
           "SoundCloud no longer accepts this login; sign in again",
         );
       }
       if (isSoundgateError(error)) {
-        throw new HttpError(502, "upstream_unavailable", "Could not refresh the SoundCloud token");
+        throw new GatewayError("upstream_unavailable", "Could not refresh the SoundCloud token");
       }
       throw error;
     }

@@ -8,7 +8,7 @@ export type StoreFailure = "connection" | "pool_timeout" | "lock_timeout";
 
 /**
  * The store cannot answer right now; asking again shortly may work. The HTTP layer
- * answers 503 with Retry-After (http/errors.ts), never 500 and never a hang.
+ * answers 503 with Retry-After (http/status-of.ts), never 500 and never a hang.
  */
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
