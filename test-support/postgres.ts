@@ -16,6 +16,8 @@ const DATABASE_PREFIX = /^[a-z_][a-z0-9_]{0,30}$/.test(
 
 export interface TestDatabase {
   url: string;
+  /** One statement on a connection of its own (not a gateway's pool): the rows. */
+  query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
   drop(): Promise<void>;
 }
 
@@ -37,6 +39,15 @@ export async function createTestDatabase(): Promise<TestDatabase | undefined> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    async query(text, values = []) {
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        return (await client.query(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
     async drop() {
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();

@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
 import { type CookieJar, loginViaBff } from "../../../test-support/gateway.js";
@@ -29,14 +28,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function sql(text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: database?.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+/** A statement on the test database, outside the gateways' pools. */
+function sql(text: string, values: unknown[] = []) {
+  if (!database) throw new Error("no test database");
+  return database.query(text, values);
 }
 
 /** BFF login that starts on one instance and completes on another. */

@@ -9,7 +9,6 @@
 // closed), no refresh token spent twice, no 500, no crash, no hung instance. The p99 of
 // successful calls is reported.
 import { createHash } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import { loginViaBff } from "../../../../test-support/gateway.js";
@@ -68,14 +67,10 @@ interface Call {
   started: number;
 }
 
-async function sql(text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: database?.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+/** A statement on the test database, outside the gateways' pools. */
+function sql(text: string, values: unknown[] = []) {
+  if (!database) throw new Error("no test database");
+  return database.query(text, values);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,6 @@
 // real server: locks that never wait on the pool, waits that end in StoreUnavailableError,
 // a lock whose connection dies, and a terminated pool that heals on the next call.
 import { sql } from "kysely";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import type { KyselyStore } from "./kysely-store.js";
@@ -37,14 +36,10 @@ async function open(options: PostgresStoreOptions = {}): Promise<KyselyStore> {
   return store;
 }
 
-async function admin(text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: database?.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+/** A statement on the test database, outside the gateways' pools. */
+function admin(text: string, values: unknown[] = []) {
+  if (!database) throw new Error("no test database");
+  return database.query(text, values);
 }
 
 /** Ends every connection to the test database but the one asking (pg_terminate_backend). */

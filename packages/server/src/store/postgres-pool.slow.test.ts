@@ -2,7 +2,6 @@
 // concurrent refreshes than the pool has connections, made-up tokens flooding /refresh,
 // and every gateway connection terminated by the server mid-load. Whatever happens,
 // every request is answered (never a hang), nothing answers 500 and no process exits.
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import { loginViaBff } from "../../../../test-support/gateway.js";
@@ -45,14 +44,10 @@ async function start(env: Record<string, string> = {}): Promise<GatewayProcess> 
   return gateway;
 }
 
-async function sql(text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: database?.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+/** A statement on the test database, outside the gateways' pools. */
+function sql(text: string, values: unknown[] = []) {
+  if (!database) throw new Error("no test database");
+  return database.query(text, values);
 }
 
 /** Every token stored and issued is expired: the next call of every user refreshes. */
