@@ -6,8 +6,8 @@ import { DONE_PATH, REDIRECT_PATH } from "../config.js";
 import { proxyTiming } from "../metrics/proxy-timing.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
+import { bffSessionRoutes, endReplacedSession } from "../routes/bff-session.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
-import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { allowedOriginsCors } from "./cors.js";
 import { HttpError } from "./errors.js";
 import { loopbackAliasRedirect } from "./loopback-alias.js";
@@ -70,7 +70,7 @@ export function createApp(ctx: GatewayContext): Hono {
 
   app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));
-  app.route("/auth", sessionRoutes(ctx, services));
+  app.route("/auth", bffSessionRoutes(ctx, services));
   app.route(PROXY_PREFIX, proxyRoutes(ctx, services));
   for (const path of AUTH_PATHS) {
     app.all(`/auth/soundcloud/${path}`, () => {

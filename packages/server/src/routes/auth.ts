@@ -42,7 +42,7 @@ const signOutBody = z.object({ access_token: token(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
 export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
-  const { flows, loginRedirect, refresher, sessions, dpop } = services;
+  const { starlibHandoff, loginRedirect, refresher, bffSessions, dpop } = services;
   const cookies = cookieNames(ctx.config);
   // The Starlib profile takes requests without proofs (its front end sends none); a proof
   // that is sent is checked all the same, and a token bound to a key stays bound.
@@ -54,7 +54,10 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   app.get("/authorize", async (c) => {
     const query = parseQuery(c, authorizeQuery);
     return c.json(
-      await flows.start({ returnTo: query.return_to, resultChallenge: query.result_challenge }),
+      await starlibHandoff.start({
+        returnTo: query.return_to,
+        resultChallenge: query.result_challenge,
+      }),
     );
   });
 
@@ -84,7 +87,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   // BFF login: straight to SoundCloud; the session cookie is set when it sends the user back.
   app.get("/login", async (c) => {
     const query = parseQuery(c, loginQuery);
-    const { url, binding } = await sessions.start(query.return_to);
+    const { url, binding } = await bffSessions.start(query.return_to);
     writeCookie(c, ctx.config, cookies.login, binding, 600);
     return c.redirect(url, 302);
   });
@@ -93,7 +96,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     const query = parseQuery(c, resultQuery);
     const headers = parseHeaders(c, resultHeaders);
     const jkt = await proof(c, "GET", "/result");
-    const outcome = await flows.takeResult(query.state, {
+    const outcome = await starlibHandoff.takeResult(query.state, {
       verifier: headers[RESULT_VERIFIER_HEADER],
       key: headers[RESULT_KEY_HEADER],
       jkt,
@@ -106,7 +109,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     const body = await parseJsonBody(c, callbackBody);
     const jkt = await proof(c, "POST", "/callback");
     return c.json(
-      await flows.finishCallback({
+      await starlibHandoff.finishCallback({
         code: body.code,
         state: body.state,
         verifier: headers[RESULT_VERIFIER_HEADER],

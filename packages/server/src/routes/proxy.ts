@@ -60,7 +60,7 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     const target = upstreamUrl(c, apiBase);
 
     const cookie = readCookie(c, cookies.session);
-    const found = await services.sessions.lookup(cookie);
+    const found = await services.bffSessions.lookup(cookie);
     if (found.status === "none") {
       throw new HttpError(401, "not_authenticated", "No session: sign in first");
     }
@@ -73,10 +73,10 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     if (declared > MAX_UPLOAD_BYTES)
       throw new HttpError(413, "payload_too_large", "Upload too large");
     const hasBody = method !== "GET" && method !== "HEAD" && c.req.raw.body !== null;
-    const provider = services.connections.tokens.provider(session.connectionId);
+    const provider = services.appUserConnections.tokens.provider(session.connectionId);
 
     let token = await accessToken(() =>
-      services.connections.accessToken(session.connectionId, found.grant),
+      services.appUserConnections.accessToken(session.connectionId, found.grant),
     );
     let response = await send(c, target, token, hasBody);
     // A body already streamed upstream cannot be sent twice; the proactive refresh
