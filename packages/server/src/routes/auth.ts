@@ -1,14 +1,15 @@
 import { type Context, Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { signOut } from "soundgate";
 import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { GatewayError } from "../errors.js";
 import { clientAddress } from "../http/client-address.js";
-import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
+import { clearCookie, cookieNames, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
 import { builtInPageCsp } from "../http/security-headers.js";
-import { parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
+import { jsonBodyLimit, parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 import { loginExpiredPage } from "../pages/login-expired.js";
 
@@ -66,7 +67,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   const pageCsp = builtInPageCsp(ctx.soundcloud.apiUrl);
   app.get("/redirect", async (c) => {
     const query = parseQuery(c, redirectQuery);
-    const outcome = await loginRedirect.finish(query, readCookie(c, cookies.login));
+    const outcome = await loginRedirect.finish(query, getCookie(c, cookies.login));
     if (outcome.kind === "page") {
       if (c.req.header("accept")?.includes("text/html")) {
         c.header("Content-Security-Policy", pageCsp);
@@ -104,7 +105,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     return outcome.status === "pending" ? c.json({ status: "pending" }, 202) : c.json(outcome.body);
   });
 
-  app.post("/callback", async (c) => {
+  app.post("/callback", jsonBodyLimit(), async (c) => {
     const headers = parseHeaders(c, resultHeaders);
     const body = await parseJsonBody(c, callbackBody);
     const jkt = await proof(c, "POST", "/callback");
@@ -118,7 +119,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     );
   });
 
-  app.post("/refresh", async (c) => {
+  app.post("/refresh", jsonBodyLimit(), async (c) => {
     const body = await parseJsonBody(c, refreshBody);
     // Whether a proof was needed is the refresher's to say: it looks the token up first,
     // so a spent one presented without a proof is still counted as a replay.
@@ -133,7 +134,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   });
 
   // SoundCloud's sign-out does not answer browsers (no CORS), so a page signs out through here.
-  app.post("/sign-out", async (c) => {
+  app.post("/sign-out", jsonBodyLimit(), async (c) => {
     const body = await parseJsonBody(c, signOutBody);
     try {
       await signOut(oauthClient(ctx), { accessToken: body.access_token });

@@ -1,9 +1,10 @@
 import { type Context, Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { isSoundgateError } from "soundgate";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { GatewayError } from "../errors.js";
-import { cookieNames, readCookie } from "../http/cookies.js";
+import { cookieNames } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 import { HttpError } from "../http/errors.js";
 import { SANDBOXED_CSP } from "../http/security-headers.js";
@@ -59,7 +60,7 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
       throw new HttpError(405, "method_not_allowed", "This method is not proxied");
     const target = upstreamUrl(c, apiBase);
 
-    const cookie = readCookie(c, cookies.session);
+    const cookie = getCookie(c, cookies.session);
     const found = await services.bffSessions.lookup(cookie);
     if (found.status === "none") {
       throw new HttpError(401, "not_authenticated", "No session: sign in first");
