@@ -1,10 +1,9 @@
 import { connect, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import { loginViaBff, startTestGateway } from "../../../../test-support/gateway.js";
+import { recordingLogger } from "../../../../test-support/recording-logger.js";
 import type { RunningGateway } from "../gateway.js";
-import { createLogger } from "../logger.js";
 import type { ServerLimits } from "./node-server.js";
 
 let emulator: TestEmulator;
@@ -199,16 +198,10 @@ describe("slow clients", () => {
   });
 
   it("a chunked body that trickles in is cut off too, and logged as the client's fault, not the gateway's", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const log = recordingLogger();
     const gateway = await startTestGateway(emulator, {
       limits: { bodyTimeoutMs: 1_000 },
-      logger: createLogger("info", sink),
+      logger: log.logger,
     });
     started.push(gateway);
     const answer = await raw(
@@ -219,9 +212,9 @@ describe("slow clients", () => {
     expectJsonError(answer, 408, "request_timeout");
     // The app's read of the cut-off body fails after that: a 400 in the log, not a 500.
     await vi.waitFor(() =>
-      expect(lines.join("")).toMatch(/"path":"\/auth\/soundcloud\/refresh","status":400/),
+      expect(log.text()).toMatch(/"path":"\/auth\/soundcloud\/refresh","status":400/),
     );
-    expect(lines.join("")).not.toContain("unhandled error");
+    expect(log.text()).not.toContain("unhandled error");
   });
 
   it("a body nobody reads does not hold the connection either", async () => {

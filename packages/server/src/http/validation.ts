@@ -3,6 +3,10 @@ import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
 import { HttpError } from "./errors.js";
 
+// Not hono/validator: its "json" target passes {} on for a wrong content type (we answer
+// 415) and throws its own 400 for broken JSON (we answer invalid_json), and its "query"
+// target turns a repeated parameter into an array; one call per route here is as short.
+
 /** Query parameters → typed input, or a 400 that names the offending parameter. */
 export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
   return check(schema, c.req.query(), "query parameter");
