@@ -1,6 +1,6 @@
 // The supported API of @soundgate/server. Anything not exported here is internal and may
-// change in any release: the flow engine, the refresher, the store's row types.
-export type { ConnectionInfo, ReauthReason } from "./auth/connections.js";
+// change in any release: the login services (auth code flows, Starlib hand-off, BFF sessions), the refresher, the store's row types.
+export type { ConnectionInfo, ReauthReason } from "./auth/app-user-connections.js";
 export type { LoginResultJson, UserSummary } from "./auth/login-result.js";
 export type { GatewayConfig, SoundCloudAppConfig } from "./config.js";
 export { loadConfig } from "./config.js";

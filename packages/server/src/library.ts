@@ -1,7 +1,7 @@
 import type { ApiClient, FetchLike } from "soundgate";
-import { type ConnectionInfo, Connections } from "./auth/connections.js";
+import { AppUserConnections, type ConnectionInfo } from "./auth/app-user-connections.js";
+import { AuthCodeFlows } from "./auth/auth-code-flows.js";
 import type { ServiceContext } from "./auth/context.js";
-import { FlowEngine } from "./auth/flow-engine.js";
 import { ConfigError } from "./config-error.js";
 import { Cipher, type KeyConfigError } from "./crypto/cipher.js";
 import { GatewayError } from "./errors.js";
@@ -43,13 +43,13 @@ export type { ConnectionInfo };
  *   const me = await sg.forUser(user.id).me();                // any time later
  */
 export class Soundgate {
-  readonly #connections: Connections;
+  readonly #connections: AppUserConnections;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly ownsStore: boolean,
   ) {
-    this.#connections = new Connections(ctx, new FlowEngine(ctx));
+    this.#connections = new AppUserConnections(ctx, new AuthCodeFlows(ctx));
   }
 
   /** Begin linking `appUserId`; send their browser to `url`. The flow is bound to this user. */

@@ -23,8 +23,8 @@ async function services(env: Record<string, string> = {}) {
 
 describe("LoginRedirect: SoundCloud's redirect, by the flow it finishes", () => {
   it("sends a Starlib login on to its return_to, leaving the browser's login cookie alone", async () => {
-    const { flows, loginRedirect } = await services();
-    const { state } = await flows.start({
+    const { starlibHandoff, loginRedirect } = await services();
+    const { state } = await starlibHandoff.start({
       returnTo: APP_CALLBACK,
       resultChallenge: resultSecret().challenge,
     });
@@ -38,8 +38,8 @@ describe("LoginRedirect: SoundCloud's redirect, by the flow it finishes", () => 
   });
 
   it("refuses a connection flow (it completes at the app's callback) and ends it", async () => {
-    const { connections, loginRedirect } = await services();
-    const { state } = await connections.start("alice");
+    const { appUserConnections, loginRedirect } = await services();
+    const { state } = await appUserConnections.start("alice");
     const refused = await loginRedirect.finish({ state, code: "c" }, undefined).catch((e) => e);
     expect(refused).toBeInstanceOf(GatewayError);
     expect(refused).toMatchObject({ code: "invalid_state" });

@@ -1,8 +1,8 @@
 import { GatewayError } from "../errors.js";
+import type { AuthCodeFlows } from "./auth-code-flows.js";
+import type { BffSessions } from "./bff-sessions.js";
 import type { GatewayContext } from "./context.js";
-import type { FlowEngine } from "./flow-engine.js";
-import type { Flows } from "./flows.js";
-import type { Sessions } from "./sessions.js";
+import type { StarlibHandoff } from "./starlib-handoff.js";
 
 /** What SoundCloud's redirect back to the gateway carries. */
 export interface RedirectInput {
@@ -28,18 +28,22 @@ export type RedirectOutcome =
 export class LoginRedirect {
   constructor(
     private readonly ctx: GatewayContext,
-    private readonly engine: FlowEngine,
-    private readonly flows: Flows,
-    private readonly sessions: Sessions,
+    private readonly authCodeFlows: AuthCodeFlows,
+    private readonly starlibHandoff: StarlibHandoff,
+    private readonly bffSessions: BffSessions,
   ) {}
 
   /** `loginCookie`: the browser binding a BFF login set, if this browser has one. */
   async finish(input: RedirectInput, loginCookie: string | undefined): Promise<RedirectOutcome> {
-    const flow = await this.engine.claim(input.state);
+    const flow = await this.authCodeFlows.claim(input.state);
     if (!flow) return this.#unknown(loginCookie);
     switch (flow.kind) {
       case "session": {
-        const { location, session } = await this.sessions.finishRedirect(flow, input, loginCookie);
+        const { location, session } = await this.bffSessions.finishRedirect(
+          flow,
+          input,
+          loginCookie,
+        );
         return {
           kind: "redirect",
           location,
@@ -50,7 +54,7 @@ export class LoginRedirect {
       case "result":
         return {
           kind: "redirect",
-          location: await this.flows.finishRedirect(flow, input),
+          location: await this.starlibHandoff.finishRedirect(flow, input),
           endsBrowserLogin: false,
         };
       case "connection":

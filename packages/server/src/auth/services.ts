@@ -1,36 +1,36 @@
-import { Connections } from "./connections.js";
+import { AppUserConnections } from "./app-user-connections.js";
+import { AuthCodeFlows } from "./auth-code-flows.js";
+import { BffSessions } from "./bff-sessions.js";
 import type { GatewayContext } from "./context.js";
 import { DpopVerifier } from "./dpop.js";
-import { FlowEngine } from "./flow-engine.js";
-import { Flows } from "./flows.js";
 import { LoginRedirect } from "./login-redirect.js";
 import { Refresher } from "./refresh.js";
-import { Sessions } from "./sessions.js";
+import { StarlibHandoff } from "./starlib-handoff.js";
 import { TokenBindings } from "./token-bindings.js";
 
 /** The gateway's services, built once per gateway and shared by its routes. */
 export interface GatewayServices {
-  engine: FlowEngine;
-  flows: Flows;
+  authCodeFlows: AuthCodeFlows;
+  starlibHandoff: StarlibHandoff;
   refresher: Refresher;
-  connections: Connections;
-  sessions: Sessions;
+  appUserConnections: AppUserConnections;
+  bffSessions: BffSessions;
   loginRedirect: LoginRedirect;
   dpop: DpopVerifier;
 }
 
 export function createServices(ctx: GatewayContext): GatewayServices {
-  const engine = new FlowEngine(ctx);
-  const connections = new Connections(ctx, engine);
-  const flows = new Flows(ctx, engine, new TokenBindings(ctx));
-  const sessions = new Sessions(ctx, engine, connections);
+  const authCodeFlows = new AuthCodeFlows(ctx);
+  const appUserConnections = new AppUserConnections(ctx, authCodeFlows);
+  const starlibHandoff = new StarlibHandoff(ctx, authCodeFlows, new TokenBindings(ctx));
+  const bffSessions = new BffSessions(ctx, authCodeFlows, appUserConnections);
   return {
-    engine,
-    flows,
+    authCodeFlows,
+    starlibHandoff,
     refresher: new Refresher(ctx),
-    connections,
-    sessions,
-    loginRedirect: new LoginRedirect(ctx, engine, flows, sessions),
+    appUserConnections,
+    bffSessions,
+    loginRedirect: new LoginRedirect(ctx, authCodeFlows, starlibHandoff, bffSessions),
     dpop: new DpopVerifier(ctx),
   };
 }

@@ -248,3 +248,35 @@ describe("health", () => {
     expect(await response.json()).toEqual({ status: "ok", store: "ok" });
   });
 });
+
+describe("a method an auth endpoint does not serve", () => {
+  it("gets 405 {error, message} with Allow on every auth path; unknown paths stay 404", async () => {
+    const gateway = await gatewayWith();
+    const serves: Record<string, string> = {
+      authorize: "GET, HEAD",
+      redirect: "GET, HEAD",
+      login: "GET, HEAD",
+      result: "GET, HEAD",
+      callback: "POST",
+      refresh: "POST",
+      "sign-out": "POST",
+      config: "GET, HEAD",
+      done: "GET, HEAD",
+    };
+    for (const [path, allow] of Object.entries(serves)) {
+      for (const method of allow === "POST" ? ["GET", "PUT"] : ["POST", "DELETE"]) {
+        const response = await fetch(`${gateway.url}/auth/soundcloud/${path}`, { method });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(response.headers.get("allow"), path).toBe(allow);
+        expect(response.headers.get("cache-control")).toBe("no-store");
+        expect(await response.json()).toEqual({
+          error: "method_not_allowed",
+          message: "This endpoint does not support that method",
+        });
+      }
+    }
+    const unknown = await fetch(`${gateway.url}/auth/soundcloud/nope`, { method: "POST" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("allow")).toBeNull();
+  });
+});

@@ -1,13 +1,14 @@
 import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import type { GatewayContext } from "../auth/context.js";
 import { createServices } from "../auth/services.js";
 import { DONE_PATH, REDIRECT_PATH } from "../config.js";
 import { proxyTiming } from "../metrics/proxy-timing.js";
 import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
+import { bffSessionRoutes, endReplacedSession } from "../routes/bff-session.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
-import { endReplacedSession, sessionRoutes } from "../routes/session.js";
 import { allowedOriginsCors } from "./cors.js";
 import { HttpError } from "./errors.js";
 import { loopbackAliasRedirect } from "./loopback-alias.js";
@@ -20,18 +21,6 @@ import {
   staticPageHeaders,
 } from "./security-headers.js";
 import { knownHttpError } from "./status-of.js";
-
-const AUTH_PATHS = [
-  "authorize",
-  "redirect",
-  "result",
-  "callback",
-  "refresh",
-  "sign-out",
-  "config",
-  "done",
-  "login",
-];
 
 /** The gateway as a web-standard fetch handler (Hono), ready for node, tests or another host. */
 export function createApp(ctx: GatewayContext): Hono {
@@ -70,13 +59,24 @@ export function createApp(ctx: GatewayContext): Hono {
 
   app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));
-  app.route("/auth", sessionRoutes(ctx, services));
+  app.route("/auth", bffSessionRoutes(ctx, services));
   app.route(PROXY_PREFIX, proxyRoutes(ctx, services));
-  for (const path of AUTH_PATHS) {
-    app.all(`/auth/soundcloud/${path}`, () => {
-      throw new HttpError(405, "method_not_allowed", "This endpoint does not support that method");
-    });
-  }
+  // An auth endpoint asked with a method it does not serve: 405 with Allow, as our JSON.
+  // Registered after the routes, so a request a route answers never passes through it.
+  app.use(
+    "/auth/soundcloud/*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(
+          c,
+          new HttpError(405, "method_not_allowed", "This endpoint does not support that method", {
+            Allow: methods.join(", "),
+          }),
+          detail,
+        ),
+    }),
+  );
 
   app.get("/healthz", async (c) => {
     try {

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, setCookie } from "hono/cookie";
 import type { GatewayConfig } from "../config.js";
 
 /**
@@ -15,10 +15,6 @@ export function cookieNames(config: GatewayConfig): { session: string; login: st
     session: secure ? "__Host-soundgate_session" : "soundgate_session",
     login: secure ? "__Host-soundgate_login" : "soundgate_login",
   };
-}
-
-export function readCookie(c: Context, name: string): string | undefined {
-  return getCookie(c, name);
 }
 
 export function writeCookie(

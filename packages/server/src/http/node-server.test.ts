@@ -1,7 +1,8 @@
 import { connect, type Socket } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import { loginViaBff, startTestGateway } from "../../../../test-support/gateway.js";
+import { recordingLogger } from "../../../../test-support/recording-logger.js";
 import type { RunningGateway } from "../gateway.js";
 import type { ServerLimits } from "./node-server.js";
 
@@ -143,6 +144,38 @@ describe("requests Node itself refuses", () => {
   });
 });
 
+describe("request bodies over the limit", () => {
+  const refresh =
+    "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+
+  it("are refused with 413 JSON by their Content-Length, before a byte of them is read", async () => {
+    const gateway = await gatewayWith();
+    const answer = await raw(gateway, `${refresh}Content-Length: 20000\r\n\r\n{`);
+    expectJsonError(answer, 413, "payload_too_large");
+  });
+
+  it("are refused with 413 JSON when sent chunked, counted as they arrive", async () => {
+    const gateway = await gatewayWith();
+    const chunk = "x".repeat(17 * 1024);
+    const answer = await raw(
+      gateway,
+      `${refresh}Transfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
+    expectJsonError(answer, 413, "payload_too_large");
+  });
+
+  it("a chunked body under the limit still reaches the endpoint", async () => {
+    const gateway = await gatewayWith();
+    const body = JSON.stringify({ refresh_token: 42 });
+    const answer = await raw(
+      gateway,
+      `${refresh}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
+    expectJsonError(answer, 400, "invalid_request");
+    expect(answer.body).toContain("refresh_token");
+  });
+});
+
 describe("slow clients", () => {
   it("headers that trickle in are cut off with 408 JSON", async () => {
     const gateway = await gatewayWith({ headersTimeoutMs: 1_000 });
@@ -162,6 +195,26 @@ describe("slow clients", () => {
       { drip: body.slice(1), everyMs: 100 },
     );
     expectJsonError(answer, 408, "request_timeout");
+  });
+
+  it("a chunked body that trickles in is cut off too, and logged as the client's fault, not the gateway's", async () => {
+    const log = recordingLogger();
+    const gateway = await startTestGateway(emulator, {
+      limits: { bodyTimeoutMs: 1_000 },
+      logger: log.logger,
+    });
+    started.push(gateway);
+    const answer = await raw(
+      gateway,
+      "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n{",
+      { drip: "r".repeat(40), everyMs: 100 },
+    );
+    expectJsonError(answer, 408, "request_timeout");
+    // The app's read of the cut-off body fails after that: a 400 in the log, not a 500.
+    await vi.waitFor(() =>
+      expect(log.text()).toMatch(/"path":"\/auth\/soundcloud\/refresh","status":400/),
+    );
+    expect(log.text()).not.toContain("unhandled error");
   });
 
   it("a body nobody reads does not hold the connection either", async () => {

@@ -1,14 +1,15 @@
 import { type Context, Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { signOut } from "soundgate";
 import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { GatewayError } from "../errors.js";
 import { clientAddress } from "../http/client-address.js";
-import { clearCookie, cookieNames, readCookie, writeCookie } from "../http/cookies.js";
+import { clearCookie, cookieNames, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
 import { builtInPageCsp } from "../http/security-headers.js";
-import { parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
+import { jsonBodyLimit, parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 import { loginExpiredPage } from "../pages/login-expired.js";
 
@@ -42,7 +43,7 @@ const signOutBody = z.object({ access_token: token(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
 export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
-  const { flows, loginRedirect, refresher, sessions, dpop } = services;
+  const { starlibHandoff, loginRedirect, refresher, bffSessions, dpop } = services;
   const cookies = cookieNames(ctx.config);
   // The Starlib profile takes requests without proofs (its front end sends none); a proof
   // that is sent is checked all the same, and a token bound to a key stays bound.
@@ -54,7 +55,10 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   app.get("/authorize", async (c) => {
     const query = parseQuery(c, authorizeQuery);
     return c.json(
-      await flows.start({ returnTo: query.return_to, resultChallenge: query.result_challenge }),
+      await starlibHandoff.start({
+        returnTo: query.return_to,
+        resultChallenge: query.result_challenge,
+      }),
     );
   });
 
@@ -63,7 +67,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   const pageCsp = builtInPageCsp(ctx.soundcloud.apiUrl);
   app.get("/redirect", async (c) => {
     const query = parseQuery(c, redirectQuery);
-    const outcome = await loginRedirect.finish(query, readCookie(c, cookies.login));
+    const outcome = await loginRedirect.finish(query, getCookie(c, cookies.login));
     if (outcome.kind === "page") {
       if (c.req.header("accept")?.includes("text/html")) {
         c.header("Content-Security-Policy", pageCsp);
@@ -84,7 +88,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   // BFF login: straight to SoundCloud; the session cookie is set when it sends the user back.
   app.get("/login", async (c) => {
     const query = parseQuery(c, loginQuery);
-    const { url, binding } = await sessions.start(query.return_to);
+    const { url, binding } = await bffSessions.start(query.return_to);
     writeCookie(c, ctx.config, cookies.login, binding, 600);
     return c.redirect(url, 302);
   });
@@ -93,7 +97,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     const query = parseQuery(c, resultQuery);
     const headers = parseHeaders(c, resultHeaders);
     const jkt = await proof(c, "GET", "/result");
-    const outcome = await flows.takeResult(query.state, {
+    const outcome = await starlibHandoff.takeResult(query.state, {
       verifier: headers[RESULT_VERIFIER_HEADER],
       key: headers[RESULT_KEY_HEADER],
       jkt,
@@ -101,12 +105,12 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     return outcome.status === "pending" ? c.json({ status: "pending" }, 202) : c.json(outcome.body);
   });
 
-  app.post("/callback", async (c) => {
+  app.post("/callback", jsonBodyLimit(), async (c) => {
     const headers = parseHeaders(c, resultHeaders);
     const body = await parseJsonBody(c, callbackBody);
     const jkt = await proof(c, "POST", "/callback");
     return c.json(
-      await flows.finishCallback({
+      await starlibHandoff.finishCallback({
         code: body.code,
         state: body.state,
         verifier: headers[RESULT_VERIFIER_HEADER],
@@ -115,7 +119,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     );
   });
 
-  app.post("/refresh", async (c) => {
+  app.post("/refresh", jsonBodyLimit(), async (c) => {
     const body = await parseJsonBody(c, refreshBody);
     // Whether a proof was needed is the refresher's to say: it looks the token up first,
     // so a spent one presented without a proof is still counted as a replay.
@@ -130,7 +134,7 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
   });
 
   // SoundCloud's sign-out does not answer browsers (no CORS), so a page signs out through here.
-  app.post("/sign-out", async (c) => {
+  app.post("/sign-out", jsonBodyLimit(), async (c) => {
     const body = await parseJsonBody(c, signOutBody);
     try {
       await signOut(oauthClient(ctx), { accessToken: body.access_token });

@@ -1,9 +1,10 @@
 import { type Context, Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { isSoundgateError } from "soundgate";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { GatewayError } from "../errors.js";
-import { cookieNames, readCookie } from "../http/cookies.js";
+import { cookieNames } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 import { HttpError } from "../http/errors.js";
 import { SANDBOXED_CSP } from "../http/security-headers.js";
@@ -59,8 +60,8 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
       throw new HttpError(405, "method_not_allowed", "This method is not proxied");
     const target = upstreamUrl(c, apiBase);
 
-    const cookie = readCookie(c, cookies.session);
-    const found = await services.sessions.lookup(cookie);
+    const cookie = getCookie(c, cookies.session);
+    const found = await services.bffSessions.lookup(cookie);
     if (found.status === "none") {
       throw new HttpError(401, "not_authenticated", "No session: sign in first");
     }
@@ -73,10 +74,10 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     if (declared > MAX_UPLOAD_BYTES)
       throw new HttpError(413, "payload_too_large", "Upload too large");
     const hasBody = method !== "GET" && method !== "HEAD" && c.req.raw.body !== null;
-    const provider = services.connections.tokens.provider(session.connectionId);
+    const provider = services.appUserConnections.tokens.provider(session.connectionId);
 
     let token = await accessToken(() =>
-      services.connections.accessToken(session.connectionId, found.grant),
+      services.appUserConnections.accessToken(session.connectionId, found.grant),
     );
     let response = await send(c, target, token, hasBody);
     // A body already streamed upstream cannot be sent twice; the proactive refresh

@@ -22,11 +22,13 @@ export interface StartFlow {
 }
 
 /**
- * What every login flow shares: a fresh PKCE pair and state per flow, the flow stored
- * by a hash of its state with the verifier sealed, claimed atomically once, and the
- * code exchanged with the verifier of that very flow.
+ * SoundCloud's authorization-code grant with PKCE, as every login uses it (a flow is one
+ * `auth_flows` row; its kind says who finishes it: the Starlib hand-off, a BFF session or
+ * an app user's connection). A fresh PKCE pair and state per flow, the flow stored by a
+ * hash of its state with the verifier sealed, claimed atomically once, and the code
+ * exchanged with the verifier of that very flow.
  */
-export class FlowEngine {
+export class AuthCodeFlows {
   constructor(readonly ctx: ServiceContext) {}
 
   async start(input: StartFlow): Promise<{ url: string; state: string }> {

@@ -3,10 +3,16 @@ import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { GatewayError, upstreamError } from "../errors.js";
 import type { ConnectionGrant, FlowRecord, SessionRecord } from "../store/store.js";
-import type { Connections, ReauthReason } from "./connections.js";
+import type { AppUserConnections, ReauthReason } from "./app-user-connections.js";
+import { type AuthCodeFlows, oauthErrorCode } from "./auth-code-flows.js";
 import type { GatewayContext } from "./context.js";
-import { type FlowEngine, oauthErrorCode } from "./flow-engine.js";
-import { allowedReturnTo, errorCode, loginEnded, loginStarted, usableReturnTo } from "./flows.js";
+import {
+  allowedReturnTo,
+  errorCode,
+  loginEnded,
+  loginStarted,
+  usableReturnTo,
+} from "./gateway-logins.js";
 import type { UserSummary } from "./login-result.js";
 
 /**
@@ -32,11 +38,11 @@ export type SessionView =
  * BFF mode: the browser holds only an opaque session cookie; the gateway keeps the
  * SoundCloud grant (as a connection of its own) and calls the API on the user's behalf.
  */
-export class Sessions {
+export class BffSessions {
   constructor(
     private readonly ctx: GatewayContext,
-    private readonly engine: FlowEngine,
-    private readonly connections: Connections,
+    private readonly authCodeFlows: AuthCodeFlows,
+    private readonly appUserConnections: AppUserConnections,
   ) {}
 
   /**
@@ -47,7 +53,7 @@ export class Sessions {
   async start(returnTo: string | undefined): Promise<{ url: string; binding: string }> {
     const target = allowedReturnTo(this.ctx, returnTo ?? `${this.ctx.config.publicUrl}/`);
     const binding = randomBytes(32).toString("base64url");
-    const { url } = await this.engine.start({
+    const { url } = await this.authCodeFlows.start({
       kind: "session",
       returnTo: target,
       browserBinding: secretHash(binding),
@@ -82,12 +88,12 @@ export class Sessions {
         back.searchParams.set("error", error);
         return { location: back.href };
       }
-      const result = await this.engine.exchange(flow, input.code).catch((error: unknown) => {
+      const result = await this.authCodeFlows.exchange(flow, input.code).catch((error: unknown) => {
         this.ctx.logger.warn({ err_code: errorCode(error) }, "BFF code exchange failed");
         throw upstreamError(error, "exchange");
       });
       const connectionId = `session:${randomBytes(16).toString("base64url")}`;
-      await this.connections.save(connectionId, result);
+      await this.appUserConnections.save(connectionId, result);
       const session = randomBytes(32).toString("base64url");
       const now = this.ctx.now();
       const id = secretHash(session);
@@ -136,7 +142,7 @@ export class Sessions {
     // A row the gateway cannot vouch for: most often sealed under a key it no longer has.
     if (found.status === "reauth_required")
       return { status: "reauth_required", reason: "unreadable" };
-    const connection = await this.connections.get(found.record.connectionId);
+    const connection = await this.appUserConnections.get(found.record.connectionId);
     if (!connection) return { status: "signed_out" };
     if (connection.status === "reauth_required") {
       return { status: "reauth_required", reason: connection.reauthReason ?? "grant_revoked" };
@@ -159,7 +165,7 @@ export class Sessions {
       return;
     }
     await this.ctx.store.deleteSession(found.record.id);
-    await this.connections.disconnect(found.record.connectionId);
+    await this.appUserConnections.disconnect(found.record.connectionId);
   }
 
   #seal(id: string, connectionId: string, expiresAt: number): string {

@@ -1,8 +1,9 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import type { ReauthReason } from "../auth/connections.js";
+import { getCookie } from "hono/cookie";
+import type { ReauthReason } from "../auth/app-user-connections.js";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
-import { clearCookie, cookieNames, readCookie } from "../http/cookies.js";
+import { clearCookie, cookieNames } from "../http/cookies.js";
 import { csrfGuard } from "../http/csrf.js";
 
 const REAUTH_MESSAGES: Record<ReauthReason, string> = {
@@ -12,14 +13,14 @@ const REAUTH_MESSAGES: Record<ReauthReason, string> = {
 };
 
 /** BFF session endpoints: who is signed in, and sign out. */
-export function sessionRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
+export function bffSessionRoutes(ctx: GatewayContext, services: GatewayServices): Hono {
   const app = new Hono();
   const cookies = cookieNames(ctx.config);
 
   // Always 200: "signed out" is an answer, not an error (a 401 here would put a failed
   // request in the console of every signed-out page load).
   app.get("/session", async (c) => {
-    const view = await services.sessions.current(readCookie(c, cookies.session));
+    const view = await services.bffSessions.current(getCookie(c, cookies.session));
     if (view.status === "signed_out") return c.json({ signed_in: false });
     if (view.status === "reauth_required") {
       return c.json({
@@ -39,7 +40,7 @@ export function sessionRoutes(ctx: GatewayContext, services: GatewayServices): H
   });
 
   app.post("/logout", csrfGuard(ctx.config), async (c) => {
-    await services.sessions.logout(readCookie(c, cookies.session));
+    await services.bffSessions.logout(getCookie(c, cookies.session));
     clearCookie(c, ctx.config, cookies.session);
     return c.body(null, 204);
   });
@@ -59,7 +60,7 @@ export function endReplacedSession(
 ): MiddlewareHandler {
   const name = cookieNames(ctx.config).session;
   return async (c, next) => {
-    const previous = readCookie(c, name);
+    const previous = getCookie(c, name);
     await next();
     if (!previous) return;
     const replaced = c.res.headers
@@ -67,7 +68,7 @@ export function endReplacedSession(
       .some((line) => line.startsWith(`${name}=`) && !line.startsWith(`${name}=;`));
     if (!replaced) return; // no new session (the login failed): the old one stays
     try {
-      await services.sessions.logout(previous);
+      await services.bffSessions.logout(previous);
     } catch {
       ctx.logger.warn("could not end the session a new login replaced");
     }

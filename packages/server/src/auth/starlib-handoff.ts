@@ -1,19 +1,22 @@
 import { randomBytes } from "node:crypto";
-import { isSoundgateError } from "soundgate";
-import { type ResultBinding, returnToAllowlist } from "../config.js";
-import { loginFailureReason } from "../counters.js";
+import type { ResultBinding } from "../config.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { GatewayError, upstreamError } from "../errors.js";
-import { matchReturnTo } from "../return-to.js";
 import type { FlowRecord } from "../store/store.js";
+import { type AuthCodeFlows, loginFailed, oauthErrorCode } from "./auth-code-flows.js";
 import type { GatewayContext } from "./context.js";
-import { type FlowEngine, loginFailed, oauthErrorCode } from "./flow-engine.js";
 import { sealFlow } from "./flow-seal.js";
+import {
+  allowedReturnTo,
+  errorCode,
+  loginEnded,
+  loginStarted,
+  usableReturnTo,
+} from "./gateway-logins.js";
 import { type LoginResult, type LoginResultJson, loginResultJson } from "./login-result.js";
 import type { TokenBindings } from "./token-bindings.js";
 
-export { FLOW_TTL_MS } from "./flow-engine.js";
 export const RESULT_TTL_MS = 5 * 60_000;
 
 const RESULT_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -34,14 +37,14 @@ export interface ResultCredentials {
 }
 
 /**
- * The Starlib flows, where the front end receives the tokens: start (authorize), finish
- * on the gateway (redirect) and hand the result over once (result), or finish through
- * the front end (callback).
+ * The Starlib hand-off: logins whose tokens are handed to the front end (flow kind
+ * "result"). Start (authorize), finish on the gateway (redirect) and hand the result over
+ * once (result), or finish through the front end (callback).
  */
-export class Flows {
+export class StarlibHandoff {
   constructor(
     private readonly ctx: GatewayContext,
-    private readonly engine: FlowEngine,
+    private readonly authCodeFlows: AuthCodeFlows,
     private readonly bindings: TokenBindings,
   ) {}
 
@@ -60,7 +63,7 @@ export class Flows {
         "result_challenge is required (the base64url SHA-256 of a secret the front end keeps)",
       );
     }
-    const { url, state } = await this.engine.start({
+    const { url, state } = await this.authCodeFlows.start({
       kind: "result",
       returnTo,
       resultChallenge: input.resultChallenge ?? null,
@@ -96,7 +99,7 @@ export class Flows {
       back.searchParams.set("error", error);
     } else {
       try {
-        const result = await this.engine.exchange(flow, input.code);
+        const result = await this.authCodeFlows.exchange(flow, input.code);
         const sealed = this.ctx.cipher.seal(
           JSON.stringify(result),
           aad("auth_flows", "result", flow.id),
@@ -129,7 +132,7 @@ export class Flows {
         "Send the result_key from the redirect to return_to in the X-Soundgate-Result-Key header (desktop apps: a loopback or app-scheme return_to, or the URL the login webview ended on)",
       );
     }
-    const flow = await this.engine.find(state);
+    const flow = await this.authCodeFlows.find(state);
     if (flow?.kind !== "result" || !proves(flow, presented, resultBinding)) {
       throw resultNotFound();
     }
@@ -142,7 +145,7 @@ export class Flows {
     }
     const taken = await this.ctx.store.takeFlowOutcome(flow.id, this.ctx.now());
     // Read again as it was taken: it must still be the row the gateway wrote.
-    if (!taken || !this.engine.trusted(taken)) throw resultNotFound();
+    if (!taken || !this.authCodeFlows.trusted(taken)) throw resultNotFound();
     if (taken.status === "failed" || !taken.result) {
       throw loginFailed(taken.error ?? "login_failed", describeFlowError);
     }
@@ -176,7 +179,7 @@ export class Flows {
     jkt: string | undefined;
   }): Promise<LoginResultJson> {
     if (this.ctx.config.resultBinding !== "none" && !input.verifier) throw verifierRequired();
-    const flow = await this.engine.find(input.state);
+    const flow = await this.authCodeFlows.find(input.state);
     // A wrong verifier is answered like an unknown state, and (checked before claiming)
     // does not burn the user's flow.
     if (
@@ -189,12 +192,12 @@ export class Flows {
         "This login is unknown, expired or already used; start again",
       );
     }
-    const claimed = await this.engine.claim(input.state);
+    const claimed = await this.authCodeFlows.claim(input.state);
     if (!claimed) throw new GatewayError("invalid_state", "This login is already being completed");
     try {
       let result: LoginResult;
       try {
-        result = await this.engine.exchange(claimed, input.code);
+        result = await this.authCodeFlows.exchange(claimed, input.code);
       } catch (error) {
         const failure = upstreamError(error, "exchange");
         loginEnded(this.ctx, "result", failure.wireCode);
@@ -207,36 +210,6 @@ export class Flows {
       await this.ctx.store.deleteFlow(claimed.id);
     }
   }
-}
-
-/** return_to must be allowed (default: the gateway's done page). Returns it normalized. */
-export function allowedReturnTo(ctx: GatewayContext, value: string | undefined): string {
-  const wanted = value ?? `${ctx.config.publicUrl}/auth/soundcloud/done`;
-  const returnTo = matchReturnTo(returnToAllowlist(ctx.config), wanted);
-  if (!returnTo) {
-    throw new GatewayError(
-      "return_to_not_allowed",
-      "return_to is not one of the gateway's allowed URLs",
-    );
-  }
-  return returnTo;
-}
-
-/**
- * Where a finished flow sends the browser: its stored return_to, if that is still on the
- * allowlist (it was when the flow started; the configuration may have changed since).
- * Otherwise the flow ends here, with a 400 and no redirect.
- */
-export async function usableReturnTo(ctx: GatewayContext, flow: FlowRecord): Promise<string> {
-  const returnTo = matchReturnTo(returnToAllowlist(ctx.config), flow.returnTo);
-  if (returnTo) return returnTo;
-  await ctx.store.deleteFlow(flow.id);
-  if (flow.kind !== "connection") loginEnded(ctx, flow.kind, "return_to_not_allowed");
-  ctx.logger.warn({ flow_kind: flow.kind }, "a login flow's return_to is no longer allowed");
-  throw new GatewayError(
-    "return_to_not_allowed",
-    "This login's return_to is not one of the gateway's allowed URLs (any more); start again",
-  );
 }
 
 /**
@@ -269,30 +242,6 @@ function resultNotFound(): GatewayError {
     "result_not_found",
     "No login result for this state and these secrets: unknown, already read, expired, or not this caller's",
   );
-}
-
-/** A login handed out a SoundCloud authorize URL. */
-export function loginStarted(ctx: GatewayContext, flow: "result" | "session"): void {
-  ctx.counters.increment("soundgate_logins_started_total", { flow });
-}
-
-/** A login came back from SoundCloud and ended: signed in (`error` null) or not, and why. */
-export function loginEnded(
-  ctx: GatewayContext,
-  flow: "result" | "session",
-  error: string | null,
-): void {
-  if (error === null) ctx.counters.increment("soundgate_logins_completed_total", { flow });
-  else {
-    ctx.counters.increment("soundgate_logins_failed_total", {
-      flow,
-      reason: loginFailureReason(error),
-    });
-  }
-}
-
-export function errorCode(error: unknown): string {
-  return isSoundgateError(error) ? error.code : "unexpected";
 }
 
 function describeFlowError(code: string): string {

@@ -10,9 +10,9 @@ import {
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { GatewayError, upstreamError } from "../errors.js";
 import type { ConnectionGrant, ConnectionRecord } from "../store/store.js";
+import { type AuthCodeFlows, loginFailed, oauthErrorCode } from "./auth-code-flows.js";
 import { ConnectionTokenStore, sealTokens } from "./connection-store.js";
 import { oauthClient, type ServiceContext } from "./context.js";
-import { type FlowEngine, loginFailed, oauthErrorCode } from "./flow-engine.js";
 import type { LoginResult, UserSummary } from "./login-result.js";
 import { explainMissing } from "./not-connected.js";
 
@@ -43,17 +43,18 @@ const REFRESH_WINDOW_MS = DEFAULT_REFRESH_WINDOW_MS;
 const APP_USER_ID = /^[\x21-\x7e]{1,200}$/;
 
 /**
- * SoundCloud grants stored per app user: connect once, then call the API for that user
- * later, with refresh (single-flight, locked across instances) and persistence of every
- * rotated refresh token handled here.
+ * SoundCloud grants stored per app user (the `connections` table): connect once, then call
+ * the API for that user later, with refresh (single-flight, locked across instances) and
+ * persistence of every rotated refresh token handled here. A BFF session keeps its grant
+ * here too, as an app user of the gateway's own (`session:<random id>`).
  */
-export class Connections {
+export class AppUserConnections {
   readonly tokens: TokenManager;
   readonly #store: ConnectionTokenStore;
 
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly engine: FlowEngine,
+    private readonly authCodeFlows: AuthCodeFlows,
   ) {
     this.#store = new ConnectionTokenStore(ctx.store, ctx.cipher, ctx.now, {
       instanceId: ctx.instanceId ?? `${hostname()}:${process.pid}`,
@@ -77,7 +78,7 @@ export class Connections {
     options: { returnTo?: string; redirectUri?: string } = {},
   ): Promise<{ url: string; state: string }> {
     checkAppUserId(appUserId);
-    return this.engine.start({
+    return this.authCodeFlows.start({
       kind: "connection",
       appUserId,
       returnTo: options.returnTo ?? options.redirectUri ?? this.ctx.redirectUri,
@@ -95,7 +96,7 @@ export class Connections {
   ): Promise<ConnectionInfo> {
     checkAppUserId(appUserId);
     if (!callback.state) throw new GatewayError("invalid_request", "The callback has no state");
-    const flow = await this.engine.find(callback.state);
+    const flow = await this.authCodeFlows.find(callback.state);
     if (flow?.kind !== "connection" || flow.status !== "pending") {
       throw new GatewayError(
         "invalid_state",
@@ -109,7 +110,7 @@ export class Connections {
         "This connection attempt was started for another user",
       );
     }
-    const claimed = await this.engine.claim(callback.state);
+    const claimed = await this.authCodeFlows.claim(callback.state);
     if (!claimed)
       throw new GatewayError("invalid_state", "This connection attempt is already being completed");
     try {
@@ -123,7 +124,7 @@ export class Connections {
       }
       let result: LoginResult;
       try {
-        result = await this.engine.exchange(claimed, callback.code);
+        result = await this.authCodeFlows.exchange(claimed, callback.code);
       } catch (error) {
         throw upstreamError(error, "exchange");
       }
