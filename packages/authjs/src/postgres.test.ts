@@ -3,13 +3,13 @@
 // @auth/pg-adapter, refreshed through the accounts table.
 import { Auth, type AuthConfig } from "@auth/core";
 import PostgresAdapter from "@auth/pg-adapter";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { CookieJar } from "@soundgate/test-support/gateway";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
+import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { consentAtEmulator } from "../../../test-support/consent.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { CookieJar } from "../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
-import { type ServedApp, serveFetch } from "../../../test-support/serve-fetch.js";
 import { postgresCoordination } from "./postgres.js";
 import SoundCloud from "./provider.js";
 import { type SoundCloudRefresh, soundcloudRefresh } from "./refresh.js";

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "@soundgate/test-support/gateway";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
 import { GatewayError } from "./errors.js";
 import { HttpError } from "./http/errors.js";
 import { createSoundgate, NotConnectedError, type Soundgate } from "./library.js";

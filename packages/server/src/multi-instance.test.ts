@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { type CookieJar, loginViaBff } from "../../../test-support/gateway.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { type CookieJar, loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLIENT = { client_id: "multi-client", client_secret: "multi-secret" };
 

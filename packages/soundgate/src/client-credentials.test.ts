@@ -1,5 +1,5 @@
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
 import { ApiClient } from "./api-client.js";
 import { ClientCredentialsCache } from "./client-credentials.js";
 import { MemoryTokenStore } from "./token-store.js";

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   authorizeCode,
   startTestEmulator,
   type TestEmulator,
-} from "../../../test-support/emulator.js";
+} from "@soundgate/test-support/emulator";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApiClient } from "./api-client.js";
 import { isSoundgateError, type SoundgateErrorCode } from "./errors.js";
 import { clientCredentials, exchangeCode, refreshToken, signOut } from "./grants.js";

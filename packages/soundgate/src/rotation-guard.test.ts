@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   authorizeCode,
   startTestEmulator,
   type TestEmulator,
-} from "../../../test-support/emulator.js";
+} from "@soundgate/test-support/emulator";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isSoundgateError } from "./errors.js";
 import { exchangeCode } from "./grants.js";
 import { type GraceStore, type LockFn, MemoryGraceStore, RotationGuard } from "./rotation-guard.js";

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { loginViaBff, startTestGateway } from "@soundgate/test-support/gateway";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff, startTestGateway } from "../../../../test-support/gateway.js";
 import type { RunningGateway } from "../gateway.js";
 import type { ServerLimits } from "./node-server.js";
 

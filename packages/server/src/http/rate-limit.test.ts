@@ -1,7 +1,7 @@
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { startTestGateway } from "@soundgate/test-support/gateway";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { startTestGateway } from "../../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import type { RunningGateway } from "../gateway.js";
 
 let emulator: TestEmulator;

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   GATEWAY_CLIENT,
@@ -10,8 +9,9 @@ import {
   startLogin,
   startTestGateway,
   TEST_ENCRYPTION_KEYS,
-} from "../../../../test-support/gateway.js";
-import { parseMetrics, sampleValue, withoutValues } from "../../../../test-support/metrics.js";
+} from "@soundgate/test-support/gateway";
+import { parseMetrics, sampleValue, withoutValues } from "@soundgate/test-support/metrics";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 
 const TOKEN = "metrics-token-for-tests-0123456789";

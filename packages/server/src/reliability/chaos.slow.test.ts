@@ -9,15 +9,15 @@
 // closed), no refresh token spent twice, no 500, no crash, no hung instance. The p99 of
 // successful calls is reported.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff } from "../../../../test-support/gateway.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SECONDS = Number(process.env.SOUNDGATE_CHAOS_SECONDS ?? 100);
 const USERS = Number(process.env.SOUNDGATE_CHAOS_USERS ?? 100);

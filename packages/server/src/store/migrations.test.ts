@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { postgresMigrations as postgres0007 } from "@soundgate/test-support/migrations-0007/postgres";
+import { sqliteMigrations as sqlite0007 } from "@soundgate/test-support/migrations-0007/sqlite";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresMigrations as postgres0007 } from "../../../../test-support/migrations-0007/postgres.js";
-import { sqliteMigrations as sqlite0007 } from "../../../../test-support/migrations-0007/sqlite.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";

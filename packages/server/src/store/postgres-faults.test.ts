@@ -1,9 +1,10 @@
 // The Postgres store's bounds and its behaviour when the server drops connections, on the
 // real server: locks that never wait on the pool, waits that end in StoreUnavailableError,
 // a lock whose connection dies, and a terminated pool that heals on the next call.
+
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import type { KyselyStore } from "./kysely-store.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 import type { ConnectionWrite, GatewayStore } from "./store.js";

@@ -2,15 +2,16 @@
 // concurrent refreshes than the pool has connections, made-up tokens flooding /refresh,
 // and every gateway connection terminated by the server mid-load. Whatever happens,
 // every request is answered (never a hang), nothing answers 500 and no process exits.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff } from "../../../../test-support/gateway.js";
+
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const CLIENT = { client_id: "pool-client", client_secret: "pool-secret" };
 const POOL_SIZE = 4;

@@ -1,5 +1,5 @@
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
 import { openStore } from "./open.js";
 import type { GatewayStore } from "./store.js";
 

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   signedInUser,
   startTestEmulator,
   type TestEmulator,
-} from "../../../../test-support/emulator.js";
+} from "@soundgate/test-support/emulator";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { Track, User } from "./types.js";
 

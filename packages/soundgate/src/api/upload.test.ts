@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   signedInUser,
   startTestEmulator,
   type TestEmulator,
-} from "../../../../test-support/emulator.js";
+} from "@soundgate/test-support/emulator";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { TokenManager } from "../token-manager.js";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { UploadProgress } from "./upload.js";
