@@ -23,6 +23,7 @@ export const test = base
   })
   // Starts in-process gateways on the file's emulator (each with a fresh in-memory
   // SQLite store unless `env` says otherwise); all of them are closed when the test ends.
+  // A test may close one itself (a restart): close() runs once however often it is called.
   .extend("startGateway", async ({ emulator }, { onCleanup }) => {
     const started: RunningGateway[] = [];
     onCleanup(async () => {
@@ -30,6 +31,12 @@ export const test = base
     });
     return async (options: TestGatewayOptions = {}): Promise<RunningGateway> => {
       const gateway = await startTestGateway(emulator, options);
+      const close = gateway.close;
+      let closing: Promise<void> | undefined;
+      gateway.close = () => {
+        closing ??= close();
+        return closing;
+      };
       started.push(gateway);
       return gateway;
     };

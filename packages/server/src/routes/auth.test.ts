@@ -15,7 +15,6 @@ import {
   resultKeyOf,
   resultSecret,
   startLogin,
-  startTestGateway,
 } from "@soundgate/test-support/gateway";
 import { describe, expect } from "vitest";
 import { REFRESH_GRACE_MS } from "../auth/refresh.js";
@@ -637,8 +636,7 @@ describe("persistence", () => {
     const dir = mkdtempSync(join(tmpdir(), "soundgate-"));
     try {
       const env = { SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "gateway.db")}` };
-      // Closed by the test itself: a restart.
-      const before = await startTestGateway(emulator, { env });
+      const before = await startGateway({ env });
       const login = await startLogin(before);
       await before.close();
 
