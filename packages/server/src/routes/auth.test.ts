@@ -20,7 +20,7 @@ import { describe, expect } from "vitest";
 import { REFRESH_GRACE_MS } from "../auth/refresh.js";
 import type { RunningGateway } from "../gateway.js";
 
-// The file's emulator, clean for each test (before the test's gateway registers on it).
+// The file's emulator, with fresh grants, data and counters for each test.
 it.beforeEach(({ emulator }) => emulator.reset());
 
 async function json(response: Response): Promise<Record<string, unknown>> {

@@ -3,15 +3,16 @@
 // and every gateway connection terminated by the server mid-load. Whatever happens,
 // every request is answered (never a hang), nothing answers 500 and no process exits.
 
-import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
 import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
 } from "@soundgate/test-support/gateway-process";
-import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { afterEach, describe, expect, it } from "vitest";
 
 const CLIENT = { client_id: "pool-client", client_secret: "pool-secret" };
 const POOL_SIZE = 4;
@@ -22,16 +23,20 @@ let emulator: TestEmulator;
 let database: TestDatabase | undefined;
 const running: GatewayProcess[] = [];
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({ rateLimits: { client_credentials_per_ip: 1_000_000 } });
-  database = await createTestDatabase();
+test.override(
+  "emulatorOptions",
+  { scope: "file" },
+  {
+    rateLimits: { client_credentials_per_ip: 1_000_000 },
+  },
+);
+// The file's emulator and Postgres database (none: the tests skip), for the helpers below.
+test.beforeAll(({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  database = maybePostgres;
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((g) => g.stop()));
-});
-afterAll(async () => {
-  await emulator.close();
-  await database?.drop();
 });
 
 async function start(env: Record<string, string> = {}): Promise<GatewayProcess> {
