@@ -246,7 +246,7 @@ describe("installed from the tarballs into a fresh project", () => {
     const emulator = await sh(["npx", "--no-install", "soundgate-emulator", "--help"], consumer);
     expect(emulator.code).toBe(0);
     expect(emulator.stdout + emulator.stderr).toContain("--port");
-  });
+  }, 60_000);
 
   it("imports each package and entry point", async () => {
     const expected: Record<string, string[]> = {
@@ -272,7 +272,7 @@ describe("installed from the tarballs into a fresh project", () => {
       );
       expect(JSON.parse(ran.stdout), specifier).toEqual(expect.arrayContaining(names));
     }
-  });
+  }, 120_000);
 
   it("has types that resolve under moduleResolution nodenext (strict, libraries checked)", async () => {
     await writeFile(
@@ -300,7 +300,9 @@ describe("installed from the tarballs into a fresh project", () => {
     );
     expect(tsc.stdout + tsc.stderr).toBe("");
     expect(tsc.code).toBe(0);
-  });
+    // tsc checking every library's types takes seconds alone and far longer beside a full
+    // parallel run: the child has 120 s, so the test must too.
+  }, 150_000);
 
   it("runs the gateway on the built-in emulator (on PostgreSQL), and a BFF login works", async (test) => {
     if (!database) return test.skip();

@@ -238,4 +238,27 @@ describe("Auth.js on PostgreSQL", () => {
     expect(stats.token_requests.refresh_token - before).toBe(users.length);
     expect(stats.token_errors.invalid_grant).toBe(0);
   });
+
+  it("keeps the app up when the server ends the lock's connection mid-work; the key is free again", async (context) => {
+    const db = database;
+    if (!db) return context.skip();
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pools.push(pool);
+    const { lock } = postgresCoordination(pool);
+    const outcome = lock("account:terminated", async () => {
+      const [holder] = await db.query(
+        `select pid from pg_stat_activity
+         where datname = current_database() and query like '%pg_advisory_xact_lock%'
+           and pid <> pg_backend_pid()`,
+      );
+      await db.query("select pg_terminate_backend($1)", [holder?.pid]);
+      // Long enough for the dead socket's 'error' event to fire while the client is out.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return "written on the lock's connection";
+    });
+    // What the work wrote went with that connection's transaction: the caller must not be
+    // told it was stored.
+    await expect(outcome).rejects.toThrow();
+    expect(await lock("account:terminated", async () => "free")).toBe("free");
+  });
 });

@@ -9,7 +9,15 @@ export interface PgPoolLike {
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   release(error?: Error | boolean): void;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: "error", listener: (error: Error) => void): unknown;
 }
+
+// A checked-out client whose connection the server ends (a restart, a failover,
+// pg_terminate_backend) emits 'error' on itself, and pg.Pool listens only to idle ones:
+// unheard, that event is an uncaught exception and the app exits mid-refresh. The statement
+// that was running fails on its own (and with it the commit), so hearing it is enough.
+const lost = () => {};
 
 export interface PostgresCoordinationOptions {
   /** Auth.js's accounts table: "accounts" for `@auth/pg-adapter`, "account" for Drizzle's default. */
@@ -53,6 +61,7 @@ export function postgresCoordination(
   const lock: LockFn = async (key, work) => {
     if (held.getStore()) return work(); // already inside a lock of ours: same transaction
     const client = await pool.connect();
+    client.on("error", lost);
     let outcome: { value: Awaited<ReturnType<typeof work>> } | { error: unknown } | undefined;
     let healthy = false;
     try {
@@ -70,6 +79,8 @@ export function postgresCoordination(
       healthy = true;
     } finally {
       if (!healthy) await client.query("rollback").catch(() => {});
+      // A client about to be destroyed keeps hearing: its socket may still report.
+      if (healthy) client.removeListener("error", lost);
       // A connection in an unknown state (a lock timeout, the server gone) is not reused.
       client.release(!healthy);
     }
