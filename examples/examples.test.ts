@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSoundgate } from "@soundgate/server";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { TEST_ENCRYPTION_KEYS } from "@soundgate/test-support/gateway";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consentAtEmulator } from "../test-support/consent.js";
-import { startTestEmulator, type TestEmulator } from "../test-support/emulator.js";
-import { TEST_ENCRYPTION_KEYS } from "../test-support/gateway.js";
 import { errorBody } from "./soundgate-from-env.js";
 import { cleanEnv, REPO, spawnExample } from "./spawn-example.js";
 

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { CookieJar } from "@soundgate/test-support/gateway";
+import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consentAtEmulator } from "../test-support/consent.js";
-import { startTestEmulator, type TestEmulator } from "../test-support/emulator.js";
-import { CookieJar } from "../test-support/gateway.js";
-import { type ServedApp, serveFetch } from "../test-support/serve-fetch.js";
 import { cleanEnv, spawnExample } from "./spawn-example.js";
 
 const APP = { client_id: "framework-example", client_secret: "framework-example-secret" };

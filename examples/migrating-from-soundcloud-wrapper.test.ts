@@ -3,8 +3,8 @@
 // migrating-from-soundcloud-wrapper.ts verbatim, and that file runs against the emulator.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../test-support/emulator.js";
 import { REPO } from "./spawn-example.js";
 
 const GUIDE = join(REPO, "docs", "migrating-from-soundcloud-wrapper.md");

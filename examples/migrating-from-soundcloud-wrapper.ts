@@ -3,7 +3,7 @@
 // around them: its settings, a token store, a table of login attempts, and the browser's
 // trip to the consent page. migrating-from-soundcloud-wrapper.test.ts runs it against the
 // emulator and checks that every block of the guide is here, character for character.
-import { consentAtEmulator } from "../test-support/consent.js";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
 
 // What the app has: its settings and storage (ES imports are hoisted, so the guide's
 // import statement below is in effect here already).

@@ -2,10 +2,11 @@
 // with the emulator, used over HTTP and in Chromium. Next is installed by the example's
 // own lockfile (`npm ci` in examples/nextjs; .ci/run has a step for it), not the repository's:
 // under CI a missing install fails this file, elsewhere it is skipped with the reason printed.
+
+import { collectPageErrors, launchChromium, screenshot } from "@soundgate/test-support/browser";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectPageErrors, launchChromium, screenshot } from "../test-support/browser.js";
-import { consentAtEmulator } from "../test-support/consent.js";
 import { nextjsInstalled } from "./run-nextjs.js";
 import { cleanEnv, type ExampleProcess, spawnExample } from "./spawn-example.js";
 

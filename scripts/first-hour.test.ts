@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "@soundgate/server";
+import { type GatewayProcess, spawnGateway } from "@soundgate/test-support/gateway-process";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort, runToEnd } from "../packages/cli/src/test-support.js";
-import { type GatewayProcess, spawnGateway } from "../test-support/gateway-process.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

@@ -8,12 +8,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { emulatorAt } from "@soundgate/test-support/emulator";
+import { loginViaBff } from "@soundgate/test-support/gateway";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import { EXIT } from "soundgate/exit-codes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type Ran, runToEnd } from "../packages/cli/src/test-support.js";
-import { emulatorAt } from "../test-support/emulator.js";
-import { loginViaBff } from "../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../test-support/postgres.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 

@@ -14,6 +14,13 @@ const DATABASE_PREFIX = /^[a-z_][a-z0-9_]{0,30}$/.test(
   ? (process.env.SOUNDGATE_TEST_DATABASE_PREFIX as string)
   : "soundgate_test_";
 
+let skipReason: string | undefined;
+
+/** Why the last createTestDatabase() returned no database (outside CI), if it did. */
+export function postgresSkipReason(): string | undefined {
+  return skipReason;
+}
+
 export interface TestDatabase {
   url: string;
   /** One statement on a connection of its own (not a gateway's pool): the rows. */
@@ -30,6 +37,7 @@ export async function createTestDatabase(): Promise<TestDatabase | undefined> {
     const ci = process.env.CI;
     if (ci && ci !== "false" && ci !== "0") throw new Error(`${reason} (required under CI)`);
     console.warn(`skipping Postgres tests: ${reason}`);
+    skipReason = reason;
     return undefined;
   }
   const name = `${DATABASE_PREFIX}${process.pid}_${randomBytes(4).toString("hex")}`;

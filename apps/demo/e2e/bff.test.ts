@@ -1,15 +1,16 @@
 // The demo's default mode, BFF, in a real Chromium: the page holds no token, only an
 // HttpOnly session cookie; SoundCloud is reached through the gateway's proxy.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import {
   collectPageErrors,
   type DemoStack,
   launchChromium,
   screenshot,
   startDemoStack,
-} from "../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clickThroughLogin, storageOf, USER, waitConnected } from "./helpers.js";
 
 let browser: Browser | undefined;

@@ -1,15 +1,16 @@
 // Sender-bound refresh tokens in a real Chromium: the token-mode demo's tokens, copied into
 // a second browser (another context: its own IndexedDB, so its own DPoP key), refresh
 // nothing there, by the SDK or by hand, while the browser that signed in keeps going.
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import {
   collectPageErrors,
   type DemoStack,
   launchChromium,
   screenshot,
   startDemoStack,
-} from "../../../test-support/browser.js";
+} from "@soundgate/test-support/browser";
+import type { Browser, BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clickThroughLogin, storageOf, waitConnected } from "./helpers.js";
 
 let browser: Browser | undefined;

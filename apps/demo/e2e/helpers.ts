@@ -1,5 +1,5 @@
+import type { DemoStack } from "@soundgate/test-support/browser";
 import type { Page } from "playwright-core";
-import type { DemoStack } from "../../../test-support/browser.js";
 
 export const USER = { username: "nightjar-audio", name: "Mara Lindqvist" };
 

@@ -1,16 +1,17 @@
 // The demo in a real Chromium: logins in both flows by clicking SoundCloud's (the
 // emulator's) consent page, denial, reload, Disconnect, layout and accessibility checks,
 // and screenshots of the connected page in test-artifacts/.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import {
   collectPageErrors,
   type DemoStack,
   launchChromium,
   screenshot,
   startDemoStack,
-} from "../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   clickThroughLogin,
   countdownText,

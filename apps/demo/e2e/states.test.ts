@@ -5,17 +5,17 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   collectPageErrors,
   type DemoStack,
   launchChromium,
   screenshot,
   startDemoStack,
-} from "../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { TEST_ENCRYPTION_KEYS } from "../../../test-support/gateway.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { TEST_ENCRYPTION_KEYS } from "@soundgate/test-support/gateway";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   clickThroughLogin,
   lowContrastText,

@@ -1,14 +1,15 @@
 // Token lifetime in a real Chromium: a page that keeps working while its tokens expire
 // every few seconds, and two tabs whose token expires at the same moment making exactly
 // one refresh, with the Web Locks API and with the storage-lease fallback.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
 import {
   collectPageErrors,
   type DemoStack,
   launchChromium,
   startDemoStack,
-} from "../../../test-support/browser.js";
+} from "@soundgate/test-support/browser";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clickThroughLogin, storageOf, waitConnected } from "./helpers.js";
 
 let browser: Browser | undefined;

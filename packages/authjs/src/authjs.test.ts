@@ -1,10 +1,10 @@
 // Real Auth.js (@auth/core's Auth() handler, served over HTTP) against the emulator over HTTP.
 import { Auth, type AuthConfig } from "@auth/core";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { CookieJar } from "@soundgate/test-support/gateway";
+import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { consentAtEmulator } from "../../../test-support/consent.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { CookieJar } from "../../../test-support/gateway.js";
-import { type ServedApp, serveFetch } from "../../../test-support/serve-fetch.js";
 import SoundCloud from "./provider.js";
 import { type SoundCloudRefreshOptions, soundcloudRefresh } from "./refresh.js";
 

@@ -3,13 +3,14 @@
 // @auth/pg-adapter, refreshed through the accounts table.
 import { Auth, type AuthConfig } from "@auth/core";
 import PostgresAdapter from "@auth/pg-adapter";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
+import { CookieJar } from "@soundgate/test-support/gateway";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { consentAtEmulator } from "../../../test-support/consent.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { CookieJar } from "../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
-import { type ServedApp, serveFetch } from "../../../test-support/serve-fetch.js";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { postgresCoordination } from "./postgres.js";
 import SoundCloud from "./provider.js";
 import { type SoundCloudRefresh, soundcloudRefresh } from "./refresh.js";
@@ -101,9 +102,10 @@ async function readSession(at: Instance, cookie: string): Promise<Record<string,
   return (await response.json()) as Record<string, unknown>;
 }
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  database = await createTestDatabase();
+// The file's emulator and Postgres database (none: the tests skip), for the helpers below.
+test.beforeAll(async ({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  database = maybePostgres;
   if (!database) return;
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
@@ -113,8 +115,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const server of servers) await server.close();
   for (const pool of pools) await pool.end();
-  await database?.drop();
-  await emulator.close();
 });
 beforeEach(async () => {
   await emulator.reset();

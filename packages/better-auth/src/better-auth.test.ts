@@ -3,17 +3,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { consentAtEmulator } from "@soundgate/test-support/consent";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { CookieJar } from "@soundgate/test-support/gateway";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
+import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { LockFn } from "soundgate";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { consentAtEmulator } from "../../../test-support/consent.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { CookieJar } from "../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
-import { type ServedApp, serveFetch } from "../../../test-support/serve-fetch.js";
 import { soundcloud } from "./plugin.js";
 import { postgresLock } from "./postgres-lock.js";
 

@@ -1,20 +1,22 @@
 // postgresLock on a real PostgreSQL server when the server ends the lock's own connection
 // while the work runs (a restart, a failover, pg_terminate_backend).
+
+import { test } from "@soundgate/test-support/fixtures";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+import { afterAll, expect, it } from "vitest";
 import { postgresLock } from "./postgres-lock.js";
 
 let database: TestDatabase | undefined;
 let pool: pg.Pool;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+// The file's Postgres database (dropped after the file), or none: the tests skip.
+test.beforeAll(({ maybePostgres }) => {
+  database = maybePostgres;
   if (database) pool = new pg.Pool({ connectionString: database.url, max: 2 });
 });
 afterAll(async () => {
   await pool?.end();
-  await database?.drop();
 });
 
 /** The backend holding (or waiting on) an advisory lock in this database. */

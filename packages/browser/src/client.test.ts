@@ -2,8 +2,8 @@
 // Crypto but no localStorage, location or Web Locks: storage is passed in, navigation is
 // stubbed, and the cross-tab lock falls back to the storage lease (tested here as such).
 // The same flows in a real browser, by clicking, are in apps/demo/e2e.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   approveAtEmulator,
@@ -13,7 +13,8 @@ import {
   refreshAt,
   startLogin,
   startTestGateway,
-} from "../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RunningGateway } from "../../server/src/gateway.js";
 import { createSoundgateClient, type SoundgateClientOptions } from "./client.js";
 import { SoundgateError } from "./errors.js";

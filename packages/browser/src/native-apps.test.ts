@@ -5,15 +5,15 @@
 // result_key, which the SDK sends back with its verifier.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PageServer, sdkAppFiles, startPageServer } from "../../../test-support/app-pages.js";
+import { type PageServer, sdkAppFiles, startPageServer } from "@soundgate/test-support/app-pages";
 import {
   type LiveGateway,
   launchChromium,
   startLiveGateway,
-} from "../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const USER = "nightjar-audio";
 const SCHEME_RETURN_TO = "com.example.app:/callback";

@@ -2,9 +2,9 @@ import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installServer } from "@soundgate/test-support/server-install";
 import { EXIT } from "soundgate/exit-codes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installServer } from "../../../test-support/server-install.js";
 import { runToEnd } from "./test-support.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));

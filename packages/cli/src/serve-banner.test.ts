@@ -1,14 +1,15 @@
 // `soundgate serve` as `npm start` runs it: the real command, the demo page, the built-in
 // emulator, and what it prints. One URL, which works from either loopback name.
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
 import {
   collectPageErrors,
   DEMO_DIST,
   launchChromium,
   screenshot,
-} from "../../../test-support/browser.js";
-import { type GatewayProcess, spawnGateway } from "../../../test-support/gateway-process.js";
+} from "@soundgate/test-support/browser";
+import { type GatewayProcess, spawnGateway } from "@soundgate/test-support/gateway-process";
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { serveBanner } from "./serve-banner.js";
 import { freePort } from "./test-support.js";
 

@@ -5,11 +5,11 @@ import { existsSync, statSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { emulatorAt } from "@soundgate/test-support/emulator";
+import { loginViaBff } from "@soundgate/test-support/gateway";
+import { type GatewayProcess, spawnGateway } from "@soundgate/test-support/gateway-process";
 import { EXIT } from "soundgate/exit-codes";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { emulatorAt } from "../../../test-support/emulator.js";
-import { loginViaBff } from "../../../test-support/gateway.js";
-import { type GatewayProcess, spawnGateway } from "../../../test-support/gateway-process.js";
 import { freePort, soundgate } from "./test-support.js";
 
 let dataDir: string;

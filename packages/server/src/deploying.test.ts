@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   approveAtEmulator,
   CookieJar,
@@ -20,9 +19,10 @@ import {
   startLogin,
   startTestGateway,
   TEST_ENCRYPTION_KEYS,
-} from "../../../test-support/gateway.js";
-import { parseMetrics, sampleValue } from "../../../test-support/metrics.js";
-import { startTlsProxy, type TlsProxy } from "../../../test-support/tls-proxy.js";
+} from "@soundgate/test-support/gateway";
+import { parseMetrics, sampleValue } from "@soundgate/test-support/metrics";
+import { startTlsProxy, type TlsProxy } from "@soundgate/test-support/tls-proxy";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionTokenStore } from "./auth/connection-store.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { aad, Cipher } from "./crypto/cipher.js";

@@ -5,14 +5,14 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { loginViaBff } from "../../../test-support/gateway.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../test-support/gateway-process.js";
+} from "@soundgate/test-support/gateway-process";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "./store/kysely-store.js";
 import { openStore } from "./store/open.js";
 

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
+import { approveAtEmulator, TEST_ENCRYPTION_KEYS } from "@soundgate/test-support/gateway";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { GatewayError } from "./errors.js";
 import { HttpError } from "./http/errors.js";
 import { createSoundgate, NotConnectedError, type Soundgate } from "./library.js";
@@ -20,16 +21,13 @@ let emulator: TestEmulator;
 let postgres: TestDatabase | undefined;
 let dir: string;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  postgres = await createTestDatabase();
+// The file's emulator and Postgres database (none: its cases skip), for the helpers below.
+test.beforeAll(({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  postgres = maybePostgres;
   dir = mkdtempSync(join(tmpdir(), "soundgate-lib-"));
 });
-afterAll(async () => {
-  await emulator.close();
-  await postgres?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => {
   await emulator.reset();
   await emulator.register(APP);

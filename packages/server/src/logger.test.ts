@@ -1,6 +1,5 @@
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   approveAtEmulator,
   GATEWAY_CLIENT,
@@ -8,7 +7,8 @@ import {
   refreshAt,
   startLogin,
   startTestGateway,
-} from "../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogFormat } from "./config.js";
 import { prettyDestination, prettyLine } from "./log-pretty.js";
 import { createLogger } from "./logger.js";

@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
-import { type CookieJar, loginViaBff } from "../../../test-support/gateway.js";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
+import { type CookieJar, loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { afterAll, describe, expect, it } from "vitest";
 
 const CLIENT = { client_id: "multi-client", client_secret: "multi-secret" };
 
@@ -14,9 +15,10 @@ let emulator: TestEmulator;
 let database: TestDatabase | undefined;
 let gateways: GatewayProcess[] = [];
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  database = await createTestDatabase();
+// The file's emulator and Postgres database (none: the tests skip), for the helpers below.
+test.beforeAll(async ({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  database = maybePostgres;
   if (!database) return;
   // One at a time: the first runs the migrations.
   for (let i = 0; i < 3; i++) gateways.push(await spawnGatewayFor(emulator, database.url, CLIENT));
@@ -24,8 +26,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
-  await emulator.close();
-  await database?.drop();
 });
 
 /** A statement on the test database, outside the gateways' pools. */

@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../test-support/emulator.js";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { ApiClient } from "./api-client.js";
 import { ClientCredentialsCache } from "./client-credentials.js";
 import { MemoryTokenStore } from "./token-store.js";
 
-let emulator: TestEmulator;
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+it.beforeEach(({ emulator }) => emulator.reset());
 
 describe("ClientCredentialsCache", () => {
-  it("serves 1,000 concurrent and sequential calls with one token request", async () => {
+  it("serves 1,000 concurrent and sequential calls with one token request", async ({
+    emulator,
+  }) => {
     const cache = new ClientCredentialsCache({ client: emulator.client });
     const concurrent = await Promise.all(Array.from({ length: 500 }, () => cache.getAccessToken()));
     for (let i = 0; i < 500; i++) concurrent.push(await cache.getAccessToken());
@@ -20,7 +17,7 @@ describe("ClientCredentialsCache", () => {
     expect((await emulator.stats()).token_requests.client_credentials).toBe(1);
   });
 
-  it("gets a new token 60 s before expiry, not earlier", async () => {
+  it("gets a new token 60 s before expiry, not earlier", async ({ emulator }) => {
     let now = Date.now();
     const cache = new ClientCredentialsCache({ client: { ...emulator.client, now: () => now } });
     const first = await cache.getAccessToken();
@@ -31,14 +28,14 @@ describe("ClientCredentialsCache", () => {
     expect((await emulator.stats()).token_requests.client_credentials).toBe(2);
   });
 
-  it("drives an API client for public calls", async () => {
+  it("drives an API client for public calls", async ({ emulator }) => {
     const cache = new ClientCredentialsCache({ client: emulator.client });
     const api = new ApiClient({ auth: cache, apiBaseUrl: emulator.endpoints.apiBaseUrl });
     await Promise.all(Array.from({ length: 20 }, () => api.get("/tracks", { query: { q: "a" } })));
     expect((await emulator.stats()).token_requests.client_credentials).toBe(1);
   });
 
-  it("does not ask again while SoundCloud's Retry-After is running", async () => {
+  it("does not ask again while SoundCloud's Retry-After is running", async ({ emulator }) => {
     await emulator.configure({
       fail_next: { target: "token", count: 1, status: 429, retry_after: 600 },
     });
@@ -53,7 +50,9 @@ describe("ClientCredentialsCache", () => {
     expect((await emulator.stats()).token_requests.client_credentials).toBe(1);
   });
 
-  it("shares a token through a store across instances (a restart spends none)", async () => {
+  it("shares a token through a store across instances (a restart spends none)", async ({
+    emulator,
+  }) => {
     const store = new MemoryTokenStore();
     const a = await new ClientCredentialsCache({ client: emulator.client, store }).getAccessToken();
     const b = await new ClientCredentialsCache({ client: emulator.client, store }).getAccessToken();

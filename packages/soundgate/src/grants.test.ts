@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  authorizeCode,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../test-support/emulator.js";
+import { authorizeCode } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { ApiClient } from "./api-client.js";
 import { isSoundgateError, type SoundgateErrorCode } from "./errors.js";
 import { clientCredentials, exchangeCode, refreshToken, signOut } from "./grants.js";
 import { createPkce } from "./pkce.js";
 
-let emulator: TestEmulator;
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+it.beforeEach(({ emulator }) => emulator.reset());
 
 async function expectCode(promise: Promise<unknown>, code: SoundgateErrorCode): Promise<Error> {
   const error = await promise.then(
@@ -26,7 +18,7 @@ async function expectCode(promise: Promise<unknown>, code: SoundgateErrorCode): 
 }
 
 describe("authorization code grant against the emulator", () => {
-  it("exchanges a code for tokens that work on /me", async () => {
+  it("exchanges a code for tokens that work on /me", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const before = Date.now();
     const tokens = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
@@ -41,7 +33,7 @@ describe("authorization code grant against the emulator", () => {
     expect(me.username).toBeTruthy();
   });
 
-  it("takes expiresAt from the injected clock", async () => {
+  it("takes expiresAt from the injected clock", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const tokens = await exchangeCode(
       { ...emulator.client, now: () => 1_000 },
@@ -50,7 +42,7 @@ describe("authorization code grant against the emulator", () => {
     expect(tokens.expiresAt).toBe(1_000 + 3_599_000);
   });
 
-  it("rejects a wrong verifier with invalid_grant", async () => {
+  it("rejects a wrong verifier with invalid_grant", async ({ emulator }) => {
     const { code } = await authorizeCode(emulator);
     const other = await createPkce();
     await expectCode(
@@ -59,7 +51,9 @@ describe("authorization code grant against the emulator", () => {
     );
   });
 
-  it("rejects a redirect URI other than the authorized one with invalid_grant", async () => {
+  it("rejects a redirect URI other than the authorized one with invalid_grant", async ({
+    emulator,
+  }) => {
     const { code, verifier } = await authorizeCode(emulator);
     await expectCode(
       exchangeCode(emulator.client, {
@@ -71,7 +65,9 @@ describe("authorization code grant against the emulator", () => {
     );
   });
 
-  it("rejects a reused code, and the reuse revokes what the first exchange got", async () => {
+  it("rejects a reused code, and the reuse revokes what the first exchange got", async ({
+    emulator,
+  }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await expectCode(
@@ -89,7 +85,9 @@ describe("authorization code grant against the emulator", () => {
     );
   });
 
-  it("rejects a wrong client secret with invalid_client, and never puts the secret in the message", async () => {
+  it("rejects a wrong client secret with invalid_client, and never puts the secret in the message", async ({
+    emulator,
+  }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const error = await expectCode(
       exchangeCode(
@@ -103,7 +101,7 @@ describe("authorization code grant against the emulator", () => {
     expect((error as { status?: number }).status).toBe(401);
   });
 
-  it("never retries a code exchange, even on a 503", async () => {
+  it("never retries a code exchange, even on a 503", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
     await expectCode(
@@ -115,7 +113,7 @@ describe("authorization code grant against the emulator", () => {
 });
 
 describe("refresh grant", () => {
-  it("rotates the refresh token, and a reused one is invalid_grant", async () => {
+  it("rotates the refresh token, and a reused one is invalid_grant", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     const second = await refreshToken(emulator.client, { refreshToken: first.refreshToken ?? "" });
@@ -131,7 +129,7 @@ describe("refresh grant", () => {
     expect(stats.token_errors.invalid_grant).toBe(1);
   });
 
-  it("retries a 503 and succeeds without spending the token twice", async () => {
+  it("retries a 503 and succeeds without spending the token twice", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
@@ -147,7 +145,7 @@ describe("refresh grant", () => {
     expect(stats.refresh_reuse).toBe(0);
   });
 
-  it("gives up after the retry bound with upstream_unavailable", async () => {
+  it("gives up after the retry bound with upstream_unavailable", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const first = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await emulator.configure({ fail_next: { target: "token", count: 10, status: 503 } });
@@ -163,7 +161,9 @@ describe("refresh grant", () => {
 });
 
 describe("client credentials and sign-out", () => {
-  it("gets an app token with HTTP Basic that works on public endpoints only", async () => {
+  it("gets an app token with HTTP Basic that works on public endpoints only", async ({
+    emulator,
+  }) => {
     const tokens = await clientCredentials(emulator.client);
     const api = new ApiClient({
       auth: tokens.accessToken,
@@ -174,7 +174,9 @@ describe("client credentials and sign-out", () => {
     expect(Array.isArray(tracks)).toBe(true);
   });
 
-  it("authenticates with HTTP Basic when the id and secret hold characters form encoding escapes", async () => {
+  it("authenticates with HTTP Basic when the id and secret hold characters form encoding escapes", async ({
+    emulator,
+  }) => {
     const odd = { client_id: "odd-client*'()", client_secret: "s3cret*'()!~%+" };
     await emulator.register({ ...odd, redirect_uris: ["http://127.0.0.1:9/callback"] });
     const tokens = await clientCredentials({
@@ -185,7 +187,9 @@ describe("client credentials and sign-out", () => {
     expect(tokens.accessToken).toBeTruthy();
   });
 
-  it("reports a 429 with its Retry-After as rate_limited, without waiting it out", async () => {
+  it("reports a 429 with its Retry-After as rate_limited, without waiting it out", async ({
+    emulator,
+  }) => {
     await emulator.configure({
       fail_next: { target: "token", count: 5, status: 429, retry_after: 120 },
     });
@@ -194,7 +198,7 @@ describe("client credentials and sign-out", () => {
     expect((await emulator.stats()).token_requests.client_credentials).toBe(1);
   });
 
-  it("waits out a short Retry-After and then succeeds", async () => {
+  it("waits out a short Retry-After and then succeeds", async ({ emulator }) => {
     await emulator.configure({
       fail_next: { target: "token", count: 1, status: 429, retry_after: 1 },
     });
@@ -204,7 +208,7 @@ describe("client credentials and sign-out", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
-  it("signs out: the access token stops working", async () => {
+  it("signs out: the access token stops working", async ({ emulator }) => {
     const { code, verifier } = await authorizeCode(emulator);
     const tokens = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
     await signOut(emulator.client, { accessToken: tokens.accessToken });
@@ -217,14 +221,16 @@ describe("client credentials and sign-out", () => {
 });
 
 describe("transport failures are typed", () => {
-  it("times out a token endpoint that never answers", async () => {
+  it("times out a token endpoint that never answers", async ({ emulator }) => {
     await emulator.configure({ fail_next: { target: "token", count: 1, mode: "hang" } });
     const started = Date.now();
     await expectCode(clientCredentials({ ...emulator.client, timeoutMs: 300 }), "timeout");
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it("treats a CDN error page as upstream_unavailable and malformed JSON as invalid_response", async () => {
+  it("treats a CDN error page as upstream_unavailable and malformed JSON as invalid_response", async ({
+    emulator,
+  }) => {
     await emulator.configure({
       fail_next: { target: "token", count: 1, mode: "html", status: 502 },
     });
@@ -236,12 +242,12 @@ describe("transport failures are typed", () => {
     await expectCode(clientCredentials(emulator.client), "invalid_response");
   });
 
-  it("reports a dropped connection as upstream_unavailable", async () => {
+  it("reports a dropped connection as upstream_unavailable", async ({ emulator }) => {
     await emulator.configure({ fail_next: { target: "token", count: 1, mode: "drop" } });
     await expectCode(clientCredentials(emulator.client), "upstream_unavailable");
   });
 
-  it("reports a closed port as upstream_unavailable", async () => {
+  it("reports a closed port as upstream_unavailable", async ({ emulator }) => {
     const endpoints = { ...emulator.endpoints, tokenUrl: "http://127.0.0.1:1/oauth/token" };
     await expectCode(clientCredentials({ ...emulator.client, endpoints }), "upstream_unavailable");
   });

@@ -8,14 +8,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../../test-support/browser.js";
+import { launchChromium } from "@soundgate/test-support/browser";
 import {
   signedInUser,
   startTestEmulator,
   type TestEmulator,
-} from "../../../test-support/emulator.js";
+} from "@soundgate/test-support/emulator";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
 

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  authorizeCode,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../test-support/emulator.js";
+import { authorizeCode, type TestEmulator } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { isSoundgateError } from "./errors.js";
 import { exchangeCode } from "./grants.js";
 import { type GraceStore, type LockFn, MemoryGraceStore, RotationGuard } from "./rotation-guard.js";
 
-let emulator: TestEmulator;
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+it.beforeEach(({ emulator }) => emulator.reset());
 
-async function refreshTokenOfNewGrant(): Promise<string> {
+async function refreshTokenOfNewGrant(emulator: TestEmulator): Promise<string> {
   const { code, verifier } = await authorizeCode(emulator);
   const tokens = await exchangeCode(emulator.client, { code, codeVerifier: verifier });
   return tokens.refreshToken as string;
@@ -39,8 +31,10 @@ function sharedLock(): { lock: LockFn; keys: string[] } {
 }
 
 describe("RotationGuard", () => {
-  it("50 concurrent refreshes of one token make one upstream refresh and get one set", async () => {
-    const token = await refreshTokenOfNewGrant();
+  it("50 concurrent refreshes of one token make one upstream refresh and get one set", async ({
+    emulator,
+  }) => {
+    const token = await refreshTokenOfNewGrant(emulator);
     const guard = new RotationGuard({ client: emulator.client });
     const sets = await Promise.all(Array.from({ length: 50 }, () => guard.refresh(token)));
     expect(new Set(sets.map((set) => set.accessToken)).size).toBe(1);
@@ -50,8 +44,10 @@ describe("RotationGuard", () => {
     expect(stats.token_errors.invalid_grant).toBe(0);
   });
 
-  it("a repeat within the grace gets the same set without spending the token again", async () => {
-    const token = await refreshTokenOfNewGrant();
+  it("a repeat within the grace gets the same set without spending the token again", async ({
+    emulator,
+  }) => {
+    const token = await refreshTokenOfNewGrant(emulator);
     const guard = new RotationGuard({ client: emulator.client });
     const first = await guard.refresh(token);
     const again = await guard.refresh(token);
@@ -62,8 +58,8 @@ describe("RotationGuard", () => {
     expect(next.accessToken).not.toBe(first.accessToken);
   });
 
-  it("two instances sharing a store and a lock refresh once", async () => {
-    const token = await refreshTokenOfNewGrant();
+  it("two instances sharing a store and a lock refresh once", async ({ emulator }) => {
+    const token = await refreshTokenOfNewGrant(emulator);
     const store = new MemoryGraceStore();
     const { lock, keys } = sharedLock();
     const a = new RotationGuard({ client: emulator.client, store, lock });
@@ -77,8 +73,8 @@ describe("RotationGuard", () => {
     expect(keys.every((key) => !key.includes(token))).toBe(true);
   });
 
-  it("stores only a hash id and a sealed value; neither reveals a token", async () => {
-    const token = await refreshTokenOfNewGrant();
+  it("stores only a hash id and a sealed value; neither reveals a token", async ({ emulator }) => {
+    const token = await refreshTokenOfNewGrant(emulator);
     const seen: Array<[string, string]> = [];
     const store: GraceStore = {
       get: async () => undefined,
@@ -95,8 +91,10 @@ describe("RotationGuard", () => {
     }
   });
 
-  it("an altered grace entry counts as none (and the spent token is refused upstream)", async () => {
-    const token = await refreshTokenOfNewGrant();
+  it("an altered grace entry counts as none (and the spent token is refused upstream)", async ({
+    emulator,
+  }) => {
+    const token = await refreshTokenOfNewGrant(emulator);
     const store = new MemoryGraceStore();
     await new RotationGuard({ client: emulator.client, store }).refresh(token);
     const tampered: GraceStore = {
@@ -109,10 +107,10 @@ describe("RotationGuard", () => {
     expect(isSoundgateError(error, "invalid_grant")).toBe(true);
   });
 
-  it("after the grace a spent token is refused: invalid_grant", async () => {
+  it("after the grace a spent token is refused: invalid_grant", async ({ emulator }) => {
     let now = Date.now();
     const client = { ...emulator.client, now: () => now };
-    const token = await refreshTokenOfNewGrant();
+    const token = await refreshTokenOfNewGrant(emulator);
     const guard = new RotationGuard({ client, graceMs: 30_000 });
     await guard.refresh(token);
     now += 31_000;

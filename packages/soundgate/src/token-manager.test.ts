@@ -1,9 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  authorizeCode,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../test-support/emulator.js";
+import { authorizeCode, type TestEmulator } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { ApiClient } from "./api-client.js";
 import { isSoundgateError, SoundgateError } from "./errors.js";
 import { exchangeCode } from "./grants.js";
@@ -11,14 +8,9 @@ import { TokenManager } from "./token-manager.js";
 import type { TokenSet } from "./token-set.js";
 import { MemoryTokenStore, type StoredTokens, type TokenStore } from "./token-store.js";
 
-let emulator: TestEmulator;
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
+it.beforeEach(({ emulator }) => emulator.reset());
 
-async function connect(): Promise<TokenSet> {
+async function connect(emulator: TestEmulator): Promise<TokenSet> {
   const { code, verifier } = await authorizeCode(emulator);
   return exchangeCode(emulator.client, { code, codeVerifier: verifier });
 }
@@ -35,16 +27,18 @@ class RecordingStore extends MemoryTokenStore {
 }
 
 describe("TokenManager", () => {
-  it("returns the stored access token while it is fresh, without refreshing", async () => {
+  it("returns the stored access token while it is fresh, without refreshing", async ({
+    emulator,
+  }) => {
     const manager = new TokenManager({ client: emulator.client });
-    const tokens = await connect();
+    const tokens = await connect(emulator);
     await manager.save("u1", tokens);
     expect(await manager.getAccessToken("u1")).toBe(tokens.accessToken);
     expect((await emulator.stats()).token_requests.refresh_token).toBe(0);
   });
 
-  it("refreshes within 60 s of expiry", async () => {
-    const tokens = await connect();
+  it("refreshes within 60 s of expiry", async ({ emulator }) => {
+    const tokens = await connect(emulator);
     let now = Date.now();
     const manager = new TokenManager({ client: { ...emulator.client, now: () => now } });
     await manager.save("u1", tokens);
@@ -54,10 +48,12 @@ describe("TokenManager", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
   });
 
-  it("refreshes a short-lived token at half its lifetime, not on every call", async () => {
+  it("refreshes a short-lived token at half its lifetime, not on every call", async ({
+    emulator,
+  }) => {
     await emulator.configure({ access_token_ttl_s: 8 });
     try {
-      const tokens = await connect();
+      const tokens = await connect(emulator);
       let now = tokens.issuedAt as number;
       const manager = new TokenManager({ client: { ...emulator.client, now: () => now } });
       await manager.save("u1", tokens);
@@ -75,7 +71,9 @@ describe("TokenManager", () => {
     }
   });
 
-  it("turns 100 concurrent calls on an expired token into exactly one refresh", async () => {
+  it("turns 100 concurrent calls on an expired token into exactly one refresh", async ({
+    emulator,
+  }) => {
     const store = new RecordingStore();
     const outcomes: string[] = [];
     const manager = new TokenManager({
@@ -83,7 +81,7 @@ describe("TokenManager", () => {
       store,
       onRefresh: (outcome) => outcomes.push(outcome),
     });
-    const tokens = await connect();
+    const tokens = await connect(emulator);
     await manager.save("u1", { ...tokens, expiresAt: Date.now() - 1_000 });
     store.writes = [];
 
@@ -114,10 +112,10 @@ describe("TokenManager", () => {
     expect((await api.me()).username).toBeTruthy();
   });
 
-  it("keeps separate grants apart: one refresh per key", async () => {
+  it("keeps separate grants apart: one refresh per key", async ({ emulator }) => {
     const manager = new TokenManager({ client: emulator.client });
-    const a = await connect();
-    const b = await connect();
+    const a = await connect(emulator);
+    const b = await connect(emulator);
     await manager.save("a", { ...a, expiresAt: 0 });
     await manager.save("b", { ...b, expiresAt: 0 });
     const [ta, tb] = await Promise.all([manager.getAccessToken("a"), manager.getAccessToken("b")]);
@@ -125,9 +123,11 @@ describe("TokenManager", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(2);
   });
 
-  it("turns a dead refresh token into reauth_required and stops calling SoundCloud", async () => {
+  it("turns a dead refresh token into reauth_required and stops calling SoundCloud", async ({
+    emulator,
+  }) => {
     const manager = new TokenManager({ client: emulator.client });
-    const tokens = await connect();
+    const tokens = await connect(emulator);
     // Spend the refresh token behind the manager's back (another app instance, say).
     const other = new TokenManager({ client: emulator.client });
     await other.save("x", tokens);
@@ -143,9 +143,11 @@ describe("TokenManager", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(before);
   });
 
-  it("after invalid_grant, adopts the tokens another process stored meanwhile", async () => {
+  it("after invalid_grant, adopts the tokens another process stored meanwhile", async ({
+    emulator,
+  }) => {
     await emulator.configure({ revoke_on_refresh_reuse: false });
-    const tokens = await connect();
+    const tokens = await connect(emulator);
     const shared = new MemoryTokenStore();
     await shared.set("u1", { ...tokens, expiresAt: 0 });
     // Process B wins the race and stores the rotated set.
@@ -169,9 +171,9 @@ describe("TokenManager", () => {
     expect((await shared.get("u1"))?.reauthRequired).toBe(false);
   });
 
-  it("handles a 401 from the API by refreshing once and retrying", async () => {
+  it("handles a 401 from the API by refreshing once and retrying", async ({ emulator }) => {
     const manager = new TokenManager({ client: emulator.client });
-    const tokens = await connect();
+    const tokens = await connect(emulator);
     await manager.save("u1", tokens);
     await fetch(`${emulator.url}/_emulator/tokens/expire`, {
       method: "POST",
@@ -187,9 +189,11 @@ describe("TokenManager", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
   });
 
-  it("adopts the stored row when a versioned store refuses a stale write (a new login meanwhile)", async () => {
-    const tokens = await connect();
-    const relogin = await connect();
+  it("adopts the stored row when a versioned store refuses a stale write (a new login meanwhile)", async ({
+    emulator,
+  }) => {
+    const tokens = await connect(emulator);
+    const relogin = await connect(emulator);
     const rows = new Map<string, StoredTokens & { version: number }>();
     rows.set("u1", { ...tokens, expiresAt: 0, version: 1 });
     let reloggedIn = false;
@@ -220,7 +224,7 @@ describe("TokenManager", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
   });
 
-  it("says reauth_required for a key it has never seen", async () => {
+  it("says reauth_required for a key it has never seen", async ({ emulator }) => {
     const manager = new TokenManager({ client: emulator.client });
     await expect(manager.getAccessToken("nobody")).rejects.toMatchObject({
       code: "reauth_required",

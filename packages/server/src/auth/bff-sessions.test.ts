@@ -1,12 +1,12 @@
-import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   CookieJar,
   loginViaBff,
   startTestGateway,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { secretHash } from "../crypto/hash.js";
 import type { RunningGateway } from "../gateway.js";
 import type { KyselyStore } from "../store/kysely-store.js";

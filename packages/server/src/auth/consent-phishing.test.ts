@@ -6,21 +6,17 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type PageServer,
-  sdkAppFiles,
-  startPageServer,
-} from "../../../../test-support/app-pages.js";
+import { type PageServer, sdkAppFiles, startPageServer } from "@soundgate/test-support/app-pages";
 import {
   type LiveGateway,
   launchChromium,
   screenshot,
   startLiveGateway,
-} from "../../../../test-support/browser.js";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+} from "@soundgate/test-support/browser";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const VICTIM = "nightjar-audio";
 

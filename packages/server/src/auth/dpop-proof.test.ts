@@ -1,5 +1,5 @@
+import { DpopKey } from "@soundgate/test-support/dpop";
 import { describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
 import { DpopError, type DpopRefusal, verifyDpopProof } from "./dpop-proof.js";
 
 // RFC 9449 Figure 2 (a proof for POST https://server.example.com/token, iat 1562262616)

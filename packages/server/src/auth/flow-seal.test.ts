@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
 import {
   APP_CALLBACK,
   approveAtEmulator,
@@ -18,8 +17,10 @@ import {
   resultSecret,
   startLogin,
   startTestGateway,
-} from "../../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { sql } from "kysely";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { secretHash } from "../crypto/hash.js";
 import type { RunningGateway } from "../gateway.js";
 import { createSoundgate } from "../library.js";
@@ -33,16 +34,13 @@ let dir: string;
 const started: RunningGateway[] = [];
 let databases = 0;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  postgres = await createTestDatabase();
+// The file's emulator and Postgres database (none: its cases skip), for the helpers below.
+test.beforeAll(({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  postgres = maybePostgres;
   dir = mkdtempSync(join(tmpdir(), "soundgate-flow-seal-"));
 });
-afterAll(async () => {
-  await emulator.close();
-  await postgres?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
   await Promise.all(started.splice(0).map((g) => g.close()));
 });

@@ -1,6 +1,6 @@
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { APP_CALLBACK, resultSecret, startTestGateway } from "@soundgate/test-support/gateway";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { APP_CALLBACK, resultSecret, startTestGateway } from "../../../../test-support/gateway.js";
 import { GatewayError } from "../errors.js";
 import type { RunningGateway } from "../gateway.js";
 import { createServices } from "./services.js";

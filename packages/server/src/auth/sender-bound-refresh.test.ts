@@ -5,10 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   approveAtEmulator,
@@ -22,8 +20,10 @@ import {
   startLogin,
   startTestGateway,
   type TestGatewayOptions,
-} from "../../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway";
+import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { secretHash } from "../crypto/hash.js";
 import type { RunningGateway } from "../gateway.js";
 import { createLogger } from "../logger.js";

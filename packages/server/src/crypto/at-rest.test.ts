@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
 import {
   approveAtEmulator,
   deliverToGateway,
@@ -15,8 +14,10 @@ import {
   refreshAt,
   startLogin,
   startTestGateway,
-} from "../../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
 import { ConnectionTokenStore } from "../auth/connection-store.js";
 import { createSoundgate, type Soundgate } from "../library.js";
 import { createLogger } from "../logger.js";
@@ -37,17 +38,14 @@ const APP = {
 let emulator: TestEmulator;
 let postgres: TestDatabase | undefined;
 let dir: string;
-beforeAll(async () => {
-  emulator = await startTestEmulator();
+// The file's emulator and Postgres database (none: its cases skip), for the helpers below.
+test.beforeAll(async ({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
   await emulator.register(APP);
-  postgres = await createTestDatabase();
+  postgres = maybePostgres;
   dir = mkdtempSync(join(tmpdir(), "soundgate-rest-"));
 });
-afterAll(async () => {
-  await emulator.close();
-  await postgres?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function open(database: string, keys: string): Promise<Soundgate> {
   return createSoundgate({

@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   approveAtEmulator,
@@ -15,7 +14,8 @@ import {
   resultSecret,
   startLogin,
   startTestGateway,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 import { createLogger } from "../logger.js";
 

@@ -1,7 +1,7 @@
 import { request } from "node:http";
+import { type LiveGateway, startLiveGateway } from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LiveGateway, startLiveGateway } from "../../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
 import { isLoopbackName } from "./loopback-alias.js";
 
 let emulator: TestEmulator;

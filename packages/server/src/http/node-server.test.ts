@@ -1,28 +1,23 @@
 import { connect, type Socket } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff, startTestGateway } from "../../../../test-support/gateway.js";
-import { recordingLogger } from "../../../../test-support/recording-logger.js";
+import { test } from "@soundgate/test-support/fixtures";
+import { loginViaBff } from "@soundgate/test-support/gateway";
+import { recordingLogger } from "@soundgate/test-support/recording-logger";
+import { afterEach, describe, expect, vi } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 import type { ServerLimits } from "./node-server.js";
 
-let emulator: TestEmulator;
-const started: RunningGateway[] = [];
 const sockets: Socket[] = [];
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-afterEach(async () => {
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  await Promise.all(started.splice(0).map((g) => g.close()));
 });
 
-async function gatewayWith(limits: Partial<ServerLimits> = {}, env: Record<string, string> = {}) {
-  const gateway = await startTestGateway(emulator, { env, limits });
-  started.push(gateway);
-  return gateway;
-}
+/** `gatewayWith(limits, env)`: a gateway on the file's emulator, closed after the test. */
+const it = test.extend(
+  "gatewayWith",
+  ({ startGateway }) =>
+    (limits: Partial<ServerLimits> = {}, env: Record<string, string> = {}) =>
+      startGateway({ env, limits }),
+);
 
 interface RawAnswer {
   status: number;
@@ -106,7 +101,7 @@ function expectJsonError(answer: RawAnswer, status: number, error?: string) {
 }
 
 describe("requests Node itself refuses", () => {
-  it("get a 4xx {error, message}, never an empty answer or a reset", async () => {
+  it("get a 4xx {error, message}, never an empty answer or a reset", async ({ gatewayWith }) => {
     const gateway = await gatewayWith();
     const cases: Array<[string, number, string]> = [
       ["GET /auth\\soundcloud/config HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid_request"],
@@ -148,13 +143,13 @@ describe("request bodies over the limit", () => {
   const refresh =
     "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
 
-  it("are refused with 413 JSON by their Content-Length, before a byte of them is read", async () => {
+  it("are refused with 413 JSON by their Content-Length, before a byte of them is read", async ({ gatewayWith }) => {
     const gateway = await gatewayWith();
     const answer = await raw(gateway, `${refresh}Content-Length: 20000\r\n\r\n{`);
     expectJsonError(answer, 413, "payload_too_large");
   });
 
-  it("are refused with 413 JSON when sent chunked, counted as they arrive", async () => {
+  it("are refused with 413 JSON when sent chunked, counted as they arrive", async ({ gatewayWith }) => {
     const gateway = await gatewayWith();
     const chunk = "x".repeat(17 * 1024);
     const answer = await raw(
@@ -164,7 +159,7 @@ describe("request bodies over the limit", () => {
     expectJsonError(answer, 413, "payload_too_large");
   });
 
-  it("a chunked body under the limit still reaches the endpoint", async () => {
+  it("a chunked body under the limit still reaches the endpoint", async ({ gatewayWith }) => {
     const gateway = await gatewayWith();
     const body = JSON.stringify({ refresh_token: 42 });
     const answer = await raw(
@@ -177,7 +172,7 @@ describe("request bodies over the limit", () => {
 });
 
 describe("slow clients", () => {
-  it("headers that trickle in are cut off with 408 JSON", async () => {
+  it("headers that trickle in are cut off with 408 JSON", async ({ gatewayWith }) => {
     const gateway = await gatewayWith({ headersTimeoutMs: 1_000 });
     const answer = await raw(gateway, "GET /healthz HTTP/1.1\r\nHost: x\r\n", {
       drip: `X-Slow: ${"z".repeat(200)}\r\n\r\n`,
@@ -186,7 +181,9 @@ describe("slow clients", () => {
     expectJsonError(answer, 408, "request_timeout");
   });
 
-  it("a body that trickles into an auth endpoint is cut off with 408 JSON", async () => {
+  it("a body that trickles into an auth endpoint is cut off with 408 JSON", async ({
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ bodyTimeoutMs: 1_000 });
     const body = JSON.stringify({ refresh_token: "r".repeat(200) });
     const answer = await raw(
@@ -197,13 +194,14 @@ describe("slow clients", () => {
     expectJsonError(answer, 408, "request_timeout");
   });
 
-  it("a chunked body that trickles in is cut off too, and logged as the client's fault, not the gateway's", async () => {
+  it("a chunked body that trickles in is cut off too, and logged as the client's fault, not the gateway's", async ({
+    startGateway,
+  }) => {
     const log = recordingLogger();
-    const gateway = await startTestGateway(emulator, {
+    const gateway = await startGateway({
       limits: { bodyTimeoutMs: 1_000 },
       logger: log.logger,
     });
-    started.push(gateway);
     const answer = await raw(
       gateway,
       "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n{",
@@ -217,7 +215,7 @@ describe("slow clients", () => {
     expect(log.text()).not.toContain("unhandled error");
   });
 
-  it("a body nobody reads does not hold the connection either", async () => {
+  it("a body nobody reads does not hold the connection either", async ({ gatewayWith }) => {
     const gateway = await gatewayWith({ bodyTimeoutMs: 1_000 });
     // A GET with a body: answered at once, then the rest of the body trickles.
     const answer = await raw(
@@ -228,7 +226,10 @@ describe("slow clients", () => {
     expect(answer.status).toBe(200);
   });
 
-  it("an upload through the API proxy may take longer than that while bytes keep coming", async () => {
+  it("an upload through the API proxy may take longer than that while bytes keep coming", async ({
+    emulator,
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ bodyTimeoutMs: 1_000, idleTimeoutMs: 5_000 });
     const { jar } = await loginViaBff(emulator, gateway);
     const boundary = "----soundgate-test";
@@ -269,7 +270,10 @@ describe("slow clients", () => {
     expect(await response.json()).toMatchObject({ title: "Slow upload" });
   });
 
-  it("an upload that stops moving is cut off after the idle timeout", async () => {
+  it("an upload that stops moving is cut off after the idle timeout", async ({
+    emulator,
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ idleTimeoutMs: 1_000 });
     const { jar } = await loginViaBff(emulator, gateway);
     const closed = new Promise<string>((resolve) => {
@@ -291,7 +295,9 @@ describe("slow clients", () => {
 });
 
 describe("connections per client address", () => {
-  it("are capped; the one over the cap gets 429 JSON, and a freed slot is usable again", async () => {
+  it("are capped; the one over the cap gets 429 JSON, and a freed slot is usable again", async ({
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({}, { SOUNDGATE_MAX_CONNECTIONS_PER_IP: "3" });
     const open = () =>
       new Promise<Socket>((resolve, reject) => {

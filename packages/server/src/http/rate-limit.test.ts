@@ -1,24 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { startTestGateway } from "../../../../test-support/gateway.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { test } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 
-let emulator: TestEmulator;
-const started: RunningGateway[] = [];
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((g) => g.close()));
-});
-
-async function gatewayWith(env: Record<string, string>, now?: () => number) {
-  const gateway = await startTestGateway(emulator, { env, now });
-  started.push(gateway);
-  return gateway;
-}
+/** `gatewayWith(env, now)`: a gateway on the file's emulator, closed after the test. */
+const it = test.extend(
+  "gatewayWith",
+  ({ startGateway }) =>
+    (env: Record<string, string>, now?: () => number) =>
+      startGateway({ env, now }),
+);
 
 /** An auth endpoint that needs no login (401: no verifier sent); each call costs one token of the limit. */
 function hit(gateway: RunningGateway, headers: Record<string, string> = {}) {
@@ -37,7 +27,9 @@ async function statuses(requests: Array<() => Promise<Response>>): Promise<numbe
 }
 
 describe("the client address behind a proxy", () => {
-  it("is the one the trusted proxy saw, not the leftmost (client-written) X-Forwarded-For entry", async () => {
+  it("is the one the trusted proxy saw, not the leftmost (client-written) X-Forwarded-For entry", async ({
+    gatewayWith,
+  }) => {
     // The proxy appends the address it saw (203.0.113.7); the client wrote the rest.
     const gateway = await gatewayWith({
       SOUNDGATE_TRUST_PROXY: "true",
@@ -55,7 +47,7 @@ describe("the client address behind a proxy", () => {
     expect(other.status).toBe(401);
   });
 
-  it("with a hop count, is the entry that many hops from the right", async () => {
+  it("with a hop count, is the entry that many hops from the right", async ({ gatewayWith }) => {
     const gateway = await gatewayWith({
       SOUNDGATE_TRUST_PROXY: "2",
       SOUNDGATE_RATE_LIMIT_PER_MINUTE: "3",
@@ -71,7 +63,9 @@ describe("the client address behind a proxy", () => {
     expect(results).toEqual([401, 401, 401, 429, 429, 429]);
   });
 
-  it("refuses an X-Forwarded-For entry that is not an address with 400 JSON", async () => {
+  it("refuses an X-Forwarded-For entry that is not an address with 400 JSON", async ({
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({
       SOUNDGATE_TRUST_PROXY: "1",
       SOUNDGATE_RATE_LIMIT_PER_MINUTE: "100",
@@ -87,7 +81,7 @@ describe("the client address behind a proxy", () => {
     }
   });
 
-  it("counts IPv6 clients per /64, since one host holds a whole /64", async () => {
+  it("counts IPv6 clients per /64, since one host holds a whole /64", async ({ gatewayWith }) => {
     const gateway = await gatewayWith({
       SOUNDGATE_TRUST_PROXY: "true",
       SOUNDGATE_RATE_LIMIT_PER_MINUTE: "2",
@@ -101,7 +95,7 @@ describe("the client address behind a proxy", () => {
     expect((await hit(gateway, { "X-Forwarded-For": "2001:db8:1:3::1" })).status).toBe(401);
   });
 
-  it("ignores X-Forwarded-For unless the proxy is trusted", async () => {
+  it("ignores X-Forwarded-For unless the proxy is trusted", async ({ gatewayWith }) => {
     const gateway = await gatewayWith({ SOUNDGATE_RATE_LIMIT_PER_MINUTE: "2" });
     const results = await statuses(
       ["10.0.0.1", "10.0.0.2", "10.0.0.3"].map((a) => () => hit(gateway, { "X-Forwarded-For": a })),
@@ -111,7 +105,7 @@ describe("the client address behind a proxy", () => {
 });
 
 describe("the limit", () => {
-  it("does not let twice the limit through at a minute boundary", async () => {
+  it("does not let twice the limit through at a minute boundary", async ({ gatewayWith }) => {
     let clock = Date.UTC(2026, 0, 1, 12, 0, 59, 900); // 100 ms before a minute turns
     const gateway = await gatewayWith({ SOUNDGATE_RATE_LIMIT_PER_MINUTE: "5" }, () => clock);
     const before = await statuses(Array.from({ length: 5 }, () => () => hit(gateway)));
@@ -124,7 +118,7 @@ describe("the limit", () => {
     expect(await statuses([() => hit(gateway), () => hit(gateway)])).toEqual([401, 429]);
   });
 
-  it("says when to come back", async () => {
+  it("says when to come back", async ({ gatewayWith }) => {
     const clock = Date.UTC(2026, 0, 1, 12, 0, 0);
     const gateway = await gatewayWith({ SOUNDGATE_RATE_LIMIT_PER_MINUTE: "1" }, () => clock);
     await statuses([() => hit(gateway)]);
@@ -136,17 +130,8 @@ describe("the limit", () => {
 });
 
 describe("several instances on one Postgres database", () => {
-  let database: TestDatabase | undefined;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-
-  it("share one limit per client", async (context) => {
-    if (!database) return context.skip();
-    const env = { SOUNDGATE_DATABASE_URL: database.url, SOUNDGATE_RATE_LIMIT_PER_MINUTE: "6" };
+  it("share one limit per client", async ({ gatewayWith, postgres }) => {
+    const env = { SOUNDGATE_DATABASE_URL: postgres.url, SOUNDGATE_RATE_LIMIT_PER_MINUTE: "6" };
     const gateways = [await gatewayWith(env), await gatewayWith(env), await gatewayWith(env)];
     const results = await statuses(
       Array.from({ length: 18 }, (_, i) => () => hit(gateways[i % 3] as RunningGateway)),
@@ -155,10 +140,9 @@ describe("several instances on one Postgres database", () => {
     expect(results.slice(6).every((s) => s === 429)).toBe(true);
   });
 
-  it("keep the limit exact under concurrent requests", async (context) => {
-    if (!database) return context.skip();
+  it("keep the limit exact under concurrent requests", async ({ gatewayWith, postgres }) => {
     const env = {
-      SOUNDGATE_DATABASE_URL: database.url,
+      SOUNDGATE_DATABASE_URL: postgres.url,
       SOUNDGATE_RATE_LIMIT_PER_MINUTE: "10",
       SOUNDGATE_TRUST_PROXY: "true",
     };

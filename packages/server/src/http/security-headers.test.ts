@@ -1,13 +1,13 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   collectPageErrors,
   DEMO_DIST,
   launchChromium,
   screenshot,
-} from "../../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff, startTestGateway } from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import { loginViaBff, startTestGateway } from "@soundgate/test-support/gateway";
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 
 let emulator: TestEmulator;

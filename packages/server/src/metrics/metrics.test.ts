@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import { test } from "@soundgate/test-support/fixtures";
 import {
   APP_CALLBACK,
   GATEWAY_CLIENT,
@@ -8,31 +7,22 @@ import {
   loginViaRedirect,
   refreshAt,
   startLogin,
-  startTestGateway,
   TEST_ENCRYPTION_KEYS,
-} from "../../../../test-support/gateway.js";
-import { parseMetrics, sampleValue, withoutValues } from "../../../../test-support/metrics.js";
+} from "@soundgate/test-support/gateway";
+import { parseMetrics, sampleValue, withoutValues } from "@soundgate/test-support/metrics";
+import { describe, expect } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 
 const TOKEN = "metrics-token-for-tests-0123456789";
 
-let emulator: TestEmulator;
-const started: RunningGateway[] = [];
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(() => emulator.reset());
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((g) => g.close()));
-});
-
-async function gatewayWith(env: Record<string, string> = {}): Promise<RunningGateway> {
-  const gateway = await startTestGateway(emulator, { env });
-  started.push(gateway);
-  return gateway;
-}
+/** `gatewayWith(env)`: a gateway with these settings on the file's emulator, closed after the test. */
+const it = test.extend(
+  "gatewayWith",
+  ({ startGateway }) =>
+    (env: Record<string, string> = {}): Promise<RunningGateway> =>
+      startGateway({ env }),
+);
+it.beforeEach(({ emulator }) => emulator.reset());
 
 async function scrape(url: string, token: string | undefined = TOKEN): Promise<string> {
   const response = await fetch(url, {
@@ -45,7 +35,10 @@ async function scrape(url: string, token: string | undefined = TOKEN): Promise<s
 }
 
 describe("GET /metrics", () => {
-  it("moves with a real login, refreshes, BFF proxy calls and failures", async () => {
+  it("moves with a real login, refreshes, BFF proxy calls and failures", async ({
+    emulator,
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ SOUNDGATE_METRICS_TOKEN: TOKEN });
     const metricsUrl = `${gateway.url}/metrics`;
     const before = parseMetrics(await scrape(metricsUrl));
@@ -149,7 +142,10 @@ describe("GET /metrics", () => {
     expect(after.some((s) => s.name.startsWith("nodejs_eventloop_lag"))).toBe(true);
   });
 
-  it("counts racing refreshes of one token once upstream; the others shared or from grace", async () => {
+  it("counts racing refreshes of one token once upstream; the others shared or from grace", async ({
+    emulator,
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ SOUNDGATE_METRICS_TOKEN: TOKEN });
     const login = await loginViaRedirect(emulator, gateway);
     const answers = await Promise.all(
@@ -164,7 +160,10 @@ describe("GET /metrics", () => {
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
   });
 
-  it("counts the gateway's own rate limit and SoundCloud's errors by reason", async () => {
+  it("counts the gateway's own rate limit and SoundCloud's errors by reason", async ({
+    emulator,
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({
       SOUNDGATE_METRICS_TOKEN: TOKEN,
       SOUNDGATE_RATE_LIMIT_PER_MINUTE: "2",
@@ -200,7 +199,7 @@ describe("GET /metrics", () => {
     ).toBe(0);
   });
 
-  it("is off by default: 404, like any unknown path", async () => {
+  it("is off by default: 404, like any unknown path", async ({ gatewayWith }) => {
     const gateway = await gatewayWith();
     const response = await fetch(`${gateway.url}/metrics`, {
       headers: { Authorization: `Bearer ${TOKEN}` },
@@ -209,7 +208,9 @@ describe("GET /metrics", () => {
     expect(await response.json()).toMatchObject({ error: "not_found" });
   });
 
-  it("asks for the bearer token: 401 without it or with another, never a partial answer", async () => {
+  it("asks for the bearer token: 401 without it or with another, never a partial answer", async ({
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ SOUNDGATE_METRICS_TOKEN: TOKEN });
     for (const authorization of [
       undefined,
@@ -230,7 +231,9 @@ describe("GET /metrics", () => {
     expect(await scrape(`${gateway.url}/metrics`)).toContain("soundgate_logins_started_total");
   });
 
-  it("on SOUNDGATE_METRICS_PORT: served there (token still asked for when set), not on the main port", async () => {
+  it("on SOUNDGATE_METRICS_PORT: served there (token still asked for when set), not on the main port", async ({
+    gatewayWith,
+  }) => {
     const open = await gatewayWith({ SOUNDGATE_METRICS_PORT: "0" });
     expect(open.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(open.metricsUrl).not.toContain(`:${open.port}/`);
@@ -254,11 +257,13 @@ describe("GET /metrics", () => {
     // Closing the gateway closes its metrics port too.
     const url = both.metricsUrl ?? "";
     await both.close();
-    started.splice(started.indexOf(both), 1);
     await expect(fetch(url)).rejects.toThrow();
   });
 
-  it("never puts a user, a token, an address or a secret in a label", async () => {
+  it("never puts a user, a token, an address or a secret in a label", async ({
+    emulator,
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith({ SOUNDGATE_METRICS_TOKEN: TOKEN });
     const login = await loginViaRedirect(emulator, gateway);
     const refreshed = (await (

@@ -1,13 +1,14 @@
 // The gateway's built-in page (served when no front end is configured), in Chromium: it
 // completes a login with both halves, and refuses a callback link it did not start.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import {
   type LiveGateway,
   launchChromium,
   startLiveGateway,
-} from "../../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let browser: Browser | undefined;
 let emulator: TestEmulator;

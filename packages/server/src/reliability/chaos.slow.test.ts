@@ -9,15 +9,16 @@
 // closed), no refresh token spent twice, no 500, no crash, no hung instance. The p99 of
 // successful calls is reported.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff } from "../../../../test-support/gateway.js";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
+import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { describe, expect, it } from "vitest";
 
 const SECONDS = Number(process.env.SOUNDGATE_CHAOS_SECONDS ?? 100);
 const USERS = Number(process.env.SOUNDGATE_CHAOS_USERS ?? 100);
@@ -33,16 +34,18 @@ const CLIENT = { client_id: "chaos-client", client_secret: "chaos-secret" };
 let emulator: TestEmulator;
 let database: TestDatabase | undefined;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({
+test.override(
+  "emulatorOptions",
+  { scope: "file" },
+  {
     accessTokenTtlS: TOKEN_TTL_S,
     rateLimits: { client_credentials_per_ip: 1_000_000 },
-  });
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await emulator.close();
-  await database?.drop();
+  },
+);
+// The file's emulator and Postgres database (none: the test skips), for the helpers below.
+test.beforeAll(({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  database = maybePostgres;
 });
 
 interface Slot {

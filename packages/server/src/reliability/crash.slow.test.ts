@@ -4,16 +4,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff } from "../../../../test-support/gateway.js";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
+import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "../store/kysely-store.js";
 import { openStore } from "../store/open.js";
 
@@ -25,16 +26,13 @@ let emulator: TestEmulator;
 let postgres: TestDatabase | undefined;
 let dir: string;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  postgres = await createTestDatabase();
+// The file's emulator and Postgres database (none: its cases skip), for the helpers below.
+test.beforeAll(({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  postgres = maybePostgres;
   dir = mkdtempSync(join(tmpdir(), "soundgate-crash-"));
 });
-afterAll(async () => {
-  await emulator.close();
-  await postgres?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function start(database: string): Promise<GatewayProcess> {
   return spawnGatewayFor(emulator, database, CLIENT);

@@ -2,14 +2,15 @@
 // bursts of 503, 429 with Retry-After, latency past the timeout, dropped connections,
 // malformed JSON. Each must give a clear error, be retried only where that is safe, and
 // never cost the user their refresh token.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   loginViaBff,
   loginViaRedirect,
   refreshAt,
   startTestGateway,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 
 let emulator: TestEmulator;

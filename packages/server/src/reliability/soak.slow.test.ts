@@ -4,20 +4,20 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   dpopHeader,
   loginViaBff,
   loginViaRedirect,
   refreshAt,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../../test-support/gateway-process.js";
+} from "@soundgate/test-support/gateway-process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SECONDS = Number(process.env.SOUNDGATE_SOAK_SECONDS ?? 180);
 const RATE_PER_SECOND = 25;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DpopKey } from "../../../../test-support/dpop.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { DpopKey } from "@soundgate/test-support/dpop";
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
 import {
   APP_CALLBACK,
   approveAtEmulator,
@@ -15,34 +15,20 @@ import {
   resultKeyOf,
   resultSecret,
   startLogin,
-  startTestGateway,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { describe, expect } from "vitest";
 import { REFRESH_GRACE_MS } from "../auth/refresh.js";
 import type { RunningGateway } from "../gateway.js";
 
-let emulator: TestEmulator;
-let gateway: RunningGateway;
-const started: RunningGateway[] = [];
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await emulator.reset();
-  gateway = await startTestGateway(emulator);
-  started.push(gateway);
-});
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((g) => g.close()));
-});
+// The file's emulator, with fresh grants, data and counters for each test.
+it.beforeEach(({ emulator }) => emulator.reset());
 
 async function json(response: Response): Promise<Record<string, unknown>> {
   return (await response.json()) as Record<string, unknown>;
 }
 
 describe("backend-redirect flow", () => {
-  it("authorize → SoundCloud → redirect → result, once", async () => {
+  it("authorize → SoundCloud → redirect → result, once", async ({ emulator, gateway }) => {
     const login = await startLogin(gateway);
     const authorizeUrl = new URL(login.url);
     expect(authorizeUrl.origin).toBe(emulator.url);
@@ -94,7 +80,7 @@ describe("backend-redirect flow", () => {
     expect(await json(again)).toMatchObject({ error: "result_not_found" });
   });
 
-  it("gives the authorization_url alias", async () => {
+  it("gives the authorization_url alias", async ({ gateway }) => {
     const { challenge } = resultSecret();
     const response = await fetch(
       `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}&result_challenge=${challenge}`,
@@ -104,7 +90,7 @@ describe("backend-redirect flow", () => {
     expect(Object.keys(body).sort()).toEqual(["authorization_url", "state", "url"]);
   });
 
-  it("refuses a replayed state at /redirect", async () => {
+  it("refuses a replayed state at /redirect", async ({ emulator, gateway }) => {
     const login = await startLogin(gateway);
     const redirect = await approveAtEmulator(emulator, login.url);
     expect((await deliverToGateway(gateway, redirect)).status).toBe(303);
@@ -114,7 +100,10 @@ describe("backend-redirect flow", () => {
     expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
   });
 
-  it("refuses a missing, wrong, reused or oversized verifier or key with 4xx JSON, consuming nothing", async () => {
+  it("refuses a missing, wrong, reused or oversized verifier or key with 4xx JSON, consuming nothing", async ({
+    emulator,
+    gateway,
+  }) => {
     const login = await startLogin(gateway);
     const key = resultKeyOf(
       await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url)),
@@ -180,7 +169,10 @@ describe("backend-redirect flow", () => {
     expect(await json(reused)).toMatchObject({ error: "result_not_found" });
   });
 
-  it("gives each login its own key: a key from one flow does not open another", async () => {
+  it("gives each login its own key: a key from one flow does not open another", async ({
+    emulator,
+    gateway,
+  }) => {
     const first = await startLogin(gateway);
     const second = await startLogin(gateway);
     const firstKey = resultKeyOf(
@@ -195,7 +187,9 @@ describe("backend-redirect flow", () => {
     expect((await getResult(gateway, first.state, first.verifier, firstKey)).status).toBe(200);
   });
 
-  it("sends SoundCloud's access_denied back to the app, and /result reports it once", async () => {
+  it("sends SoundCloud's access_denied back to the app, and /result reports it once", async ({
+    gateway,
+  }) => {
     const login = await startLogin(gateway);
     const page = await fetch(login.url);
     expect(page.status).toBe(200);
@@ -216,7 +210,10 @@ describe("backend-redirect flow", () => {
     expect((await getResult(gateway, login.state, login.verifier, key)).status).toBe(404);
   });
 
-  it("sends a failed exchange back as an error, not a broken page", async () => {
+  it("sends a failed exchange back as an error, not a broken page", async ({
+    emulator,
+    gateway,
+  }) => {
     const login = await startLogin(gateway);
     const redirect = await approveAtEmulator(emulator, login.url);
     redirect.searchParams.set("code", "not-a-real-code");
@@ -230,7 +227,10 @@ describe("backend-redirect flow", () => {
     expect(await json(result)).toMatchObject({ error: "invalid_grant" });
   });
 
-  it("reports SoundCloud being down during the exchange as upstream_unavailable", async () => {
+  it("reports SoundCloud being down during the exchange as upstream_unavailable", async ({
+    emulator,
+    gateway,
+  }) => {
     const login = await startLogin(gateway);
     const redirect = await approveAtEmulator(emulator, login.url);
     await emulator.configure({ fail_next: { target: "token", count: 1, status: 503 } });
@@ -242,7 +242,7 @@ describe("backend-redirect flow", () => {
     expect((await emulator.stats()).token_requests.authorization_code).toBe(1);
   });
 
-  it("answers an unknown state at /redirect with 400 JSON and no redirect", async () => {
+  it("answers an unknown state at /redirect with 400 JSON and no redirect", async ({ gateway }) => {
     const response = await fetch(`${gateway.url}/auth/soundcloud/redirect?code=x&state=nope`, {
       redirect: "manual",
     });
@@ -251,7 +251,9 @@ describe("backend-redirect flow", () => {
     expect(await json(response)).toMatchObject({ error: "invalid_state" });
   });
 
-  it("tells a browser an unknown login expired, without blaming SoundCloud", async () => {
+  it("tells a browser an unknown login expired, without blaming SoundCloud", async ({
+    gateway,
+  }) => {
     const response = await fetch(`${gateway.url}/auth/soundcloud/redirect?code=x&state=nope`, {
       redirect: "manual",
       headers: { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
@@ -264,11 +266,13 @@ describe("backend-redirect flow", () => {
     expect(text).not.toContain("SoundCloud reported");
   });
 
-  it("sends a browser that started a BFF login back to the gateway's page with login_expired", async () => {
-    const serving = await startTestGateway(emulator, {
+  it("sends a browser that started a BFF login back to the gateway's page with login_expired", async ({
+    gateway,
+    startGateway,
+  }) => {
+    const serving = await startGateway({
       env: { SOUNDGATE_ALLOWED_RETURN_TO: "http://gateway.test/" },
     });
-    started.push(serving);
     // A login cookie, but a state the gateway no longer knows: a restart lost the flow.
     const lost = (at: RunningGateway) =>
       fetch(`${at.url}/auth/soundcloud/redirect?code=x&state=nope`, {
@@ -286,7 +290,10 @@ describe("backend-redirect flow", () => {
     expect(elsewhere.headers.get("location")).toBeNull();
   });
 
-  it("defaults return_to to the gateway's done page for desktop apps", async () => {
+  it("defaults return_to to the gateway's done page for desktop apps", async ({
+    emulator,
+    gateway,
+  }) => {
     const { challenge, verifier } = resultSecret();
     const response = await fetch(
       `${gateway.url}/auth/soundcloud/authorize?result_challenge=${challenge}`,
@@ -308,7 +315,7 @@ describe("backend-redirect flow", () => {
     expect((await getResult(gateway, state, verifier, key)).status).toBe(200);
   });
 
-  it("the done page says what happened when the login failed", async () => {
+  it("the done page says what happened when the login failed", async ({ gateway }) => {
     const denied = await (
       await fetch(`${gateway.url}/auth/soundcloud/done?error=access_denied`)
     ).text();
@@ -340,7 +347,7 @@ describe("return_to allowlist", () => {
     "",
   ];
   for (const value of refused) {
-    it(`refuses ${JSON.stringify(value)} with 400 and stores nothing`, async () => {
+    it(`refuses ${JSON.stringify(value)} with 400 and stores nothing`, async ({ gateway }) => {
       const { challenge } = resultSecret();
       const response = await fetch(
         `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(value)}&result_challenge=${challenge}`,
@@ -354,13 +361,15 @@ describe("return_to allowlist", () => {
 });
 
 describe("native-app return_to (RFC 8252)", () => {
-  it("sends state and result_key to a loopback port the app chose, on 127.0.0.1 and [::1]", async () => {
-    const native = await startTestGateway(emulator, {
+  it("sends state and result_key to a loopback port the app chose, on 127.0.0.1 and [::1]", async ({
+    emulator,
+    startGateway,
+  }) => {
+    const native = await startGateway({
       env: {
         SOUNDGATE_ALLOWED_RETURN_TO: `${APP_CALLBACK},http://127.0.0.1:*/callback,http://[::1]:*/callback`,
       },
     });
-    started.push(native);
     for (const returnTo of [
       "http://127.0.0.1:54321/callback",
       "http://[::1]:61000/callback",
@@ -389,11 +398,10 @@ describe("native-app return_to (RFC 8252)", () => {
     }
   });
 
-  it("redirects to an allowed private-use scheme exactly", async () => {
-    const native = await startTestGateway(emulator, {
+  it("redirects to an allowed private-use scheme exactly", async ({ emulator, startGateway }) => {
+    const native = await startGateway({
       env: { SOUNDGATE_ALLOWED_RETURN_TO: "com.example.app:/callback" },
     });
-    started.push(native);
     const login = await startLogin(native, { return_to: "com.example.app:/callback" });
     const back = await deliverToGateway(native, await approveAtEmulator(emulator, login.url));
     expect(back.status).toBe(303);
@@ -404,9 +412,10 @@ describe("native-app return_to (RFC 8252)", () => {
 
 describe("direct callback flow", () => {
   let direct: RunningGateway;
-  beforeEach(async () => {
-    direct = await startTestGateway(emulator, { env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK } });
-    started.push(direct);
+  let emulator: TestEmulator;
+  it.beforeEach(async ({ emulator: fileEmulator, startGateway }) => {
+    emulator = fileEmulator;
+    direct = await startGateway({ env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK } });
   });
 
   async function codeAtFrontEnd() {
@@ -438,7 +447,9 @@ describe("direct callback flow", () => {
     expect(body.user).toMatchObject({ username: expect.any(String) });
   });
 
-  it("refuses a callback without the verifier, so an intercepted code is useless, and keeps the flow", async () => {
+  it("refuses a callback without the verifier, so an intercepted code is useless, and keeps the flow", async ({
+    emulator,
+  }) => {
     const login = await codeAtFrontEnd();
     const stolen = await callback({ code: login.code, state: login.state });
     expect(stolen.status).toBe(401);
@@ -452,7 +463,7 @@ describe("direct callback flow", () => {
     );
   });
 
-  it("refuses a replayed callback", async () => {
+  it("refuses a replayed callback", async ({ emulator }) => {
     const login = await codeAtFrontEnd();
     expect((await callback({ code: login.code, state: login.state }, login.verifier)).status).toBe(
       200,
@@ -472,7 +483,7 @@ describe("direct callback flow", () => {
 });
 
 describe("result binding levels", () => {
-  it("need result_challenge by default", async () => {
+  it("need result_challenge by default", async ({ gateway }) => {
     const response = await fetch(
       `${gateway.url}/auth/soundcloud/authorize?return_to=${encodeURIComponent(APP_CALLBACK)}`,
     );
@@ -480,11 +491,13 @@ describe("result binding levels", () => {
     expect(await json(response)).toMatchObject({ error: "result_challenge_required" });
   });
 
-  it("initiator (blind polling, opt-in): the verifier alone, 202 while pending; a key sent must be right", async () => {
-    const blind = await startTestGateway(emulator, {
+  it("initiator (blind polling, opt-in): the verifier alone, 202 while pending; a key sent must be right", async ({
+    emulator,
+    startGateway,
+  }) => {
+    const blind = await startGateway({
       env: { SOUNDGATE_RESULT_BINDING: "initiator" },
     });
-    started.push(blind);
     const login = await startLogin(blind);
     const pending = await getResult(blind, login.state, login.verifier);
     expect(pending.status).toBe(202);
@@ -501,9 +514,11 @@ describe("result binding levels", () => {
     { SOUNDGATE_RESULT_BINDING: "none" } as Record<string, string>,
     { SOUNDGATE_ALLOW_UNBOUND_RESULT: "true" }, // the deprecated spelling
   ]) {
-    it(`none (${Object.keys(env)[0]}): Starlib-style flows by state alone; bound flows stay bound`, async () => {
-      const open = await startTestGateway(emulator, { env });
-      started.push(open);
+    it(`none (${Object.keys(env)[0]}): Starlib-style flows by state alone; bound flows stay bound`, async ({
+      emulator,
+      startGateway,
+    }) => {
+      const open = await startGateway({ env });
       const unbound = await startLogin(open, { result_challenge: null });
       const back = await deliverToGateway(open, await approveAtEmulator(emulator, unbound.url));
       expect([...new URL(back.headers.get("location") ?? "").searchParams.keys()]).toEqual([
@@ -523,10 +538,12 @@ describe("result binding levels", () => {
 });
 
 describe("expiry (injected clock)", () => {
-  it("refuses a flow finished after 10 minutes, and a result read after 5", async () => {
+  it("refuses a flow finished after 10 minutes, and a result read after 5", async ({
+    emulator,
+    startGateway,
+  }) => {
     let now = Date.now();
-    const clocked = await startTestGateway(emulator, { now: () => now });
-    started.push(clocked);
+    const clocked = await startGateway({ now: () => now });
 
     const late = await startLogin(clocked);
     const redirect = await approveAtEmulator(emulator, late.url);
@@ -546,7 +563,10 @@ describe("expiry (injected clock)", () => {
 });
 
 describe("refresh", () => {
-  it("turns 50 concurrent refreshes of one token into 1 upstream refresh and 50 identical answers", async () => {
+  it("turns 50 concurrent refreshes of one token into 1 upstream refresh and 50 identical answers", async ({
+    emulator,
+    gateway,
+  }) => {
     const login = await loginViaRedirect(emulator, gateway);
     const responses = await Promise.all(
       Array.from({ length: 50 }, () => refreshAt(gateway, login.refresh_token, login.dpop)),
@@ -571,7 +591,10 @@ describe("refresh", () => {
     expect(me.status).toBe(200);
   });
 
-  it(`answers the same client's repeat within ${REFRESH_GRACE_MS / 1000} s with the same new set instead of burning the grant`, async () => {
+  it(`answers the same client's repeat within ${REFRESH_GRACE_MS / 1000} s with the same new set instead of burning the grant`, async ({
+    emulator,
+    gateway,
+  }) => {
     const login = await loginViaRedirect(emulator, gateway);
     const first = await json(await refreshAt(gateway, login.refresh_token, login.dpop));
     const repeat = await json(await refreshAt(gateway, login.refresh_token, login.dpop));
@@ -581,10 +604,12 @@ describe("refresh", () => {
     expect((await refreshAt(gateway, String(first.refresh_token), login.dpop)).status).toBe(200);
   });
 
-  it("after the grace window, a spent token is 401 reauth_required", async () => {
+  it("after the grace window, a spent token is 401 reauth_required", async ({
+    emulator,
+    startGateway,
+  }) => {
     let now = Date.now();
-    const clocked = await startTestGateway(emulator, { now: () => now });
-    started.push(clocked);
+    const clocked = await startGateway({ now: () => now });
     const dpop = new DpopKey(() => now);
     const login = await loginViaRedirect(emulator, clocked, {}, dpop);
     expect((await refreshAt(clocked, login.refresh_token, dpop)).status).toBe(200);
@@ -594,7 +619,7 @@ describe("refresh", () => {
     expect(await json(late)).toMatchObject({ error: "reauth_required" });
   });
 
-  it("reports SoundCloud down as upstream_unavailable", async () => {
+  it("reports SoundCloud down as upstream_unavailable", async ({ emulator, gateway }) => {
     const login = await loginViaRedirect(emulator, gateway);
     await emulator.configure({ fail_next: { target: "token", count: 10, status: 503 } });
     const response = await refreshAt(gateway, login.refresh_token, login.dpop);
@@ -604,16 +629,18 @@ describe("refresh", () => {
 });
 
 describe("persistence", () => {
-  it("a flow started before a restart completes after it (SQLite file)", async () => {
+  it("a flow started before a restart completes after it (SQLite file)", async ({
+    emulator,
+    startGateway,
+  }) => {
     const dir = mkdtempSync(join(tmpdir(), "soundgate-"));
     try {
       const env = { SOUNDGATE_DATABASE_URL: `sqlite:${join(dir, "gateway.db")}` };
-      const before = await startTestGateway(emulator, { env });
+      const before = await startGateway({ env });
       const login = await startLogin(before);
       await before.close();
 
-      const after = await startTestGateway(emulator, { env });
-      started.push(after);
+      const after = await startGateway({ env });
       const back = await deliverToGateway(after, await approveAtEmulator(emulator, login.url));
       expect(back.status).toBe(303);
       expect((await getResult(after, login.state, login.verifier, resultKeyOf(back))).status).toBe(
@@ -626,7 +653,7 @@ describe("persistence", () => {
 });
 
 describe("sign-out", () => {
-  const signOuts = async () =>
+  const signOuts = async (emulator: TestEmulator) =>
     ((await emulator.stats()) as unknown as { sign_outs: number }).sign_outs;
   function signOut(target: RunningGateway, body: unknown) {
     return fetch(`${target.url}/auth/soundcloud/sign-out`, {
@@ -636,13 +663,16 @@ describe("sign-out", () => {
     });
   }
 
-  it("signs the user out at SoundCloud: 204, and the grant is gone", async () => {
+  it("signs the user out at SoundCloud: 204, and the grant is gone", async ({
+    emulator,
+    gateway,
+  }) => {
     const login = await loginViaRedirect(emulator, gateway);
     const response = await signOut(gateway, { access_token: login.access_token });
     expect(response.status).toBe(204);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.text()).toBe("");
-    expect(await signOuts()).toBe(1);
+    expect(await signOuts(emulator)).toBe(1);
     const me = await fetch(`${emulator.url}/me`, {
       headers: { Authorization: `OAuth ${login.access_token}` },
     });
@@ -655,7 +685,10 @@ describe("sign-out", () => {
     expect((await signOut(gateway, { access_token: login.access_token })).status).toBe(204);
   });
 
-  it("refuses bad input with 4xx JSON and never calls SoundCloud", async () => {
+  it("refuses bad input with 4xx JSON and never calls SoundCloud", async ({
+    gateway,
+    emulator,
+  }) => {
     for (const body of [{}, { access_token: "" }, { access_token: 42 }, null, []]) {
       const response = await signOut(gateway, body);
       expect(response.status).toBe(400);
@@ -669,15 +702,16 @@ describe("sign-out", () => {
     expect(form.status).toBe(415);
     const get = await fetch(`${gateway.url}/auth/soundcloud/sign-out`);
     expect(get.status).toBe(405);
-    expect(await signOuts()).toBe(0);
+    expect(await signOuts(emulator)).toBe(0);
   });
 
-  it("answers 502 upstream_unavailable when SoundCloud cannot be reached", async () => {
+  it("answers 502 upstream_unavailable when SoundCloud cannot be reached", async ({
+    startGateway,
+  }) => {
     // Port 9 (discard) on loopback refuses connections.
-    const down = await startTestGateway(emulator, {
+    const down = await startGateway({
       env: { SOUNDCLOUD_AUTH_URL: "http://127.0.0.1:9" },
     });
-    started.push(down);
     const response = await signOut(down, { access_token: "at_whatever" });
     expect(response.status).toBe(502);
     expect(await json(response)).toMatchObject({ error: "upstream_unavailable" });
@@ -685,16 +719,19 @@ describe("sign-out", () => {
 });
 
 describe("public config", () => {
-  it("tells a front end where the API is, and nothing secret", async () => {
+  it("tells a front end where the API is, and nothing secret", async ({
+    emulator,
+    gateway,
+    startGateway,
+  }) => {
     const response = await fetch(`${gateway.url}/auth/soundcloud/config`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(response.headers.get("cache-control")).toBe("public, max-age=300");
     expect(await response.json()).toEqual({ api_url: emulator.url, bff: true });
-    const direct = await startTestGateway(emulator, {
+    const direct = await startGateway({
       env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK },
     });
-    started.push(direct);
     const directConfig = await fetch(`${direct.url}/auth/soundcloud/config`);
     expect(await directConfig.json()).toEqual({ api_url: emulator.url, bff: false });
     const post = await fetch(`${gateway.url}/auth/soundcloud/config`, { method: "POST" });

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   approveAtEmulator,
   CookieJar,
   loginViaBff,
   startTestGateway,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 
 let emulator: TestEmulator;

@@ -3,8 +3,7 @@
 // keys), one warning at start, and every other protection still on. The same front end
 // in Chromium: starlib-frontend.test.ts.
 import { Writable } from "node:stream";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import {
   APP_CALLBACK,
   approveAtEmulator,
@@ -14,7 +13,8 @@ import {
   startLogin,
   startTestGateway,
   type TestGatewayOptions,
-} from "../../../../test-support/gateway.js";
+} from "@soundgate/test-support/gateway";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RunningGateway } from "../gateway.js";
 import { createLogger } from "../logger.js";
 

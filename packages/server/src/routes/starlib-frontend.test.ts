@@ -3,21 +3,22 @@
 // desktop build (Tauri's webview and poller, on http://tauri.localhost), a refresh near
 // expiry, and the gateway's messages shown through FastAPI's `detail`. The front end is
 // test-support/starlib-frontend, written from the contract of Starlib's code.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
 import {
   type PageServer,
   type StaticFile,
   starlibFrontendFiles,
   startPageServer,
-} from "../../../../test-support/app-pages.js";
+} from "@soundgate/test-support/app-pages";
 import {
   type LiveGateway,
   launchChromium,
   screenshot,
   startLiveGateway,
-} from "../../../../test-support/browser.js";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
+} from "@soundgate/test-support/browser";
+import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 const USER = "nightjar-audio";
 const TAURI = "http://tauri.localhost";

@@ -4,8 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { test } from "@soundgate/test-support/fixtures";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openStore } from "./open.js";
 import type { GatewayStore } from "./store.js";
 
@@ -14,14 +15,12 @@ let dir: string;
 let files = 0;
 const stores: GatewayStore[] = [];
 
-beforeAll(async () => {
-  postgres = await createTestDatabase();
+// The file's Postgres database (dropped after the file), or none: its cases skip.
+test.beforeAll(({ maybePostgres }) => {
+  postgres = maybePostgres;
   dir = mkdtempSync(join(tmpdir(), "soundgate-dpop-store-"));
 });
-afterAll(async () => {
-  await postgres?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
 });

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { installServer } from "@soundgate/test-support/server-install";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installServer } from "../../../../test-support/server-install.js";
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL("../../../..", import.meta.url));

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { it } from "@soundgate/test-support/fixtures";
+import { afterEach, describe, expect } from "vitest";
 import { DELETE_BATCH } from "./kysely-store.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
@@ -165,18 +165,9 @@ describe("SQLite store", () => {
 });
 
 describe("Postgres store", () => {
-  let database: TestDatabase | undefined;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-
-  it("lets exactly one of many concurrent claims win, across two pools", async (context) => {
-    if (!database) return context.skip();
-    const one = await openPostgresStore(database.url);
-    const two = await openPostgresStore(database.url);
+  it("lets exactly one of many concurrent claims win, across two pools", async ({ postgres }) => {
+    const one = await openPostgresStore(postgres.url);
+    const two = await openPostgresStore(postgres.url);
     stores.push(one, two);
     await one.createFlow(flow("pg1", 0));
     const claims = await Promise.all(
@@ -200,10 +191,11 @@ describe("Postgres store", () => {
     expect(takes.filter(Boolean)).toHaveLength(1);
   });
 
-  it("serializes work under one lock key across pools, and not across keys", async (context) => {
-    if (!database) return context.skip();
-    const one = await openPostgresStore(database.url);
-    const two = await openPostgresStore(database.url);
+  it("serializes work under one lock key across pools, and not across keys", async ({
+    postgres,
+  }) => {
+    const one = await openPostgresStore(postgres.url);
+    const two = await openPostgresStore(postgres.url);
     stores.push(one, two);
     let inside = 0;
     let maxInside = 0;
@@ -220,16 +212,14 @@ describe("Postgres store", () => {
     expect(maxInside).toBe(2);
   });
 
-  it("reads a session with its connection's grant in one statement", async (context) => {
-    if (!database) return context.skip();
-    const store = await openPostgresStore(database.url);
+  it("reads a session with its connection's grant in one statement", async ({ postgres }) => {
+    const store = await openPostgresStore(postgres.url);
     stores.push(store);
     await checkSessionWithGrant(store);
   });
 
-  it("compares and swaps connection versions", async (context) => {
-    if (!database) return context.skip();
-    const store = await openPostgresStore(database.url);
+  it("compares and swaps connection versions", async ({ postgres }) => {
+    const store = await openPostgresStore(postgres.url);
     stores.push(store);
     const write = {
       id: "c1",

@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "@soundgate/test-support/fixtures";
+import { postgresMigrations as postgres0007 } from "@soundgate/test-support/migrations-0007/postgres";
+import { sqliteMigrations as sqlite0007 } from "@soundgate/test-support/migrations-0007/sqlite";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postgresMigrations as postgres0007 } from "../../../../test-support/migrations-0007/postgres.js";
-import { sqliteMigrations as sqlite0007 } from "../../../../test-support/migrations-0007/sqlite.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
@@ -97,10 +98,10 @@ function postgresTarget(database: () => TestDatabase | undefined): Target {
 }
 
 let database: TestDatabase | undefined;
-beforeAll(async () => {
-  database = await createTestDatabase();
+// The file's Postgres database (dropped after the file), or none: the postgres cases skip.
+test.beforeAll(({ maybePostgres }) => {
+  database = maybePostgres;
 });
-afterAll(() => database?.drop());
 
 const cases: Array<[Dialect, () => Target, Record<string, Migration>, () => boolean]> = [
   ["sqlite", sqliteTarget, sqlite0007, () => true],

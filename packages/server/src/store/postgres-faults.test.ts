@@ -1,15 +1,17 @@
 // The Postgres store's bounds and its behaviour when the server drops connections, on the
 // real server: locks that never wait on the pool, waits that end in StoreUnavailableError,
 // a lock whose connection dies, and a terminated pool that heals on the next call.
+
+import { it } from "@soundgate/test-support/fixtures";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { afterEach, describe, expect } from "vitest";
 import type { KyselyStore } from "./kysely-store.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 import type { ConnectionWrite, GatewayStore } from "./store.js";
 import { StoreUnavailableError } from "./store-errors.js";
 
-let database: TestDatabase | undefined;
+let database: TestDatabase;
 const stores: GatewayStore[] = [];
 const warnings: string[] = [];
 const errors: string[] = [];
@@ -18,27 +20,24 @@ const log = {
   error: (_: unknown, message: string) => void errors.push(message),
 };
 
-beforeAll(async () => {
-  database = await createTestDatabase();
+// The file's Postgres database; each test is skipped when there is none.
+it.beforeEach(({ postgres }) => {
+  database = postgres;
 });
 afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
   warnings.length = 0;
   errors.length = 0;
 });
-afterAll(async () => {
-  await database?.drop();
-});
 
 async function open(options: PostgresStoreOptions = {}): Promise<KyselyStore> {
-  const store = await openPostgresStore(database?.url as string, { log, ...options });
+  const store = await openPostgresStore(database.url, { log, ...options });
   stores.push(store);
   return store;
 }
 
 /** A statement on the test database, outside the gateways' pools. */
 function admin(text: string, values: unknown[] = []) {
-  if (!database) throw new Error("no test database");
   return database.query(text, values);
 }
 
@@ -76,8 +75,7 @@ const tokens = {
 };
 
 describe("Postgres store faults", () => {
-  it("runs the work under a lock on the lock's own connection: a pool of one does not deadlock", async (context) => {
-    if (!database) return context.skip();
+  it("runs the work under a lock on the lock's own connection: a pool of one does not deadlock", async () => {
     const store = await open({ poolSize: 1, connectTimeoutMs: 1_000 });
     await store.putConnection(connection("c1"), 1);
     const seen = await store.withLock("connection:c1", async (locked) => {
@@ -94,8 +92,7 @@ describe("Postgres store faults", () => {
     });
   });
 
-  it("keeps the first unfinished refresh attempt on record, for the post-mortem of a lost grant", async (context) => {
-    if (!database) return context.skip();
+  it("keeps the first unfinished refresh attempt on record, for the post-mortem of a lost grant", async () => {
     const store = await open();
     await store.putConnection(connection("c6"), 1);
     await store.noteRefreshStarted("c6", 5, "instance-a");
@@ -116,8 +113,7 @@ describe("Postgres store faults", () => {
     });
   });
 
-  it("commits what the work wrote even when it throws (a grant marked dead stays marked)", async (context) => {
-    if (!database) return context.skip();
+  it("commits what the work wrote even when it throws (a grant marked dead stays marked)", async () => {
     const store = await open();
     await store.putConnection(connection("c2"), 1);
     await expect(
@@ -129,8 +125,7 @@ describe("Postgres store faults", () => {
     expect((await store.getConnection("c2"))?.status).toBe("reauth_required");
   });
 
-  it("gives up waiting for another holder's lock after the lock timeout: StoreUnavailableError", async (context) => {
-    if (!database) return context.skip();
+  it("gives up waiting for another holder's lock after the lock timeout: StoreUnavailableError", async () => {
     const holder = await open();
     const waiter = await open({ lockTimeoutMs: 200 });
     let release!: () => void;
@@ -147,8 +142,7 @@ describe("Postgres store faults", () => {
     expect(await waiter.withLock("k", async () => "mine")).toBe("mine");
   });
 
-  it("gives up waiting for a pooled connection after the connect timeout: StoreUnavailableError", async (context) => {
-    if (!database) return context.skip();
+  it("gives up waiting for a pooled connection after the connect timeout: StoreUnavailableError", async () => {
     const store = await open({ poolSize: 1, connectTimeoutMs: 200 });
     let release!: () => void;
     const held = store.withLock("k", () => new Promise<void>((resolve) => (release = resolve)));
@@ -161,8 +155,7 @@ describe("Postgres store faults", () => {
     expect(await store.getConnection("x")).toBeUndefined();
   });
 
-  it("survives its lock's connection being terminated: the lock is freed, a write made after it still lands, reads refuse", async (context) => {
-    if (!database) return context.skip();
+  it("survives its lock's connection being terminated: the lock is freed, a write made after it still lands, reads refuse", async () => {
     const store = await open();
     const other = await open({ lockTimeoutMs: 2_000 });
     await store.putConnection(connection("c3"), 1);
@@ -188,8 +181,7 @@ describe("Postgres store faults", () => {
     expect(errors).toEqual([]);
   });
 
-  it("stores again what a lock wrote when its connection dies before the commit", async (context) => {
-    if (!database) return context.skip();
+  it("stores again what a lock wrote when its connection dies before the commit", async () => {
     const store = await open();
     await store.putConnection(connection("c4"), 1);
     await store.withLock("connection:c4", async (locked) => {
@@ -210,8 +202,7 @@ describe("Postgres store faults", () => {
     );
   });
 
-  it("answers the next calls after every connection of the pool is terminated", async (context) => {
-    if (!database) return context.skip();
+  it("answers the next calls after every connection of the pool is terminated", async () => {
     const store = await open({ poolSize: 4 });
     await store.putConnection(connection("c5"), 1);
     // Fill the pool with idle connections, then have the server end them all.

@@ -2,15 +2,17 @@
 // concurrent refreshes than the pool has connections, made-up tokens flooding /refresh,
 // and every gateway connection terminated by the server mid-load. Whatever happens,
 // every request is answered (never a hang), nothing answers 500 and no process exits.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../../../../test-support/emulator.js";
-import { loginViaBff } from "../../../../test-support/gateway.js";
+
+import type { TestEmulator } from "@soundgate/test-support/emulator";
+import { test } from "@soundgate/test-support/fixtures";
+import { loginViaBff } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
   spawnGatewayFor,
-} from "../../../../test-support/gateway-process.js";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+} from "@soundgate/test-support/gateway-process";
+import type { TestDatabase } from "@soundgate/test-support/postgres";
+import { afterEach, describe, expect, it } from "vitest";
 
 const CLIENT = { client_id: "pool-client", client_secret: "pool-secret" };
 const POOL_SIZE = 4;
@@ -21,16 +23,20 @@ let emulator: TestEmulator;
 let database: TestDatabase | undefined;
 const running: GatewayProcess[] = [];
 
-beforeAll(async () => {
-  emulator = await startTestEmulator({ rateLimits: { client_credentials_per_ip: 1_000_000 } });
-  database = await createTestDatabase();
+test.override(
+  "emulatorOptions",
+  { scope: "file" },
+  {
+    rateLimits: { client_credentials_per_ip: 1_000_000 },
+  },
+);
+// The file's emulator and Postgres database (none: the tests skip), for the helpers below.
+test.beforeAll(({ emulator: fileEmulator, maybePostgres }) => {
+  emulator = fileEmulator;
+  database = maybePostgres;
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((g) => g.stop()));
-});
-afterAll(async () => {
-  await emulator.close();
-  await database?.drop();
 });
 
 async function start(env: Record<string, string> = {}): Promise<GatewayProcess> {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../test-support/postgres.js";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { openStore } from "./open.js";
 import type { GatewayStore } from "./store.js";
 
@@ -24,14 +24,6 @@ async function checkBucket(store: GatewayStore): Promise<void> {
 }
 
 describe("rate limit buckets", () => {
-  let database: TestDatabase | undefined;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-
   it("on SQLite", async () => {
     const store = await openStore("sqlite::memory:");
     try {
@@ -41,9 +33,8 @@ describe("rate limit buckets", () => {
     }
   });
 
-  it("on Postgres", async (context) => {
-    if (!database) return context.skip();
-    const store = await openStore(database.url);
+  it("on Postgres", async ({ postgres }) => {
+    const store = await openStore(postgres.url);
     try {
       await checkBucket(store);
     } finally {

@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  signedInUser,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../../test-support/emulator.js";
+import { signedInUser, type TestEmulator } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { Track, User } from "./types.js";
 
-let emulator: TestEmulator;
 let sc: SoundCloud;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
+it.beforeEach(async ({ emulator }) => {
   await emulator.reset();
   const manager = await signedInUser(emulator);
   sc = createSoundCloud({ auth: manager.provider("me"), apiBaseUrl: emulator.url });
 });
 
-async function apiRequests(): Promise<number> {
+async function apiRequests(emulator: TestEmulator): Promise<number> {
   return (await emulator.stats()).api_requests;
 }
 
@@ -31,16 +23,18 @@ describe("sc.me", () => {
     expect(me.quota?.unlimited_upload_quota).toBe(true);
   });
 
-  it("iterates all 450 liked tracks, one request per page", async () => {
-    const before = await apiRequests();
+  it("iterates all 450 liked tracks, one request per page", async ({ emulator }) => {
+    const before = await apiRequests(emulator);
     const urns: string[] = [];
     for await (const track of sc.me.likes.tracks({ limit: 200 })) urns.push(track.urn);
     expect(urns).toHaveLength(450);
     expect(new Set(urns).size).toBe(450);
-    expect((await apiRequests()) - before).toBe(3);
+    expect((await apiRequests(emulator)) - before).toBe(3);
   });
 
-  it("hands out whole pages, the first page alone, or the first few items", async () => {
+  it("hands out whole pages, the first page alone, or the first few items", async ({
+    emulator,
+  }) => {
     const sizes: number[] = [];
     for await (const page of sc.me.likes.tracks({ limit: 200 }).pages()) {
       sizes.push(page.collection.length);
@@ -49,10 +43,10 @@ describe("sc.me", () => {
     const first = await sc.me.likes.tracks().page();
     expect(first.collection).toHaveLength(50);
     expect(first.next_href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/me\/likes\/tracks\?/);
-    const before = await apiRequests();
+    const before = await apiRequests(emulator);
     const few = await sc.me.likes.tracks({ limit: 20 }).toArray(5);
     expect(few).toHaveLength(5);
-    expect((await apiRequests()) - before).toBe(1);
+    expect((await apiRequests(emulator)) - before).toBe(1);
   });
 
   it("lists own tracks in either order and playlists with or without tracks", async () => {
@@ -81,11 +75,13 @@ describe("sc.me", () => {
     expect((await sc.me.followers({ limit: 200 }).toArray()).length).toBeGreaterThanOrEqual(25);
   });
 
-  it("refuses to follow with a URN of another kind before anything is sent", async () => {
-    const before = await apiRequests();
+  it("refuses to follow with a URN of another kind before anything is sent", async ({
+    emulator,
+  }) => {
+    const before = await apiRequests(emulator);
     const wrong = "soundcloud:tracks:2000001" as unknown as `soundcloud:users:${string}`;
     await expect(sc.me.follow(wrong)).rejects.toMatchObject({ code: "invalid_argument" });
-    expect(await apiRequests()).toBe(before);
+    expect(await apiRequests(emulator)).toBe(before);
   });
 
   it("reads the feed, followings' tracks, reposts and recently played", async () => {

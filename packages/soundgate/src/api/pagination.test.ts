@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   authorizeCode,
   startTestEmulator,
   type TestEmulator,
-} from "../../../../test-support/emulator.js";
+} from "@soundgate/test-support/emulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../api-client.js";
 import { exchangeCode } from "../grants.js";
 import { createSoundCloud } from "./soundcloud.js";

@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  signedInUser,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../../test-support/emulator.js";
+import { signedInUser } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { ClientCredentialsCache } from "../client-credentials.js";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { TrackUrn } from "./types.js";
 
-let emulator: TestEmulator;
 let sc: SoundCloud;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
+it.beforeEach(async ({ emulator }) => {
   await emulator.reset();
   const manager = await signedInUser(emulator);
   sc = createSoundCloud({ auth: manager.provider("me"), apiBaseUrl: emulator.url });
@@ -92,7 +84,9 @@ describe("sc.tracks", () => {
     expect(await sc.tracks.reposters(target).toArray()).toEqual([]);
   });
 
-  it("rejects a URN of another kind, or anything path-like, before sending", async () => {
+  it("rejects a URN of another kind, or anything path-like, before sending", async ({
+    emulator,
+  }) => {
     const before = (await emulator.stats()).api_requests;
     for (const bad of ["soundcloud:users:1", "../me", "soundcloud:tracks:1/../../me", "123"]) {
       await expect(sc.tracks.get(bad as TrackUrn)).rejects.toMatchObject({
@@ -102,7 +96,7 @@ describe("sc.tracks", () => {
     expect((await emulator.stats()).api_requests).toBe(before);
   });
 
-  it("reads public data with a cached app token, which /me refuses", async () => {
+  it("reads public data with a cached app token, which /me refuses", async ({ emulator }) => {
     const app = createSoundCloud({
       auth: new ClientCredentialsCache({ client: emulator.client }),
       apiBaseUrl: emulator.url,

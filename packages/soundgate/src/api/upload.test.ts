@@ -1,23 +1,15 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  signedInUser,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../../test-support/emulator.js";
+import { signedInUser, type TestEmulator } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import type { TokenManager } from "../token-manager.js";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { UploadProgress } from "./upload.js";
 
-let emulator: TestEmulator;
 let manager: TokenManager;
 let sc: SoundCloud;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
+it.beforeEach(async ({ emulator }) => {
   await emulator.reset();
   manager = await signedInUser(emulator);
   sc = createSoundCloud({ auth: manager.provider("me"), apiBaseUrl: emulator.url });
@@ -47,14 +39,16 @@ interface UploadRecord {
   sha256: string;
 }
 
-async function uploads(): Promise<UploadRecord[]> {
+async function uploads(emulator: TestEmulator): Promise<UploadRecord[]> {
   return (await fetch(`${emulator.url}/_emulator/uploads`)).json() as Promise<UploadRecord[]>;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 describe("sc.tracks.upload", () => {
-  it("streams a 3 MB file with its metadata and reports progress up to the whole body", async () => {
+  it("streams a 3 MB file with its metadata and reports progress up to the whole body", async ({
+    emulator,
+  }) => {
     const bytes = audioBytes(3_000_000);
     const file = new File([bytes], "harbour.wav", { type: "audio/wav" });
     const progress: UploadProgress[] = [];
@@ -75,7 +69,7 @@ describe("sc.tracks.upload", () => {
       tag_list: 'drone "field recording"',
       user: { username: "nightjar-audio" },
     });
-    const [record] = await uploads();
+    const [record] = await uploads(emulator);
     expect(record).toMatchObject({ track_urn: track.urn, filename: "harbour.wav" });
     expect(record?.bytes).toBe(3_000_000);
     expect(record?.sha256).toBe(sha256(bytes));
@@ -90,18 +84,20 @@ describe("sc.tracks.upload", () => {
     expect([...loaded].sort((a, b) => a - b)).toEqual(loaded);
   });
 
-  it("uploads from a stream of a known size", async () => {
+  it("uploads from a stream of a known size", async ({ emulator }) => {
     const bytes = audioBytes(500_000);
     const track = await sc.tracks.upload({
       file: { stream: streamOf(bytes), size: bytes.length, name: "take.mp3", type: "audio/mpeg" },
       title: "From a stream",
     });
-    const [record] = await uploads();
+    const [record] = await uploads(emulator);
     expect(record).toMatchObject({ track_urn: track.urn, filename: "take.mp3", bytes: 500_000 });
     expect(record?.sha256).toBe(sha256(bytes));
   });
 
-  it("refuses a stream that is shorter or longer than it said, and sends nothing usable", async () => {
+  it("refuses a stream that is shorter or longer than it said, and sends nothing usable", async ({
+    emulator,
+  }) => {
     const bytes = audioBytes(200_000);
     for (const size of [bytes.length + 10, bytes.length - 10]) {
       await expect(
@@ -111,10 +107,12 @@ describe("sc.tracks.upload", () => {
         }),
       ).rejects.toMatchObject({ code: "invalid_argument" });
     }
-    expect(await uploads()).toEqual([]);
+    expect(await uploads(emulator)).toEqual([]);
   });
 
-  it("sends a Blob again with a refreshed token when the first one was rejected", async () => {
+  it("sends a Blob again with a refreshed token when the first one was rejected", async ({
+    emulator,
+  }) => {
     const stale = await manager.getAccessToken("me");
     await fetch(`${emulator.url}/_emulator/tokens/expire`, {
       method: "POST",
@@ -127,10 +125,10 @@ describe("sc.tracks.upload", () => {
     });
     expect(track.title).toBe("Second try");
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
-    expect(await uploads()).toHaveLength(1);
+    expect(await uploads(emulator)).toHaveLength(1);
   });
 
-  it("cannot resend a stream, so a rejected token is reported", async () => {
+  it("cannot resend a stream, so a rejected token is reported", async ({ emulator }) => {
     const stale = await manager.getAccessToken("me");
     await fetch(`${emulator.url}/_emulator/tokens/expire`, {
       method: "POST",
@@ -149,7 +147,7 @@ describe("sc.tracks.upload", () => {
     expect((await sc.me.get()).username).toBe("nightjar-audio");
   });
 
-  it("stops when aborted mid-way", async () => {
+  it("stops when aborted mid-way", async ({ emulator }) => {
     const controller = new AbortController();
     const upload = sc.tracks.upload({
       file: new File([audioBytes(4_000_000)], "big.wav", { type: "audio/wav" }),
@@ -160,10 +158,12 @@ describe("sc.tracks.upload", () => {
       },
     });
     await expect(upload).rejects.toMatchObject({ code: "aborted" });
-    expect(await uploads()).toEqual([]);
+    expect(await uploads(emulator)).toEqual([]);
   });
 
-  it("times out an upload nobody answers, without a fixed deadline on the whole body", async () => {
+  it("times out an upload nobody answers, without a fixed deadline on the whole body", async ({
+    emulator,
+  }) => {
     await emulator.configure({ fail_next: { target: "api", count: 1, mode: "hang" } });
     const started = Date.now();
     await expect(

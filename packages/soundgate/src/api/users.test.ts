@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  signedInUser,
-  startTestEmulator,
-  type TestEmulator,
-} from "../../../../test-support/emulator.js";
+import { signedInUser } from "@soundgate/test-support/emulator";
+import { it } from "@soundgate/test-support/fixtures";
+import { describe, expect } from "vitest";
 import { createSoundCloud, type SoundCloud } from "./soundcloud.js";
 import type { Playlist, UserUrn } from "./types.js";
 
-let emulator: TestEmulator;
 let sc: SoundCloud;
 
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
+it.beforeEach(async ({ emulator }) => {
   await emulator.reset();
   const manager = await signedInUser(emulator);
   sc = createSoundCloud({
