@@ -143,13 +143,17 @@ describe("request bodies over the limit", () => {
   const refresh =
     "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
 
-  it("are refused with 413 JSON by their Content-Length, before a byte of them is read", async ({ gatewayWith }) => {
+  it("are refused with 413 JSON by their Content-Length, before a byte of them is read", async ({
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith();
     const answer = await raw(gateway, `${refresh}Content-Length: 20000\r\n\r\n{`);
     expectJsonError(answer, 413, "payload_too_large");
   });
 
-  it("are refused with 413 JSON when sent chunked, counted as they arrive", async ({ gatewayWith }) => {
+  it("are refused with 413 JSON when sent chunked, counted as they arrive", async ({
+    gatewayWith,
+  }) => {
     const gateway = await gatewayWith();
     const chunk = "x".repeat(17 * 1024);
     const answer = await raw(
