@@ -1,19 +1,19 @@
 import type { Context } from "hono";
-import type { z } from "zod";
 import { HttpError } from "./errors.js";
+import type { Shape } from "./shapes.js";
 
 /** Query parameters → typed input, or a 400 that names the offending parameter. */
-export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
+export function parseQuery<T>(c: Context, schema: Shape<T>): T {
   return check(schema, c.req.query(), "query parameter");
 }
 
 /** Request headers (lower-case names) → typed input, or a 400 that names the header. */
-export function parseHeaders<T>(c: Context, schema: z.ZodType<T>): T {
+export function parseHeaders<T>(c: Context, schema: Shape<T>): T {
   return check(schema, c.req.header(), "header");
 }
 
 /** A JSON body → typed input. Wrong content type 415, broken JSON 400, wrong shape 400. */
-export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+export async function parseJsonBody<T>(c: Context, schema: Shape<T>): Promise<T> {
   const type = c.req.header("content-type") ?? "";
   // Requiring application/json also forces a CORS preflight for cross-origin callers.
   if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -67,13 +67,9 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, "payload_too_large", `Request bodies are limited to ${limit} bytes`);
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join(".");
-  const message = path
-    ? `${what} "${path}": ${issue?.message}`
-    : (issue?.message ?? "invalid input");
+function check<T>(schema: Shape<T>, value: unknown, what: string): T {
+  const result = schema.check(value);
+  if (result.ok) return result.value;
+  const message = result.path ? `${what} "${result.path}": ${result.message}` : result.message;
   throw new HttpError(400, "invalid_request", message);
 }
