@@ -1,11 +1,4 @@
-import {
-  CamelCasePlugin,
-  Kysely,
-  type Dialect as KyselyDialect,
-  type Migration,
-  Migrator,
-  sql,
-} from "kysely";
+import type { Dialect as KyselyDialect, Migration } from "kysely";
 import {
   type CallKind,
   type LockHost,
@@ -16,6 +9,7 @@ import {
 } from "./advisory-lock.js";
 import { compiledOnce } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { CamelCasePlugin, Kysely, Migrator, sql } from "./kysely.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
 import type {
