@@ -351,7 +351,27 @@ async function modules() {
     await served.arrayBuffer();
     const serveOutput = serve.output();
     await serve.stop();
+    const imports = [];
+    for (const [name, specifier] of [
+      ['import "soundgate"', "soundgate"],
+      ['import "@soundgate/server"', "@soundgate/server"],
+    ]) {
+      // From the repository's root, where the workspaces are linked under node_modules.
+      const script = `await import(${JSON.stringify(specifier)});`;
+      const { output } = await wallTime([...trace, "--input-type=module", "-e", script]);
+      const times = [];
+      for (let i = 0; i < 5; i++) {
+        const timed = `const t = performance.now(); ${script} console.log(performance.now() - t);`;
+        const run = await wallTime(["--input-type=module", "-e", timed]);
+        times.push(Number(run.output.trim().split("\n").at(-1)));
+      }
+      imports.push([
+        `${name} (${Math.round(median(times))} ms median of 5, load ${machineLoad().load_1m})`,
+        output,
+      ]);
+    }
     for (const [name, text] of [
+      ...imports,
       ["soundgate token", token],
       ["soundgate serve (SQLite, credentials set), to its first 200", serveOutput],
     ]) {

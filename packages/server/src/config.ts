@@ -1,6 +1,19 @@
 import { hostname } from "node:os";
-import { z } from "zod";
 import { ConfigError } from "./config-error.js";
+import {
+  anyString,
+  boolean,
+  type Check,
+  digits,
+  httpUrl,
+  Invalid,
+  matching,
+  nonEmpty,
+  oneOf,
+  port,
+  proxyHops,
+  wholeNumber,
+} from "./config-values.js";
 import {
   isPrivateUseScheme,
   type LoopbackReturnTo,
@@ -9,7 +22,7 @@ import {
   type ReturnToAllowlist,
 } from "./return-to.js";
 
-// Re-exported: older imports name config.ts; new code imports config-error.ts (no zod).
+// Re-exported: older imports name config.ts; new code imports config-error.ts.
 export { ConfigError };
 
 /** Everything the gateway reads from its environment, validated once at start. */
@@ -92,42 +105,6 @@ export interface SoundCloudAppConfig {
 export const REDIRECT_PATH = "/auth/soundcloud/redirect";
 export const DONE_PATH = "/auth/soundcloud/done";
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine(
-    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
-    "must be an http(s) URL",
-  );
-const boolean = z
-  .enum(["true", "false", "1", "0", "yes", "no", ""])
-  .transform((value) => value === "true" || value === "1" || value === "yes");
-/** false/0: no proxy; true: one (the usual reverse proxy); N: that many in a chain. */
-const proxyHops = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine(
-    (v) => /^(true|false|yes|no|\d{1,2})$/.test(v),
-    "must be false, true (one proxy) or the number of proxies in front",
-  )
-  .transform((v) =>
-    v === "true" || v === "yes" ? 1 : v === "false" || v === "no" ? 0 : Number(v),
-  );
-/** A whole number within [min, max], with the variable's range in the message. */
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
-const port = z
-  .string()
-  .regex(/^\d{1,5}$/, "must be a port number (0-65535)")
-  .transform(Number)
-  .refine((n) => n <= 65_535, "must be a port number (0-65535)");
-
 type Env = Record<string, string | undefined>;
 
 /**
@@ -138,17 +115,15 @@ export function loadConfig(
   env: Env = process.env,
   overrides: { port?: number; staticDir?: string; stdoutIsTty?: boolean } = {},
 ): GatewayConfig {
-  const read = <T>(name: string, schema: z.ZodType<T>, fallback?: string): T => {
+  const read: Read = (name, check, fallback) => {
     const raw = env[name] === undefined || env[name] === "" ? fallback : env[name];
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new ConfigError(
-        name,
-        raw === undefined ? "is required" : (issue?.message ?? "is invalid"),
-      );
+    if (raw === undefined) throw new ConfigError(name, "is required");
+    try {
+      return check(raw);
+    } catch (error) {
+      if (error instanceof Invalid) throw new ConfigError(name, error.message);
+      throw error;
     }
-    return result.data;
   };
   const optional = (name: string, ...aliases: string[]): string | undefined => {
     for (const key of [name, ...aliases]) {
@@ -160,7 +135,7 @@ export function loadConfig(
 
   const production = env.NODE_ENV === "production";
   const listenPort = overrides.port ?? read("SOUNDGATE_PORT", port, "8787");
-  const host = read("SOUNDGATE_HOST", z.string().trim().min(1), "127.0.0.1");
+  const host = read("SOUNDGATE_HOST", nonEmpty, "127.0.0.1");
   const publicUrl = trimSlash(
     read(
       "SOUNDGATE_PUBLIC_URL",
@@ -193,7 +168,7 @@ export function loadConfig(
       ? "backend-redirect"
       : "direct";
 
-  const returnToList = read("SOUNDGATE_ALLOWED_RETURN_TO", z.string(), `${publicUrl}/`)
+  const returnToList = read("SOUNDGATE_ALLOWED_RETURN_TO", anyString, `${publicUrl}/`)
     .split(",")
     .map((value) => value.trim())
     .filter(Boolean);
@@ -236,24 +211,19 @@ export function loadConfig(
 
   const compat = read(
     "SOUNDGATE_COMPAT",
-    z.enum(["starlib", "none"], { error: "must be starlib (or unset)" }),
+    oneOf(["starlib", "none"], "must be starlib (or unset)"),
     "none",
   );
   const { resultBinding, warnings } = resultBindingFrom(env, compat === "starlib", read);
 
-  const dataDir = read("SOUNDGATE_DATA_DIR", z.string().trim().min(1), "./data").replace(
-    /(.)[/\\]+$/,
-    "$1",
-  );
+  const dataDir = read("SOUNDGATE_DATA_DIR", nonEmpty, "./data").replace(/(.)[/\\]+$/, "$1");
   const databaseUrl = read(
     "SOUNDGATE_DATABASE_URL",
-    z
-      .string()
-      .trim()
-      .refine(
-        (v) => v.startsWith("sqlite:") || /^postgres(ql)?:\/\/./.test(v),
-        "must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database",
-      ),
+    matching(
+      /^(sqlite:|postgres(ql)?:\/\/.)/,
+      "must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database",
+      { trim: true },
+    ),
     `sqlite:${dataDir}/soundgate.db`,
   );
 
@@ -274,10 +244,9 @@ export function loadConfig(
     shutdownTimeoutMs: read("SOUNDGATE_SHUTDOWN_TIMEOUT_MS", wholeNumber(0, 600_000), "10000"),
     instanceId: read(
       "SOUNDGATE_INSTANCE_ID",
-      z
-        .string()
-        .trim()
-        .regex(/^[\x21-\x7e]{1,100}$/, "must be 1-100 printable ASCII characters, no spaces"),
+      matching(/^[\x21-\x7e]{1,100}$/, "must be 1-100 printable ASCII characters, no spaces", {
+        trim: true,
+      }),
       `${hostname()}:${process.pid}`,
     ),
     dataDir,
@@ -286,16 +255,13 @@ export function loadConfig(
     warnings,
     rateLimitPerMinute: read(
       "SOUNDGATE_RATE_LIMIT_PER_MINUTE",
-      z.string().regex(/^\d+$/, "must be a whole number (0 disables)").transform(Number),
+      digits(/^\d+$/, "must be a whole number (0 disables)"),
       "120",
     ),
     trustProxy: read("SOUNDGATE_TRUST_PROXY", proxyHops, "false"),
     maxConnectionsPerIp: read(
       "SOUNDGATE_MAX_CONNECTIONS_PER_IP",
-      z
-        .string()
-        .regex(/^\d{1,6}$/, "must be a whole number (0 disables)")
-        .transform(Number),
+      digits(/^\d{1,6}$/, "must be a whole number (0 disables)"),
       "64",
     ),
     encryptionKeys: optional("SOUNDGATE_ENCRYPTION_KEYS"),
@@ -304,16 +270,16 @@ export function loadConfig(
     sessionTtlMs:
       read(
         "SOUNDGATE_SESSION_TTL_HOURS",
-        z
-          .string()
-          .regex(/^\d+$/, "must be a whole number of hours")
-          .transform(Number)
-          .refine((n) => n >= 1 && n <= 24 * 400, "must be between 1 and 9600 hours"),
+        digits(/^\d+$/, "must be a whole number of hours", {
+          min: 1,
+          max: 24 * 400,
+          rangeMessage: "must be between 1 and 9600 hours",
+        }),
         "168",
       ) * 3_600_000,
     logLevel: read(
       "SOUNDGATE_LOG_LEVEL",
-      z.enum(["fatal", "error", "warn", "info", "debug", "silent"]),
+      oneOf(["fatal", "error", "warn", "info", "debug", "silent"]),
       env.NODE_ENV === "test" ? "silent" : "info",
     ),
     ...observability(env, read, listenPort, production, overrides.stdoutIsTty),
@@ -333,19 +299,17 @@ function observability(
 ): Pick<GatewayConfig, "logFormat" | "metricsToken" | "metricsPort"> {
   const logFormat = read(
     "SOUNDGATE_LOG_FORMAT",
-    z.enum(["pretty", "json"], { error: "must be pretty or json" }),
+    oneOf(["pretty", "json"], "must be pretty or json"),
     stdoutIsTty && !production ? "pretty" : "json",
   );
   const metricsToken = env.SOUNDGATE_METRICS_TOKEN?.trim()
     ? read(
         "SOUNDGATE_METRICS_TOKEN",
-        z
-          .string()
-          .trim()
-          .regex(
-            /^[\x21-\x7e]{16,512}$/,
-            "must be 16-512 printable characters without spaces (e.g. `openssl rand -hex 32`)",
-          ),
+        matching(
+          /^[\x21-\x7e]{16,512}$/,
+          "must be 16-512 printable characters without spaces (e.g. `openssl rand -hex 32`)",
+          { trim: true },
+        ),
       )
     : undefined;
   const metricsPort = env.SOUNDGATE_METRICS_PORT?.trim()
@@ -362,7 +326,7 @@ export function returnToAllowlist(config: GatewayConfig): ReturnToAllowlist {
   return { exact: config.allowedReturnTo, loopback: config.loopbackReturnTo };
 }
 
-type Read = <T>(name: string, schema: z.ZodType<T>, fallback?: string) => T;
+type Read = <T>(name: string, check: Check<T>, fallback?: string) => T;
 
 /**
  * SOUNDGATE_RESULT_BINDING, with the Starlib profile implying `none` and the old
@@ -376,7 +340,7 @@ function resultBindingFrom(
 ): { resultBinding: ResultBinding; warnings: string[] } {
   const warnings: string[] = [];
   const explicit = env.SOUNDGATE_RESULT_BINDING?.trim()
-    ? read("SOUNDGATE_RESULT_BINDING", z.enum(["both", "initiator", "none"]))
+    ? read("SOUNDGATE_RESULT_BINDING", oneOf(["both", "initiator", "none"]))
     : undefined;
   const legacy = read("SOUNDGATE_ALLOW_UNBOUND_RESULT", boolean, "false");
   if (env.SOUNDGATE_ALLOW_UNBOUND_RESULT?.trim()) {

@@ -1,19 +1,19 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { z } from "zod";
 import { HttpError } from "./errors.js";
+import type { Shape } from "./shapes.js";
 
 // Not hono/validator: its "json" target passes {} on for a wrong content type (we answer
 // 415) and throws its own 400 for broken JSON (we answer invalid_json), and its "query"
 // target turns a repeated parameter into an array; one call per route here is as short.
 
 /** Query parameters → typed input, or a 400 that names the offending parameter. */
-export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
+export function parseQuery<T>(c: Context, schema: Shape<T>): T {
   return check(schema, c.req.query(), "query parameter");
 }
 
 /** Request headers (lower-case names) → typed input, or a 400 that names the header. */
-export function parseHeaders<T>(c: Context, schema: z.ZodType<T>): T {
+export function parseHeaders<T>(c: Context, schema: Shape<T>): T {
   return check(schema, c.req.header(), "header");
 }
 
@@ -53,7 +53,7 @@ export function jsonBodyLimit(): MiddlewareHandler {
  * A JSON body → typed input. Wrong content type 415, broken JSON 400, wrong shape 400.
  * The route puts jsonBodyLimit() before it.
  */
-export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+export async function parseJsonBody<T>(c: Context, schema: Shape<T>): Promise<T> {
   const type = c.req.header("content-type") ?? "";
   // Requiring application/json also forces a CORS preflight for cross-origin callers.
   if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -80,13 +80,9 @@ function aborted(): HttpError {
   return new HttpError(400, "request_aborted", "The request body was cut off");
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join(".");
-  const message = path
-    ? `${what} "${path}": ${issue?.message}`
-    : (issue?.message ?? "invalid input");
+function check<T>(schema: Shape<T>, value: unknown, what: string): T {
+  const result = schema.check(value);
+  if (result.ok) return result.value;
+  const message = result.path ? `${what} "${result.path}": ${result.message}` : result.message;
   throw new HttpError(400, "invalid_request", message);
 }

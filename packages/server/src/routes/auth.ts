@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { signOut } from "soundgate";
-import { z } from "zod";
 import { type GatewayContext, oauthClient } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { GatewayError } from "../errors.js";
@@ -9,6 +8,7 @@ import { clientAddress } from "../http/client-address.js";
 import { clearCookie, cookieNames, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
 import { builtInPageCsp } from "../http/security-headers.js";
+import { object, optional, text } from "../http/shapes.js";
 import { jsonBodyLimit, parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
 import { loginExpiredPage } from "../pages/login-expired.js";
@@ -18,28 +18,26 @@ const RESULT_KEY_HEADER = "x-soundgate-result-key";
 const DPOP_HEADER = "dpop";
 
 // Generous bounds: real values are far shorter; anything longer is not ours.
-const token = (max: number) => z.string().min(1).max(max);
-
-const authorizeQuery = z.object({
-  return_to: token(2048).optional(),
-  result_challenge: token(128).optional(),
+const authorizeQuery = object({
+  return_to: optional(text(2048)),
+  result_challenge: optional(text(128)),
 });
-const redirectQuery = z.object({
-  state: token(512),
-  code: token(1024).optional(),
-  error: token(256).optional(),
-  error_description: z.string().max(2048).optional(),
+const redirectQuery = object({
+  state: text(512),
+  code: optional(text(1024)),
+  error: optional(text(256)),
+  error_description: optional(text(2048, 0)),
 });
-const resultQuery = z.object({ state: token(512) });
-const resultHeaders = z.object({
-  [RESULT_VERIFIER_HEADER]: token(256).optional(),
-  [RESULT_KEY_HEADER]: token(128).optional(),
+const resultQuery = object({ state: text(512) });
+const resultHeaders = object({
+  [RESULT_VERIFIER_HEADER]: optional(text(256)),
+  [RESULT_KEY_HEADER]: optional(text(128)),
 });
-const doneQuery = z.object({ error: z.string().max(256).optional() });
-const callbackBody = z.object({ code: token(1024), state: token(512) });
-const refreshBody = z.object({ refresh_token: token(2048) });
-const loginQuery = z.object({ return_to: token(2048).optional() });
-const signOutBody = z.object({ access_token: token(2048) });
+const doneQuery = object({ error: optional(text(256, 0)) });
+const callbackBody = object({ code: text(1024), state: text(512) });
+const refreshBody = object({ refresh_token: text(2048) });
+const loginQuery = object({ return_to: optional(text(2048)) });
+const signOutBody = object({ access_token: text(2048) });
 
 /** The Starlib-compatible endpoints under /auth/soundcloud. */
 export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono {

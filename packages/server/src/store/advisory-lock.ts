@@ -1,4 +1,5 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { sql } from "./kysely.js";
 import type { Database } from "./schema.js";
 import { asStoreError, classifyStoreError, StoreUnavailableError } from "./store-errors.js";
 

@@ -1,11 +1,4 @@
-import {
-  CamelCasePlugin,
-  Kysely,
-  type Dialect as KyselyDialect,
-  type Migration,
-  Migrator,
-  sql,
-} from "kysely";
+import type { Dialect as KyselyDialect, Migration } from "kysely";
 import {
   type CallKind,
   type LockHost,
@@ -16,6 +9,7 @@ import {
 } from "./advisory-lock.js";
 import { compiledOnce } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { CamelCasePlugin, Kysely, Migrator, sql } from "./kysely.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
 import type {
@@ -627,10 +621,33 @@ const selectSessionWithGrant = compiledOnce((db, slot) =>
 );
 
 async function migrate(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<void> {
+  if (await upToDate(db, migrations)) return;
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`Database migration ${failed} failed`, { cause: error });
   }
+}
+
+/**
+ * Whether the database has run exactly these migrations, in one read. A restart (the
+ * usual start) then skips the Migrator's own checks: creating its tables if missing,
+ * reading the schema's metadata, taking and releasing its lock, listing what ran. Any
+ * doubt (no table yet, a name missing or one this release does not know, an error)
+ * goes to the Migrator, which migrates or refuses as it always did.
+ */
+async function upToDate(
+  db: Kysely<Database>,
+  migrations: Record<string, Migration>,
+): Promise<boolean> {
+  let names: string[];
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    names = rows.map((row) => row.name);
+  } catch {
+    return false;
+  }
+  const known = Object.keys(migrations);
+  return names.length === known.length && known.every((name) => names.includes(name));
 }

@@ -1,6 +1,6 @@
-import { PostgresDialect } from "kysely";
 import type { StoreLog } from "./advisory-lock.js";
 import { loadDriver } from "./driver.js";
+import { PostgresDialect } from "./kysely.js";
 import { DEFAULT_LOCK_TIMEOUT_MS, KyselyStore } from "./kysely-store.js";
 
 const INT8_OID = 20;

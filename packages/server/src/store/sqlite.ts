@@ -1,8 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { SqliteDialect } from "kysely";
 import { loadDriver } from "./driver.js";
+import { SqliteDialect } from "./kysely.js";
 import { KyselyStore } from "./kysely-store.js";
 
 /** `sqlite:./data/soundgate.db`, `sqlite:/abs/path.db` or `sqlite::memory:`. */
