@@ -9,8 +9,21 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 export const BENCH_KEYS = `bench:${Buffer.alloc(32, 9).toString("base64")}`;
 
 export const KNOWN_MIGRATIONS = {
-  sqlite: ["0001_auth_flows", "0002_connections_sessions"],
-  postgres: ["0001_initial"],
+  sqlite: [
+    "0001_auth_flows",
+    "0002_connections_sessions",
+    "0004_result_key",
+    "0005_rate_limits_session_seal",
+    "0006_dpop_flow_seal",
+    "0007_refresh_audit_and_leases",
+  ],
+  postgres: [
+    "0001_initial",
+    "0004_result_key",
+    "0005_rate_limits_session_seal",
+    "0006_dpop_flow_seal",
+    "0007_refresh_audit_and_leases",
+  ],
 };
 
 const HOUR = 3_600_000;
@@ -97,23 +110,36 @@ export function connectionRow({
     version: 1,
     created_at: now,
     updated_at: now,
+    issued_at: now,
   };
 }
 
-/** A session row; `cookie` is the secret the browser would hold (only its hash is stored). */
+/**
+ * A session row; `cookie` is the secret the browser would hold (only its hash is stored).
+ * The seal binds the row's connection and expiry to its id, as the gateway writes it
+ * (auth/sessions.ts): a row without one is refused.
+ */
 export function sessionRow({ cookie = randomId(32), connectionId, now, expiresAt }) {
+  const id = secretHash(cookie);
+  const expires = expiresAt ?? now + 168 * HOUR;
   return {
-    id: secretHash(cookie),
+    id,
     connection_id: connectionId,
     created_at: now,
-    expires_at: expiresAt ?? now + 168 * HOUR,
+    expires_at: expires,
+    seal: seal(
+      JSON.stringify({ connection_id: connectionId, expires_at: expires }),
+      "sessions",
+      "seal",
+      id,
+    ),
   };
 }
 
 /** A pending login flow, as /authorize leaves it. */
 export function flowRow({ state = randomId(32), now, expiresAt, resultChallenge = null }) {
   const id = secretHash(state);
-  return {
+  const row = {
     id,
     kind: "result",
     status: "pending",
@@ -123,11 +149,25 @@ export function flowRow({ state = randomId(32), now, expiresAt, resultChallenge 
     redirect_uri: "http://gateway.bench/auth/soundcloud/redirect",
     return_to: "http://gateway.bench/",
     result_challenge: resultChallenge,
+    result_key: null,
     result: null,
     error: null,
     created_at: now - 600_000,
     expires_at: expiresAt ?? now + 600_000,
   };
+  // The plain columns the gateway trusts, in auth/flow-seal.ts's order, bound to the id.
+  const fields = [
+    row.kind,
+    row.app_user_id,
+    row.browser_binding,
+    row.redirect_uri,
+    row.return_to,
+    row.result_challenge,
+    row.result_key,
+    row.error,
+    row.expires_at,
+  ];
+  return { ...row, seal: seal(JSON.stringify(fields), "auth_flows", "seal", id) };
 }
 
 // --- Stores ---
@@ -149,9 +189,8 @@ export async function migrateToKnown(databaseUrl) {
   const known = KNOWN_MIGRATIONS.sqlite;
   let migrations;
   try {
-    ({ sqliteMigrations: migrations } = await import(
-      "../packages/server/dist/store/migrations-sqlite.js"
-    ));
+    const { migrationsFor } = await import("../packages/server/dist/store/migrations.js");
+    migrations = migrationsFor("sqlite");
   } catch {
     await migrate(databaseUrl);
     return [];

@@ -27,6 +27,7 @@ import {
 import {
   alternate,
   bffLogin,
+  cpuMs,
   GATEWAY_CLI,
   GATEWAY_CLIENT,
   gatewayEnv,
@@ -245,7 +246,7 @@ async function logins(gatewayUrl, count) {
  * clean-up is triggered at a known moment: p99 of the requests in flight during it vs
  * p99 of the seconds before.
  */
-async function cleanupRun(emulator, databaseUrl, size) {
+export async function cleanupRun(emulator, databaseUrl, size) {
   log(`${size.expiredFlows.toLocaleString("en-US")} expired flows, then the clean-up under load`);
   const target = await openTarget(databaseUrl);
   try {
@@ -305,7 +306,7 @@ async function cleanupRun(emulator, databaseUrl, size) {
  * with expired access tokens behind sessions; then one call per user, all at once, spread
  * over `size.instances` gateways on one Postgres database.
  */
-async function expiredUsersRun(emulator, databaseUrl, size) {
+export async function expiredUsersRun(emulator, databaseUrl, size) {
   const count = size.expiredUsers;
   log(
     `${count.toLocaleString("en-US")} users with expired tokens across ${size.instances} instances`,
@@ -345,6 +346,10 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
     for (let i = 0; i < size.instances; i++)
       gateways.push(await startGatewayProcess(emulator.url, databaseUrl));
     const before = await stats(emulator.url);
+    const errors = {};
+    // CPU time (not wall time) is what the machine's load does not inflate much.
+    const gatewayCpu = () => gateways.reduce((sum, g) => sum + cpuMs(g.child.pid), 0);
+    const cpuBefore = { gateways: gatewayCpu(), emulator: cpuMs(emulator.child.pid) };
     const started = performance.now();
     const statuses = await Promise.all(
       cookies.map((cookie, i) =>
@@ -353,7 +358,12 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
           signal: AbortSignal.timeout(120_000),
         }).then(
           async (r) => {
-            await r.arrayBuffer();
+            const body = await r.text();
+            if (r.status !== 200) {
+              // What went wrong, by status and message: "503 The gateway's database…".
+              const key = `${r.status} ${safeJson(body)?.message ?? body.slice(0, 80)}`;
+              errors[key] = (errors[key] ?? 0) + 1;
+            }
             return r.status;
           },
           (error) => (error.name === "TimeoutError" ? "timeout" : "network"),
@@ -361,6 +371,10 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
       ),
     );
     const ms = Math.round(performance.now() - started);
+    const cpu = {
+      gateways_ms: Math.round(gatewayCpu() - cpuBefore.gateways),
+      emulator_ms: Math.round(cpuMs(emulator.child.pid) - cpuBefore.emulator),
+    };
     const after = await stats(emulator.url);
     const byStatus = {};
     for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1;
@@ -372,13 +386,23 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
       invalid_grant: after.token_errors.invalid_grant - before.token_errors.invalid_grant,
       failures: statuses.filter((s) => s !== 200).length,
       statuses: byStatus,
+      errors,
       ms,
+      cpu,
       // Instances that did not exit on SIGTERM within 15 s (and were killed).
       killed_on_stop: (await Promise.all(gateways.splice(0).map((g) => g.stop()))).filter(Boolean)
         .length,
     };
   } finally {
     await Promise.all(gateways.map((g) => g.stop()));
+  }
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

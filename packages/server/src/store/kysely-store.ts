@@ -16,6 +16,7 @@ import {
 } from "./advisory-lock.js";
 import { compiledOnce } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { LockSlots } from "./lock-slots.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
 import type {
@@ -31,16 +32,27 @@ import type {
   SessionWithGrant,
   TokenBinding,
 } from "./store.js";
-import { asStoreError, classifyStoreError } from "./store-errors.js";
+import { asStoreError, classifyStoreError, StoreUnavailableError } from "./store-errors.js";
 
 export interface KyselyStoreOptions {
   /** How long a withLock waits for another holder on Postgres (ms). Default 5 s. */
   lockTimeoutMs?: number | undefined;
   /** Where lost connections and lost commits are reported. */
   log?: StoreLog | undefined;
+  /**
+   * Postgres: how many withLock holders may run at once in this process. Each holds a
+   * pool connection for its whole work (a refresh waits on SoundCloud meanwhile), so
+   * this must stay below the pool size or a refresh storm takes every connection and
+   * the pool's short wait turns the rest of the traffic into 503s. Default 5.
+   */
+  maxLockHolders?: number | undefined;
+  /** How long a withLock waits for one of those places (ms). Default 60 s. */
+  lockQueueTimeoutMs?: number | undefined;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_LOCK_HOLDERS = 5;
+export const DEFAULT_LOCK_QUEUE_TIMEOUT_MS = 60_000;
 const RETRY_DELAY_MS = 50;
 
 const SILENT: StoreLog = { warn: () => {}, error: () => {} };
@@ -55,6 +67,7 @@ export const DELETE_BATCH = 500;
  */
 export class KyselyStore implements GatewayStore {
   readonly #mutex = new KeyedMutex();
+  readonly #slots: LockSlots;
   readonly #lockTimeoutMs: number;
   readonly #log: StoreLog;
   /** Set on the view of a store that withLock hands to its work (Postgres). */
@@ -68,6 +81,10 @@ export class KyselyStore implements GatewayStore {
     scope?: LockScope,
   ) {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#slots = new LockSlots(
+      options.maxLockHolders ?? DEFAULT_MAX_LOCK_HOLDERS,
+      options.lockQueueTimeoutMs ?? DEFAULT_LOCK_QUEUE_TIMEOUT_MS,
+    );
     this.#log = options.log ?? SILENT;
     this.#scope = scope;
     const log = this.#log;
@@ -434,10 +451,14 @@ export class KyselyStore implements GatewayStore {
       await this.#scope.lock(key);
       return work(this);
     }
-    // In-process first: concurrent callers here queue without holding a pool connection.
+    if (this.dialect !== "postgres") return this.#mutex.run(key, () => work(this));
+    // In-process first, holding no pool connection: callers of one key queue behind each
+    // other, then for one of the few places that may hold a connection through their work
+    // (5,000 expired grants refreshed at once would otherwise take the whole pool).
     return this.#mutex.run(key, () =>
-      this.dialect === "postgres"
-        ? runLocked(
+      this.#slots.run(
+        () =>
+          runLocked(
             this.db,
             key,
             {
@@ -452,8 +473,9 @@ export class KyselyStore implements GatewayStore {
                 ),
             },
             work,
-          )
-        : work(this),
+          ),
+        () => new StoreUnavailableError("pool_timeout"),
+      ),
     );
   }
 

@@ -161,6 +161,37 @@ describe("Postgres store faults", () => {
     expect(await store.getConnection("x")).toBeUndefined();
   });
 
+  it("queues more lock holders than the pool has connections without a connection each: all finish, other calls still get one", async (context) => {
+    if (!database) return context.skip();
+    // A refresh storm: every holder keeps its connection while SoundCloud answers (200 ms
+    // here). Without the bound on holders the pool's four connections all go to locks and
+    // every other call, and every holder past the fourth, gives up after 300 ms.
+    const store = await open({ poolSize: 4, connectTimeoutMs: 300 });
+    const holders = 16;
+    for (let i = 0; i < holders; i++) await store.putConnection(connection(`storm-${i}`), 1);
+    let inside = 0;
+    let most = 0;
+    const storm = Promise.all(
+      Array.from({ length: holders }, (_, i) =>
+        store.withLock(`connection:storm-${i}`, async (locked) => {
+          most = Math.max(most, ++inside);
+          await sleep(200);
+          const row = await locked.getConnection(`storm-${i}`);
+          inside--;
+          return row?.id;
+        }),
+      ),
+    );
+    await sleep(100);
+    // Meanwhile the rest of the traffic is served from the connections left free.
+    for (let i = 0; i < 5; i++) {
+      expect(await store.getConnection("storm-0")).toMatchObject({ id: "storm-0" });
+      await sleep(100);
+    }
+    expect(await storm).toEqual(Array.from({ length: holders }, (_, i) => `storm-${i}`));
+    expect(most).toBe(2);
+  });
+
   it("survives its lock's connection being terminated: the lock is freed, a write made after it still lands, reads refuse", async (context) => {
     if (!database) return context.skip();
     const store = await open();
