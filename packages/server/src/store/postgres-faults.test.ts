@@ -129,6 +129,26 @@ describe("Postgres store faults", () => {
     expect((await store.getConnection("c2"))?.status).toBe("reauth_required");
   });
 
+  it("takes in one round trip the same lock the parameterised form takes, whatever the key's characters", async (context) => {
+    if (!database) return context.skip();
+    const store = await open();
+    for (const key of [
+      "connection:plain",
+      'connection:it\'s \\ "odd" ü 🎵',
+      "refresh:a'; select 1; --",
+    ]) {
+      const heldElsewhere = await store.withLock(key, async () => {
+        // From a connection of its own: the lock is taken if this one cannot have it.
+        const [row] = await admin(
+          "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as free",
+          [key],
+        );
+        return row?.free === false;
+      });
+      expect(heldElsewhere).toBe(true);
+    }
+  });
+
   it("gives up waiting for another holder's lock after the lock timeout: StoreUnavailableError", async (context) => {
     if (!database) return context.skip();
     const holder = await open();
