@@ -30,10 +30,31 @@ const HOUR = 3_600_000;
 
 /** The gateway's key format (`id:base64key,…`); the first key seals. */
 function primaryKey(keys = BENCH_KEYS) {
-  const first = keys.split(",")[0];
-  const colon = first.indexOf(":");
-  return { id: first.slice(0, colon), key: Buffer.from(first.slice(colon + 1), "base64") };
+  let parsed = primaryKeys.get(keys);
+  if (!parsed) {
+    const first = keys.split(",")[0];
+    const colon = first.indexOf(":");
+    parsed = { id: first.slice(0, colon), key: Buffer.from(first.slice(colon + 1), "base64") };
+    primaryKeys.set(keys, parsed);
+  }
+  return parsed;
 }
+const primaryKeys = new Map();
+
+/**
+ * Random bytes cut from a larger block: each randomBytes call is a system call, and a
+ * million users need some six million random values (ids, cookies, IVs, tokens).
+ */
+function random(bytes) {
+  if (randomAt + bytes > randomBlock.length) {
+    randomBlock = randomBytes(Math.max(bytes, 1 << 20));
+    randomAt = 0;
+  }
+  randomAt += bytes;
+  return randomBlock.subarray(randomAt - bytes, randomAt);
+}
+let randomBlock = Buffer.alloc(0);
+let randomAt = 0;
 
 /** Associated data as the gateway binds it: table, column and row. */
 export function aad(table, column, rowId) {
@@ -43,7 +64,7 @@ export function aad(table, column, rowId) {
 /** AES-256-GCM as the gateway seals: `v1.<keyId>.<iv>.<ciphertext+tag>`, base64url parts. */
 export function seal(plaintext, table, column, rowId, keys = BENCH_KEYS) {
   const { id, key } = primaryKey(keys);
-  const iv = randomBytes(12);
+  const iv = random(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(aad(table, column, rowId));
   const body = Buffer.concat([
@@ -76,7 +97,7 @@ export function secretHash(secret) {
   return createHash("sha256").update(secret, "utf8").digest("base64url");
 }
 
-const randomId = (bytes = 16) => randomBytes(bytes).toString("base64url");
+const randomId = (bytes = 16) => random(bytes).toString("base64url");
 
 // --- Row builders: one per table, in the column names of the current schema. ---
 

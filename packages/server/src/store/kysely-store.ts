@@ -57,8 +57,13 @@ const RETRY_DELAY_MS = 50;
 
 const SILENT: StoreLog = { warn: () => {}, error: () => {} };
 
-/** Rows deleted per statement by the clean-up; small enough to take a few milliseconds. */
+/**
+ * Rows deleted per statement by the clean-up. SQLite's delete runs on the event loop, so
+ * its batch must take only a few milliseconds; Postgres's runs elsewhere while requests go
+ * on, and a larger batch pays the per-statement cost (finding the rows) ten times less often.
+ */
 export const DELETE_BATCH = 500;
+export const POSTGRES_DELETE_BATCH = 5_000;
 
 /**
  * GatewayStore on Kysely. The SQL is portable (conditional UPDATE/DELETE ... RETURNING
@@ -68,6 +73,7 @@ export const DELETE_BATCH = 500;
 export class KyselyStore implements GatewayStore {
   readonly #mutex = new KeyedMutex();
   readonly #slots: LockSlots;
+  #cleanup: Promise<number> | undefined;
   readonly #lockTimeoutMs: number;
   readonly #log: StoreLog;
   /** Set on the view of a store that withLock hands to its work (Postgres). */
@@ -549,11 +555,23 @@ export class KyselyStore implements GatewayStore {
     return row ? Math.max(1, Number(row.expiresAt) + intervalMs - now - window) : 1;
   }
 
-  async deleteExpired(now: number): Promise<number> {
+  deleteExpired(now: number): Promise<number> {
+    // One at a time: on a big backlog a clean-up can outlast the timer's interval, and a
+    // second one would only fight the first for the same rows. A call meanwhile joins it.
+    if (!this.#cleanup) {
+      this.#cleanup = this.#deleteExpired(now).finally(() => {
+        this.#cleanup = undefined;
+      });
+    }
+    return this.#cleanup;
+  }
+
+  async #deleteExpired(now: number): Promise<number> {
     // In batches, with a turn of the event loop between them: better-sqlite3 is synchronous,
     // so one big DELETE (500,000 expired flows: 8.6 s) would stop every request meanwhile;
     // on Postgres short statements keep locks and transactions short.
     const rowId = sql.raw(this.dialect === "postgres" ? "ctid" : "rowid");
+    const batch = this.dialect === "postgres" ? POSTGRES_DELETE_BATCH : DELETE_BATCH;
     let total = 0;
     for (const table of [
       "auth_flows",
@@ -565,13 +583,13 @@ export class KyselyStore implements GatewayStore {
     ] as const) {
       for (;;) {
         const result = await this.#call("write", (db) =>
-          sql`delete from ${sql.table(table)} where ${rowId} in (select ${rowId} from ${sql.table(table)} where expires_at <= ${now} limit ${DELETE_BATCH})`.execute(
+          sql`delete from ${sql.table(table)} where ${rowId} in (select ${rowId} from ${sql.table(table)} where expires_at <= ${now} limit ${batch})`.execute(
             db,
           ),
         );
         const deleted = Number(result.numAffectedRows ?? 0n);
         total += deleted;
-        if (deleted < DELETE_BATCH) break;
+        if (deleted < batch) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
