@@ -438,7 +438,8 @@ function lines(r) {
     if (s.expired_users) {
       const e = s.expired_users;
       out.push(
-        `  ${e.users.toLocaleString("en-US")} users with expired tokens, one call each at once over ${e.instances} instances: ${e.upstream_refreshes} upstream refreshes, ${e.failures} failures, ${e.refresh_reuse} reuse, ${e.invalid_grant} invalid_grant, ${e.ms} ms (statuses ${JSON.stringify(e.statuses)}; ${e.killed_on_stop} of ${e.instances} instances had to be killed, SIGTERM did not stop them)`,
+        `  ${e.users.toLocaleString("en-US")} users with expired tokens, one call each at once over ${e.instances} instances: ${e.upstream_refreshes} upstream refreshes, ${e.failures} failures, ${e.refresh_reuse} reuse, ${e.invalid_grant} invalid_grant, ${e.ms} ms; gateways' CPU ${Math.round(e.cpu.gateways_ms / e.users)} ms per call, the emulator's ${Math.round(e.cpu.emulator_ms / e.users)} (statuses ${JSON.stringify(e.statuses)}; ${e.killed_on_stop} of ${e.instances} instances had to be killed, SIGTERM did not stop them)`,
+        ...Object.entries(e.errors).map(([what, n]) => `    ${n} × ${what}`),
       );
     }
   }
