@@ -183,31 +183,35 @@ describe("Postgres store faults", () => {
 
   it("queues more lock holders than the pool has connections without a connection each: all finish, other calls still get one", async (context) => {
     if (!database) return context.skip();
-    // A refresh storm: every holder keeps its connection while SoundCloud answers (200 ms
-    // here). Without the bound on holders the pool's four connections all go to locks and
-    // every other call, and every holder past the fourth, gives up after 300 ms.
-    const store = await open({ poolSize: 4, connectTimeoutMs: 300 });
+    // A refresh storm: every holder keeps its connection while SoundCloud answers. Without
+    // the bound on holders the pool's four connections all go to locks, and every other
+    // call, and every holder past the fourth, gives up after the connect timeout.
+    const connectTimeoutMs = 2_000;
+    const store = await open({ poolSize: 4, connectTimeoutMs });
     const holders = 16;
     for (let i = 0; i < holders; i++) await store.putConnection(connection(`storm-${i}`), 1);
+    let answer!: () => void;
+    const soundcloud = new Promise<void>((resolve) => (answer = resolve));
     let inside = 0;
     let most = 0;
     const storm = Promise.all(
       Array.from({ length: holders }, (_, i) =>
         store.withLock(`connection:storm-${i}`, async (locked) => {
           most = Math.max(most, ++inside);
-          await sleep(200);
+          await soundcloud;
           const row = await locked.getConnection(`storm-${i}`);
           inside--;
           return row?.id;
         }),
       ),
     );
-    await sleep(100);
-    // Meanwhile the rest of the traffic is served from the connections left free.
-    for (let i = 0; i < 5; i++) {
-      expect(await store.getConnection("storm-0")).toMatchObject({ id: "storm-0" });
-      await sleep(100);
-    }
+    while (inside < 2) await sleep(20);
+    // The rest of the traffic is served from the connections left free...
+    expect(await store.getConnection("storm-0")).toMatchObject({ id: "storm-0" });
+    // ...and the holders past the first two wait, longer than any pool wait, holding nothing.
+    await sleep(connectTimeoutMs + 500);
+    expect(inside).toBe(2);
+    answer();
     expect(await storm).toEqual(Array.from({ length: holders }, (_, i) => `storm-${i}`));
     expect(most).toBe(2);
   });
