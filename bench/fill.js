@@ -9,18 +9,52 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:
 export const BENCH_KEYS = `bench:${Buffer.alloc(32, 9).toString("base64")}`;
 
 export const KNOWN_MIGRATIONS = {
-  sqlite: ["0001_auth_flows", "0002_connections_sessions"],
-  postgres: ["0001_initial"],
+  sqlite: [
+    "0001_auth_flows",
+    "0002_connections_sessions",
+    "0004_result_key",
+    "0005_rate_limits_session_seal",
+    "0006_dpop_flow_seal",
+    "0007_refresh_audit_and_leases",
+  ],
+  postgres: [
+    "0001_initial",
+    "0004_result_key",
+    "0005_rate_limits_session_seal",
+    "0006_dpop_flow_seal",
+    "0007_refresh_audit_and_leases",
+  ],
 };
 
 const HOUR = 3_600_000;
 
 /** The gateway's key format (`id:base64key,…`); the first key seals. */
 function primaryKey(keys = BENCH_KEYS) {
-  const first = keys.split(",")[0];
-  const colon = first.indexOf(":");
-  return { id: first.slice(0, colon), key: Buffer.from(first.slice(colon + 1), "base64") };
+  let parsed = primaryKeys.get(keys);
+  if (!parsed) {
+    const first = keys.split(",")[0];
+    const colon = first.indexOf(":");
+    parsed = { id: first.slice(0, colon), key: Buffer.from(first.slice(colon + 1), "base64") };
+    primaryKeys.set(keys, parsed);
+  }
+  return parsed;
 }
+const primaryKeys = new Map();
+
+/**
+ * Random bytes cut from a larger block: each randomBytes call is a system call, and a
+ * million users need some six million random values (ids, cookies, IVs, tokens).
+ */
+function random(bytes) {
+  if (randomAt + bytes > randomBlock.length) {
+    randomBlock = randomBytes(Math.max(bytes, 1 << 20));
+    randomAt = 0;
+  }
+  randomAt += bytes;
+  return randomBlock.subarray(randomAt - bytes, randomAt);
+}
+let randomBlock = Buffer.alloc(0);
+let randomAt = 0;
 
 /** Associated data as the gateway binds it: table, column and row. */
 export function aad(table, column, rowId) {
@@ -30,7 +64,7 @@ export function aad(table, column, rowId) {
 /** AES-256-GCM as the gateway seals: `v1.<keyId>.<iv>.<ciphertext+tag>`, base64url parts. */
 export function seal(plaintext, table, column, rowId, keys = BENCH_KEYS) {
   const { id, key } = primaryKey(keys);
-  const iv = randomBytes(12);
+  const iv = random(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(aad(table, column, rowId));
   const body = Buffer.concat([
@@ -63,7 +97,7 @@ export function secretHash(secret) {
   return createHash("sha256").update(secret, "utf8").digest("base64url");
 }
 
-const randomId = (bytes = 16) => randomBytes(bytes).toString("base64url");
+const randomId = (bytes = 16) => random(bytes).toString("base64url");
 
 // --- Row builders: one per table, in the column names of the current schema. ---
 
@@ -97,23 +131,36 @@ export function connectionRow({
     version: 1,
     created_at: now,
     updated_at: now,
+    issued_at: now,
   };
 }
 
-/** A session row; `cookie` is the secret the browser would hold (only its hash is stored). */
+/**
+ * A session row; `cookie` is the secret the browser would hold (only its hash is stored).
+ * The seal binds the row's connection and expiry to its id, as the gateway writes it
+ * (auth/sessions.ts): a row without one is refused.
+ */
 export function sessionRow({ cookie = randomId(32), connectionId, now, expiresAt }) {
+  const id = secretHash(cookie);
+  const expires = expiresAt ?? now + 168 * HOUR;
   return {
-    id: secretHash(cookie),
+    id,
     connection_id: connectionId,
     created_at: now,
-    expires_at: expiresAt ?? now + 168 * HOUR,
+    expires_at: expires,
+    seal: seal(
+      JSON.stringify({ connection_id: connectionId, expires_at: expires }),
+      "sessions",
+      "seal",
+      id,
+    ),
   };
 }
 
 /** A pending login flow, as /authorize leaves it. */
 export function flowRow({ state = randomId(32), now, expiresAt, resultChallenge = null }) {
   const id = secretHash(state);
-  return {
+  const row = {
     id,
     kind: "result",
     status: "pending",
@@ -123,11 +170,25 @@ export function flowRow({ state = randomId(32), now, expiresAt, resultChallenge 
     redirect_uri: "http://gateway.bench/auth/soundcloud/redirect",
     return_to: "http://gateway.bench/",
     result_challenge: resultChallenge,
+    result_key: null,
     result: null,
     error: null,
     created_at: now - 600_000,
     expires_at: expiresAt ?? now + 600_000,
   };
+  // The plain columns the gateway trusts, in auth/flow-seal.ts's order, bound to the id.
+  const fields = [
+    row.kind,
+    row.app_user_id,
+    row.browser_binding,
+    row.redirect_uri,
+    row.return_to,
+    row.result_challenge,
+    row.result_key,
+    row.error,
+    row.expires_at,
+  ];
+  return { ...row, seal: seal(JSON.stringify(fields), "auth_flows", "seal", id) };
 }
 
 // --- Stores ---
@@ -149,9 +210,8 @@ export async function migrateToKnown(databaseUrl) {
   const known = KNOWN_MIGRATIONS.sqlite;
   let migrations;
   try {
-    ({ sqliteMigrations: migrations } = await import(
-      "../packages/server/dist/store/migrations-sqlite.js"
-    ));
+    const { migrationsFor } = await import("../packages/server/dist/store/migrations.js");
+    migrations = migrationsFor("sqlite");
   } catch {
     await migrate(databaseUrl);
     return [];

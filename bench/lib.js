@@ -364,7 +364,11 @@ export async function postgresDatabase() {
   } catch {
     return undefined;
   }
-  const name = `soundgate_bench_${process.pid}_${Date.now()}`;
+  // Several runs may share one server: SOUNDGATE_TEST_DATABASE_PREFIX keeps each to its own names.
+  const prefix = /^[a-z_][a-z0-9_]{0,30}$/.test(process.env.SOUNDGATE_TEST_DATABASE_PREFIX ?? "")
+    ? process.env.SOUNDGATE_TEST_DATABASE_PREFIX
+    : "soundgate_bench_";
+  const name = `${prefix}${process.pid}_${Date.now()}`;
   await admin.query(`create database ${name}`);
   await admin.end();
   return {

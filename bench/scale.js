@@ -27,6 +27,7 @@ import {
 import {
   alternate,
   bffLogin,
+  cpuMs,
   GATEWAY_CLI,
   GATEWAY_CLIENT,
   gatewayEnv,
@@ -58,6 +59,7 @@ const FULL = {
   logins: 20,
   rounds: 5,
   duration: 3,
+  baseline: 20,
   starts: 5,
 };
 const QUICK = {
@@ -69,6 +71,7 @@ const QUICK = {
   logins: 5,
   rounds: 1,
   duration: 2,
+  baseline: 3,
   starts: 2,
 };
 export const SCALE_GOALS = {
@@ -245,7 +248,7 @@ async function logins(gatewayUrl, count) {
  * clean-up is triggered at a known moment: p99 of the requests in flight during it vs
  * p99 of the seconds before.
  */
-async function cleanupRun(emulator, databaseUrl, size) {
+export async function cleanupRun(emulator, databaseUrl, size) {
   log(`${size.expiredFlows.toLocaleString("en-US")} expired flows, then the clean-up under load`);
   const target = await openTarget(databaseUrl);
   try {
@@ -265,7 +268,9 @@ async function cleanupRun(emulator, databaseUrl, size) {
   try {
     const cookies = await logins(gateway.url, size.logins);
     const recorder = recordLoad({ url: `${gateway.url}/api/soundcloud/me`, cookies });
-    await sleep(size.duration * 1000);
+    // The baseline window: long enough for a p99 of a few hundred requests even on a busy
+    // machine (a full run at load 20 had 4 requests in 3 s, and a p99 of 4 is their max).
+    await sleep(size.baseline * 1000);
     const begin = performance.now();
     const reply = gateway.waitForOutput(
       /cleanup: (\d+) rows in (\d+) ms|cleanup failed: .*/,
@@ -277,7 +282,7 @@ async function cleanupRun(emulator, databaseUrl, size) {
     await sleep(1000);
     const samples = await recorder.stop();
     if (!match[1]) throw new Error(match[0]);
-    const before = samples.filter((s) => s.end < begin && s.start > begin - size.duration * 1000);
+    const before = samples.filter((s) => s.end < begin && s.start > begin - size.baseline * 1000);
     const during = samples.filter((s) => s.end > begin && s.start < end);
     const latency = (list) => list.map((s) => s.end - s.start);
     const p99Before = percentile(latency(before), 99);
@@ -305,7 +310,7 @@ async function cleanupRun(emulator, databaseUrl, size) {
  * with expired access tokens behind sessions; then one call per user, all at once, spread
  * over `size.instances` gateways on one Postgres database.
  */
-async function expiredUsersRun(emulator, databaseUrl, size) {
+export async function expiredUsersRun(emulator, databaseUrl, size) {
   const count = size.expiredUsers;
   log(
     `${count.toLocaleString("en-US")} users with expired tokens across ${size.instances} instances`,
@@ -345,6 +350,10 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
     for (let i = 0; i < size.instances; i++)
       gateways.push(await startGatewayProcess(emulator.url, databaseUrl));
     const before = await stats(emulator.url);
+    const errors = {};
+    // CPU time (not wall time) is what the machine's load does not inflate much.
+    const gatewayCpu = () => gateways.reduce((sum, g) => sum + cpuMs(g.child.pid), 0);
+    const cpuBefore = { gateways: gatewayCpu(), emulator: cpuMs(emulator.child.pid) };
     const started = performance.now();
     const statuses = await Promise.all(
       cookies.map((cookie, i) =>
@@ -353,7 +362,12 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
           signal: AbortSignal.timeout(120_000),
         }).then(
           async (r) => {
-            await r.arrayBuffer();
+            const body = await r.text();
+            if (r.status !== 200) {
+              // What went wrong, by status and message: "503 The gateway's database…".
+              const key = `${r.status} ${safeJson(body)?.message ?? body.slice(0, 80)}`;
+              errors[key] = (errors[key] ?? 0) + 1;
+            }
             return r.status;
           },
           (error) => (error.name === "TimeoutError" ? "timeout" : "network"),
@@ -361,6 +375,10 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
       ),
     );
     const ms = Math.round(performance.now() - started);
+    const cpu = {
+      gateways_ms: Math.round(gatewayCpu() - cpuBefore.gateways),
+      emulator_ms: Math.round(cpuMs(emulator.child.pid) - cpuBefore.emulator),
+    };
     const after = await stats(emulator.url);
     const byStatus = {};
     for (const s of statuses) byStatus[s] = (byStatus[s] ?? 0) + 1;
@@ -372,13 +390,23 @@ async function expiredUsersRun(emulator, databaseUrl, size) {
       invalid_grant: after.token_errors.invalid_grant - before.token_errors.invalid_grant,
       failures: statuses.filter((s) => s !== 200).length,
       statuses: byStatus,
+      errors,
       ms,
+      cpu,
       // Instances that did not exit on SIGTERM within 15 s (and were killed).
       killed_on_stop: (await Promise.all(gateways.splice(0).map((g) => g.stop()))).filter(Boolean)
         .length,
     };
   } finally {
     await Promise.all(gateways.map((g) => g.stop()));
+  }
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
@@ -414,7 +442,8 @@ function lines(r) {
     if (s.expired_users) {
       const e = s.expired_users;
       out.push(
-        `  ${e.users.toLocaleString("en-US")} users with expired tokens, one call each at once over ${e.instances} instances: ${e.upstream_refreshes} upstream refreshes, ${e.failures} failures, ${e.refresh_reuse} reuse, ${e.invalid_grant} invalid_grant, ${e.ms} ms (statuses ${JSON.stringify(e.statuses)}; ${e.killed_on_stop} of ${e.instances} instances had to be killed, SIGTERM did not stop them)`,
+        `  ${e.users.toLocaleString("en-US")} users with expired tokens, one call each at once over ${e.instances} instances: ${e.upstream_refreshes} upstream refreshes, ${e.failures} failures, ${e.refresh_reuse} reuse, ${e.invalid_grant} invalid_grant, ${e.ms} ms; gateways' CPU ${Math.round(e.cpu.gateways_ms / e.users)} ms per call, the emulator's ${Math.round(e.cpu.emulator_ms / e.users)} (statuses ${JSON.stringify(e.statuses)}; ${e.killed_on_stop} of ${e.instances} instances had to be killed, SIGTERM did not stop them)`,
+        ...Object.entries(e.errors).map(([what, n]) => `    ${n} × ${what}`),
       );
     }
   }

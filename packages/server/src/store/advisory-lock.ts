@@ -137,11 +137,7 @@ export async function runLocked<T, S>(
     try {
       await pool.connection().execute(async (db) => {
         try {
-          await sql`begin`.execute(db);
-          await sql`select set_config('lock_timeout', ${String(options.lockTimeoutMs)}, true)`.execute(
-            db,
-          );
-          await takeLock(db, key);
+          await beginLocked(db, key, options.lockTimeoutMs);
         } catch (error) {
           await rollbackQuietly(db);
           throw error;
@@ -173,6 +169,24 @@ export async function runLocked<T, S>(
 
 async function takeLock(db: Kysely<Database>, key: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
+}
+
+/**
+ * `begin`, the lock timeout and the lock in one round trip: a query without parameters
+ * goes by the simple protocol, which takes several statements. Each round trip is a
+ * write and a read on a socket, and a refresh storm makes thousands of them. The key goes
+ * in as hex (nothing to escape) and is decoded to the very text takeLock binds, so both
+ * take the same lock.
+ */
+async function beginLocked(db: Kysely<Database>, key: string, timeoutMs: number): Promise<void> {
+  const hex = Buffer.from(key, "utf8").toString("hex");
+  const timeout = Math.max(0, Math.trunc(timeoutMs));
+  await sql
+    .raw(
+      `begin; select set_config('lock_timeout', '${timeout}', true); ` +
+        `select pg_advisory_xact_lock(hashtextextended(convert_from(decode('${hex}', 'hex'), 'UTF8'), 0))`,
+    )
+    .execute(db);
 }
 
 /** After a failed statement, or on a dead connection (which the pool then drops). */

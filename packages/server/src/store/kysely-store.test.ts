@@ -153,6 +153,19 @@ describe("SQLite store", () => {
     expect(await store.getFlow("live", 2_000)).toMatchObject({ id: "live" });
   });
 
+  it("runs one clean-up at a time: a call while one runs joins it", async () => {
+    const { store } = await fileStore();
+    const rows = DELETE_BATCH * 2 + 3;
+    for (let i = 0; i < rows; i++) await store.createFlow(flow(`expired-${i}`, 0));
+    const [first, second] = await Promise.all([
+      store.deleteExpired(2_000),
+      store.deleteExpired(2_000),
+    ]);
+    expect([first, second]).toEqual([rows, rows]);
+    // Once it has finished, the next call is a clean-up of its own.
+    expect(await store.deleteExpired(2_000)).toBe(0);
+  });
+
   it("keeps data across reopening the file (migrations run once)", async () => {
     const { store, url } = await fileStore();
     await store.createFlow(flow("kept", 0));

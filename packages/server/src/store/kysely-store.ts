@@ -10,6 +10,7 @@ import {
 import { compiledOnce } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { CamelCasePlugin, Kysely, Migrator, sql } from "./kysely.js";
+import { LockSlots } from "./lock-slots.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
 import type {
@@ -25,22 +26,38 @@ import type {
   SessionWithGrant,
   TokenBinding,
 } from "./store.js";
-import { asStoreError, classifyStoreError } from "./store-errors.js";
+import { asStoreError, classifyStoreError, StoreUnavailableError } from "./store-errors.js";
 
 export interface KyselyStoreOptions {
   /** How long a withLock waits for another holder on Postgres (ms). Default 5 s. */
   lockTimeoutMs?: number | undefined;
   /** Where lost connections and lost commits are reported. */
   log?: StoreLog | undefined;
+  /**
+   * Postgres: how many withLock holders may run at once in this process. Each holds a
+   * pool connection for its whole work (a refresh waits on SoundCloud meanwhile), so
+   * this must stay below the pool size or a refresh storm takes every connection and
+   * the pool's short wait turns the rest of the traffic into 503s. Default 5.
+   */
+  maxLockHolders?: number | undefined;
+  /** How long a withLock waits for one of those places (ms). Default 60 s. */
+  lockQueueTimeoutMs?: number | undefined;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_LOCK_HOLDERS = 5;
+export const DEFAULT_LOCK_QUEUE_TIMEOUT_MS = 60_000;
 const RETRY_DELAY_MS = 50;
 
 const SILENT: StoreLog = { warn: () => {}, error: () => {} };
 
-/** Rows deleted per statement by the clean-up; small enough to take a few milliseconds. */
+/**
+ * Rows deleted per statement by the clean-up. SQLite's delete runs on the event loop, so
+ * its batch must take only a few milliseconds; Postgres's runs elsewhere while requests go
+ * on, and a larger batch pays the per-statement cost (finding the rows) ten times less often.
+ */
 export const DELETE_BATCH = 500;
+export const POSTGRES_DELETE_BATCH = 5_000;
 
 /**
  * GatewayStore on Kysely. The SQL is portable (conditional UPDATE/DELETE ... RETURNING
@@ -49,6 +66,8 @@ export const DELETE_BATCH = 500;
  */
 export class KyselyStore implements GatewayStore {
   readonly #mutex = new KeyedMutex();
+  readonly #slots: LockSlots;
+  #cleanup: Promise<number> | undefined;
   readonly #lockTimeoutMs: number;
   readonly #log: StoreLog;
   /** Set on the view of a store that withLock hands to its work (Postgres). */
@@ -62,6 +81,10 @@ export class KyselyStore implements GatewayStore {
     scope?: LockScope,
   ) {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#slots = new LockSlots(
+      options.maxLockHolders ?? DEFAULT_MAX_LOCK_HOLDERS,
+      options.lockQueueTimeoutMs ?? DEFAULT_LOCK_QUEUE_TIMEOUT_MS,
+    );
     this.#log = options.log ?? SILENT;
     this.#scope = scope;
     const log = this.#log;
@@ -428,10 +451,14 @@ export class KyselyStore implements GatewayStore {
       await this.#scope.lock(key);
       return work(this);
     }
-    // In-process first: concurrent callers here queue without holding a pool connection.
+    if (this.dialect !== "postgres") return this.#mutex.run(key, () => work(this));
+    // In-process first, holding no pool connection: callers of one key queue behind each
+    // other, then for one of the few places that may hold a connection through their work
+    // (5,000 expired grants refreshed at once would otherwise take the whole pool).
     return this.#mutex.run(key, () =>
-      this.dialect === "postgres"
-        ? runLocked(
+      this.#slots.run(
+        () =>
+          runLocked(
             this.db,
             key,
             {
@@ -446,8 +473,9 @@ export class KyselyStore implements GatewayStore {
                 ),
             },
             work,
-          )
-        : work(this),
+          ),
+        () => new StoreUnavailableError("pool_timeout"),
+      ),
     );
   }
 
@@ -521,11 +549,23 @@ export class KyselyStore implements GatewayStore {
     return row ? Math.max(1, Number(row.expiresAt) + intervalMs - now - window) : 1;
   }
 
-  async deleteExpired(now: number): Promise<number> {
+  deleteExpired(now: number): Promise<number> {
+    // One at a time: on a big backlog a clean-up can outlast the timer's interval, and a
+    // second one would only fight the first for the same rows. A call meanwhile joins it.
+    if (!this.#cleanup) {
+      this.#cleanup = this.#deleteExpired(now).finally(() => {
+        this.#cleanup = undefined;
+      });
+    }
+    return this.#cleanup;
+  }
+
+  async #deleteExpired(now: number): Promise<number> {
     // In batches, with a turn of the event loop between them: better-sqlite3 is synchronous,
     // so one big DELETE (500,000 expired flows: 8.6 s) would stop every request meanwhile;
     // on Postgres short statements keep locks and transactions short.
     const rowId = sql.raw(this.dialect === "postgres" ? "ctid" : "rowid");
+    const batch = this.dialect === "postgres" ? POSTGRES_DELETE_BATCH : DELETE_BATCH;
     let total = 0;
     for (const table of [
       "auth_flows",
@@ -537,13 +577,13 @@ export class KyselyStore implements GatewayStore {
     ] as const) {
       for (;;) {
         const result = await this.#call("write", (db) =>
-          sql`delete from ${sql.table(table)} where ${rowId} in (select ${rowId} from ${sql.table(table)} where expires_at <= ${now} limit ${DELETE_BATCH})`.execute(
+          sql`delete from ${sql.table(table)} where ${rowId} in (select ${rowId} from ${sql.table(table)} where expires_at <= ${now} limit ${batch})`.execute(
             db,
           ),
         );
         const deleted = Number(result.numAffectedRows ?? 0n);
         total += deleted;
-        if (deleted < DELETE_BATCH) break;
+        if (deleted < batch) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }

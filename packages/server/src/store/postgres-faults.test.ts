@@ -125,6 +125,25 @@ describe("Postgres store faults", () => {
     expect((await store.getConnection("c2"))?.status).toBe("reauth_required");
   });
 
+  it("takes in one round trip the same lock the parameterised form takes, whatever the key's characters", async () => {
+    const store = await open();
+    for (const key of [
+      "connection:plain",
+      'connection:it\'s \\ "odd" ü 🎵',
+      "refresh:a'; select 1; --",
+    ]) {
+      const heldElsewhere = await store.withLock(key, async () => {
+        // From a connection of its own: the lock is taken if this one cannot have it.
+        const [row] = await admin(
+          "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as free",
+          [key],
+        );
+        return row?.free === false;
+      });
+      expect(heldElsewhere).toBe(true);
+    }
+  });
+
   it("gives up waiting for another holder's lock after the lock timeout: StoreUnavailableError", async () => {
     const holder = await open();
     const waiter = await open({ lockTimeoutMs: 200 });
@@ -153,6 +172,43 @@ describe("Postgres store faults", () => {
     release();
     await held;
     expect(await store.getConnection("x")).toBeUndefined();
+  });
+
+  it("queues more lock holders than the pool has connections without a connection each: all finish, other calls still get one", async () => {
+    // A refresh storm: every holder keeps its connection while SoundCloud answers. Without
+    // the bound on holders the pool's four connections all go to locks, and every other
+    // call, and every holder past the fourth, gives up after the connect timeout.
+    const connectTimeoutMs = 2_000;
+    const store = await open({ poolSize: 4, connectTimeoutMs });
+    const holders = 16;
+    for (let i = 0; i < holders; i++) await store.putConnection(connection(`storm-${i}`), 1);
+    let answer!: () => void;
+    const soundcloud = new Promise<void>((resolve) => (answer = resolve));
+    let inside = 0;
+    let most = 0;
+    const storm = Promise.all(
+      Array.from({ length: holders }, (_, i) =>
+        store.withLock(`connection:storm-${i}`, async (locked) => {
+          most = Math.max(most, ++inside);
+          await soundcloud;
+          const row = await locked.getConnection(`storm-${i}`);
+          inside--;
+          return row?.id;
+        }),
+      ),
+    );
+    // Should an assertion below fail, the store closes with holders still queued: their
+    // rejection is this test's failure, not an unhandled one.
+    storm.catch(() => {});
+    while (inside < 2) await sleep(20);
+    // The rest of the traffic is served from the connections left free...
+    expect(await store.getConnection("storm-0")).toMatchObject({ id: "storm-0" });
+    // ...and the holders past the first two wait, longer than any pool wait, holding nothing.
+    await sleep(connectTimeoutMs + 500);
+    expect(inside).toBe(2);
+    answer();
+    expect(await storm).toEqual(Array.from({ length: holders }, (_, i) => `storm-${i}`));
+    expect(most).toBe(2);
   });
 
   it("survives its lock's connection being terminated: the lock is freed, a write made after it still lands, reads refuse", async () => {

@@ -25,9 +25,10 @@ export async function openPostgresStore(
 ): Promise<KyselyStore> {
   const { default: pg } = await loadDriver("pg", "a postgres:// database", () => import("pg"));
   const log = options.log;
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    max: poolSize,
     // Bounds both a new connection and the wait for a pooled one when all are in use:
     // past it a request gets 503, never an endless queue.
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -56,6 +57,15 @@ export async function openPostgresStore(
   pool.on("error", () => {});
   return KyselyStore.open("postgres", new PostgresDialect({ pool }), {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    maxLockHolders: lockHoldersFor(poolSize),
     log,
   });
+}
+
+/**
+ * Half the pool (at least one) may be held by lock holders through their work; the other
+ * half stays free for the short reads and writes of every other request.
+ */
+export function lockHoldersFor(poolSize: number): number {
+  return Math.max(1, Math.ceil(poolSize / 2));
 }
