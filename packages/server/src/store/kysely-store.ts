@@ -4,6 +4,7 @@ import {
   type Dialect as KyselyDialect,
   type Migration,
   Migrator,
+  type QueryResult,
   sql,
 } from "kysely";
 import {
@@ -14,7 +15,7 @@ import {
   type StoreLog,
   type StoreOp,
 } from "./advisory-lock.js";
-import { compiledOnce } from "./compiled-once.js";
+import { type CompiledOnce, compiledOnce, type DirectSql } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type Dialect, migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -38,6 +39,8 @@ export interface KyselyStoreOptions {
   lockTimeoutMs?: number | undefined;
   /** Where lost connections and lost commits are reported. */
   log?: StoreLog | undefined;
+  /** SQLite: the hot statements run straight on its connection when no transaction is open. */
+  direct?: DirectSql | undefined;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
@@ -60,6 +63,9 @@ export class KyselyStore implements GatewayStore {
   /** Set on the view of a store that withLock hands to its work (Postgres). */
   readonly #scope: LockScope | undefined;
   readonly #host: LockHost;
+  readonly #direct: DirectSql | undefined;
+  /** Transactions begun and not yet ended (SQLite: they hold its one connection). */
+  #transactions = 0;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -70,6 +76,7 @@ export class KyselyStore implements GatewayStore {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#log = options.log ?? SILENT;
     this.#scope = scope;
+    this.#direct = dialect === "sqlite" ? options.direct : undefined;
     const log = this.#log;
     this.#host = { call: (kind, op) => this.#call(kind, op), log };
   }
@@ -102,6 +109,23 @@ export class KyselyStore implements GatewayStore {
   }
 
   /**
+   * One of the hot statements (compiled-once.ts). On SQLite with no transaction open it
+   * runs at once on the connection: a transaction there spans awaits on the one
+   * connection, and a statement slipped in would become part of it.
+   */
+  #hot<R>(kind: CallKind, statement: CompiledOnce<R>, values: unknown[]): Promise<QueryResult<R>> {
+    const direct = this.#direct;
+    if (direct && !this.#scope && this.#transactions === 0) {
+      try {
+        return Promise.resolve(statement.direct(direct, this.db, this.dialect, values));
+      } catch (error) {
+        return Promise.reject(asStoreError(error));
+      }
+    }
+    return this.#call(kind, (db) => statement(db, this.dialect, ...values));
+  }
+
+  /**
    * A store on `connection`, migrated. Rows come back with camelCase keys, as store.ts's
    * records (CamelCasePlugin); the migrations run without the plugin, as the plain DDL
    * they are.
@@ -123,7 +147,7 @@ export class KyselyStore implements GatewayStore {
 
   async createFlow(flow: NewFlow): Promise<void> {
     const values = FLOW_FIELDS.map((field) => flow[field]);
-    await this.#call("write", (db) => insertFlow(db, this.dialect, ...values));
+    await this.#hot("write", insertFlow, values);
   }
 
   async getFlow(id: string, now: number): Promise<FlowRecord | undefined> {
@@ -346,7 +370,7 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getConnection(id: string): Promise<ConnectionRecord | undefined> {
-    const result = await this.#call("read", (db) => selectConnection(db, this.dialect, id));
+    const result = await this.#hot("read", selectConnection, [id]);
     return result.rows[0];
   }
 
@@ -396,9 +420,7 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getSessionWithGrant(id: string, now: number): Promise<SessionWithGrant | undefined> {
-    const result = await this.#call("read", (db) =>
-      selectSessionWithGrant(db, this.dialect, id, now),
-    );
+    const result = await this.#hot("read", selectSessionWithGrant, [id, now]);
     const row = result.rows[0];
     if (!row) return undefined;
     const session = {
@@ -459,7 +481,14 @@ export class KyselyStore implements GatewayStore {
 
   /** `work` in one transaction: a new one, or the lock's when under a lock. */
   #atomically<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.#scope ? work(db) : db.transaction().execute(work);
+    if (this.#scope) return work(db);
+    this.#transactions++;
+    return db
+      .transaction()
+      .execute(work)
+      .finally(() => {
+        this.#transactions--;
+      });
   }
 
   async listSealed(
