@@ -75,14 +75,15 @@ const camelNames = new Map<string, string>();
 
 /** A row's snake_case column names in camelCase, as Kysely's CamelCasePlugin maps them. */
 function camelRow(row: unknown): unknown {
+  const source = row as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(row as Record<string, unknown>)) {
+  for (const name in source) {
     let camel = camelNames.get(name);
     if (camel === undefined) {
       camel = name.replace(/_+([^_])/g, (_, char: string) => char.toUpperCase());
       camelNames.set(name, camel);
     }
-    out[camel] = value;
+    out[camel] = source[name];
   }
   return out;
 }
