@@ -66,6 +66,7 @@ export class KyselyStore implements GatewayStore {
   readonly #direct: DirectSql | undefined;
   /** Transactions begun and not yet ended (SQLite: they hold its one connection). */
   #transactions = 0;
+  #closed = false;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -115,7 +116,7 @@ export class KyselyStore implements GatewayStore {
    */
   #hot<R>(kind: CallKind, statement: CompiledOnce<R>, values: unknown[]): Promise<QueryResult<R>> {
     const direct = this.#direct;
-    if (direct && !this.#scope && this.#transactions === 0) {
+    if (direct && !this.#scope && this.#transactions === 0 && !this.#closed) {
       try {
         return Promise.resolve(statement.direct(direct, this.db, this.dialect, values));
       } catch (error) {
@@ -591,7 +592,10 @@ export class KyselyStore implements GatewayStore {
 
   async close(): Promise<void> {
     // The view under a lock shares its owner's pool, which is not this view's to close.
-    if (!this.#scope) await this.db.destroy();
+    if (this.#scope) return;
+    // From here on every call fails as Kysely fails it ("driver has already been destroyed").
+    this.#closed = true;
+    await this.db.destroy();
   }
 }
 
