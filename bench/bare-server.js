@@ -11,7 +11,7 @@
 //   GET /api/soundcloud/me  the session cookie hashed (SHA-256), one indexed read (the
 //     session joined to its connection), one AES-GCM open of the access token, and a
 //     keep-alive fetch of BARE_API_URL/me whose status and body are passed on.
-// Both answer with the security headers the gateway sets on these paths.
+// Both answer with the same headers the gateway sets on these paths.
 // Without BARE_DB: every path answers a small JSON body (a bare node:http server, for
 // start-up time and memory).
 //
@@ -111,12 +111,26 @@ async function essentialWork(file) {
   const readSession = db.prepare(`select c.id, c.access_token from sessions s
     join connections c on c.id = s.connection_id
     where s.id = ? and s.expires_at > ?`);
-  // The headers every gateway auth and proxy answer carries (no caching, no referrer).
+  // The headers every gateway auth and proxy answer carries, the same bytes on the wire
+  // (packages/server/src/http/security-headers.ts): no caching, no referrer, no framing,
+  // no sniffing, a CSP (the proxy's sandboxes), cross-origin isolation, Vary: Origin.
   const security = {
     Pragma: "no-cache",
+    Vary: "Origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Origin-Agent-Cluster": "?1",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    "X-DNS-Prefetch-Control": "off",
+    "X-Download-Options": "noopen",
+    "X-Frame-Options": "DENY",
+    "X-Permitted-Cross-Domain-Policies": "none",
+    "X-XSS-Protection": "0",
   };
+  const nothingCsp =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  const sandboxCsp = "sandbox; default-src 'none'; frame-ancestors 'none'";
   const json = { "Content-Type": "application/json" };
   const challengeShape = /^[A-Za-z0-9_-]{43}$/;
   const sha256 = (text) => createHash("sha256").update(text).digest("base64url");
@@ -152,7 +166,12 @@ async function essentialWork(file) {
       const url = `${authorizeUrl}?${params}`;
       return {
         status: 200,
-        headers: { ...json, "Cache-Control": "no-store", ...security },
+        headers: {
+          ...json,
+          "Cache-Control": "no-store",
+          "Content-Security-Policy": nothingCsp,
+          ...security,
+        },
         body: JSON.stringify({ url, authorization_url: url, state }),
       };
     },
@@ -168,6 +187,7 @@ async function essentialWork(file) {
         headers: {
           "Content-Type": upstream.headers.get("content-type") ?? "application/json",
           "Cache-Control": "private, no-store",
+          "Content-Security-Policy": sandboxCsp,
           ...security,
         },
         body: Buffer.from(await upstream.arrayBuffer()),

@@ -9,17 +9,12 @@ import { homePage } from "../pages/home.js";
 import { authRoutes } from "../routes/auth.js";
 import { bffSessionRoutes, endReplacedSession } from "../routes/bff-session.js";
 import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
-import { allowedOriginsCors } from "./cors.js";
+import { edge } from "./edge.js";
 import { HttpError } from "./errors.js";
 import { loopbackAliasRedirect } from "./loopback-alias.js";
 import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
-import {
-  authResponseHeaders,
-  builtInPageHeaders,
-  securityHeaders,
-  staticPageHeaders,
-} from "./security-headers.js";
+import { builtInPageHeaders, staticPageHeaders } from "./security-headers.js";
 import { knownHttpError } from "./status-of.js";
 
 /** The gateway as a web-standard fetch handler (Hono), ready for node, tests or another host. */
@@ -29,33 +24,15 @@ export function createApp(ctx: GatewayContext): Hono {
   for (const warning of ctx.config.warnings) ctx.logger.warn(warning);
   const detail = ctx.config.compat === "starlib";
 
-  app.use("*", async (c, next) => {
-    const started = performance.now();
-    await next();
-    // Path only: the query carries codes and states.
-    ctx.logger.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - started),
-      },
-      "request",
-    );
-  });
-  app.use("*", securityHeaders(ctx.config));
+  app.use("*", edge(ctx.config, ctx.logger));
   const alias = loopbackAliasRedirect(ctx.config);
   if (alias) app.use("*", alias);
   if (ctx.metrics) app.use(`${PROXY_PREFIX}/*`, proxyTiming(ctx.metrics));
   const builtInPage = builtInPageHeaders(ctx.soundcloud.apiUrl);
   app.use(DONE_PATH, builtInPage);
 
-  const cors = allowedOriginsCors(ctx.config.allowedOrigins);
-  for (const path of ["/auth/*", `${PROXY_PREFIX}/*`]) {
-    app.use(path, cors);
-    app.use(path, authResponseHeaders());
-  }
-  app.use("/auth/*", authRateLimit(ctx));
+  const limit = authRateLimit(ctx);
+  if (limit) app.use("/auth/*", limit);
 
   app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));

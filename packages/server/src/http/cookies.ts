@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { GatewayConfig } from "../config.js";
 
 /**
@@ -15,6 +15,49 @@ export function cookieNames(config: GatewayConfig): { session: string; login: st
     session: secure ? "__Host-soundgate_session" : "soundgate_session",
     login: secure ? "__Host-soundgate_login" : "soundgate_login",
   };
+}
+
+/** What the gateway's own cookie values are made of: base64url, nothing to decode. */
+const PLAIN_VALUE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The value of cookie `name`. The gateway's own values (base64url) are read with one scan
+ * of the header, as hono/cookie would read them; anything else (quoted, escaped, odd
+ * bytes) goes to hono/cookie itself, whose parse (regexes and a URI decode per cookie)
+ * showed in the proxy's profile.
+ */
+export function readCookie(c: Context, name: string): string | undefined {
+  const header = c.req.header("cookie");
+  if (!header) return undefined;
+  const value = firstCookie(header, name);
+  return value !== undefined && PLAIN_VALUE.test(value) ? value : getCookie(c, name);
+}
+
+/** The raw value of the first `name=…` pair in a Cookie header, trimmed of spaces and tabs. */
+export function firstCookie(header: string, name: string): string | undefined {
+  let from = 0;
+  while (from < header.length) {
+    const semicolon = header.indexOf(";", from);
+    const end = semicolon === -1 ? header.length : semicolon;
+    const equals = header.indexOf("=", from);
+    if (equals !== -1 && equals < end && trimmed(header, from, equals) === name) {
+      return trimmed(header, equals + 1, end);
+    }
+    from = end + 1;
+  }
+  return undefined;
+}
+
+function trimmed(text: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  while (from < to && isBlank(text.charCodeAt(from))) from++;
+  while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
 }
 
 export function writeCookie(

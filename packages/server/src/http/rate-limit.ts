@@ -8,9 +8,11 @@ import { HttpError } from "./errors.js";
 /**
  * The limit on /auth/*: SOUNDGATE_RATE_LIMIT_PER_MINUTE per client address, counted in
  * the database on Postgres (several instances count together), in memory on SQLite.
+ * Undefined when the limit is off.
  */
-export function authRateLimit(ctx: GatewayContext): MiddlewareHandler {
-  if (ctx.config.rateLimitPerMinute <= 0) return (_c, next) => next();
+export function authRateLimit(ctx: GatewayContext): MiddlewareHandler | undefined {
+  // Off (0): no middleware at all, rather than one more hop on every /auth request.
+  if (ctx.config.rateLimitPerMinute <= 0) return undefined;
   const policy = perMinute(ctx.config.rateLimitPerMinute);
   return rateLimit({
     buckets:

@@ -1,23 +1,10 @@
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { secureHeaders } from "hono/secure-headers";
-import type { GatewayConfig } from "../config.js";
 import { donePage } from "../pages/done.js";
 import { homePage } from "../pages/home.js";
 import { loginExpiredPage } from "../pages/login-expired.js";
 
-/**
- * For answers that are not pages (JSON, errors, assets): nothing may load from them and
- * nothing may frame them, should a browser ever be made to render one.
- */
-const NOTHING = {
-  defaultSrc: ["'none'"],
-  frameAncestors: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'none'"],
-};
-
-/** NOTHING as a header value, for answers written outside the app (raw-error.ts). */
+/** NOTHING as a header value: for answers that are not pages (JSON, errors, assets). */
 export const NOTHING_CSP =
   "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -26,32 +13,59 @@ export const SANDBOXED_CSP = "sandbox; default-src 'none'; frame-ancestors 'none
 
 export const ONE_YEAR_S = 365 * 24 * 3600;
 
+/** A set of response headers, written once at start and reused by every request. */
+export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+
 /**
  * On every answer: no sniffing, no referrer, no framing, a CSP that allows nothing
- * (pages set their own below), cross-origin isolation of our windows and resources, and
- * HSTS when the gateway is public on https. Route-specific headers win (they are set
- * first; this never overwrites).
+ * (pages set their own), cross-origin isolation of our windows and resources, and HSTS
+ * when the gateway is public on https (on plain http a browser ignores it, but a
+ * developer's localhost would be pinned). The same set hono/secure-headers made, as
+ * constants: that middleware rebuilt and validated a dozen headers on every answer.
  */
-export function securityHeaders(config: GatewayConfig): MiddlewareHandler {
+export function securityHeaderList(config: { publicUrl: string }): HeaderList {
   const https = config.publicUrl.startsWith("https:");
-  return secureHeaders({
-    contentSecurityPolicy: NOTHING,
-    // On plain http a browser ignores it, but a developer's localhost would be pinned.
-    strictTransportSecurity: https ? `max-age=${ONE_YEAR_S}; includeSubDomains` : false,
-    xFrameOptions: "DENY",
-    overwrite: false,
-  });
+  return [
+    ["Content-Security-Policy", NOTHING_CSP],
+    ["Cross-Origin-Opener-Policy", "same-origin"],
+    ["Cross-Origin-Resource-Policy", "same-origin"],
+    ["Origin-Agent-Cluster", "?1"],
+    ["Referrer-Policy", "no-referrer"],
+    ...(https
+      ? [["Strict-Transport-Security", `max-age=${ONE_YEAR_S}; includeSubDomains`] as const]
+      : []),
+    ["X-Content-Type-Options", "nosniff"],
+    ["X-DNS-Prefetch-Control", "off"],
+    ["X-Download-Options", "noopen"],
+    ["X-Frame-Options", "DENY"],
+    ["X-Permitted-Cross-Domain-Policies", "none"],
+    ["X-XSS-Protection", "0"],
+  ];
 }
 
-/** Auth responses carry tokens or lead to them: never cache them. */
-export function authResponseHeaders(): MiddlewareHandler {
-  // Set before the handler runs, so they join the response as it is built (and error
-  // responses from onError) instead of forcing a copy of a finished response.
-  return async (c, next) => {
-    c.header("Cache-Control", "no-store");
-    c.header("Pragma", "no-cache");
-    await next();
-  };
+/**
+ * Auth and proxy answers carry tokens or lead to them: never cached. They differ by
+ * Origin (CORS), so a shared cache must key on it whatever this one says.
+ */
+export const AUTH_RESPONSE_HEADERS: HeaderList = [
+  ["Cache-Control", "no-store"],
+  ["Pragma", "no-cache"],
+  ["Vary", "Origin"],
+];
+
+/**
+ * Adds each header of `list` the answer does not have yet: a route's own header (a page's
+ * CSP, the proxy's Cache-Control) wins.
+ */
+export function addMissing(headers: Headers, list: HeaderList): void {
+  for (const [name, value] of list) if (!headers.has(name)) headers.set(name, value);
+}
+
+/** `lists` as one plain object (later lists win), for answers built in one go. */
+export function headerObject(...lists: HeaderList[]): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (const list of lists) for (const [name, value] of list) object[name] = value;
+  return object;
 }
 
 /**

@@ -7,7 +7,13 @@ import { GatewayError } from "../errors.js";
 import { clientAddress } from "../http/client-address.js";
 import { clearCookie, cookieNames, writeCookie } from "../http/cookies.js";
 import { HttpError } from "../http/errors.js";
-import { builtInPageCsp } from "../http/security-headers.js";
+import { preparedResponse } from "../http/prepared-response.js";
+import {
+  AUTH_RESPONSE_HEADERS,
+  builtInPageCsp,
+  headerObject,
+  securityHeaderList,
+} from "../http/security-headers.js";
 import { object, optional, text } from "../http/shapes.js";
 import { jsonBodyLimit, parseHeaders, parseJsonBody, parseQuery } from "../http/validation.js";
 import { donePage } from "../pages/done.js";
@@ -16,6 +22,7 @@ import { loginExpiredPage } from "../pages/login-expired.js";
 const RESULT_VERIFIER_HEADER = "x-soundgate-result-verifier";
 const RESULT_KEY_HEADER = "x-soundgate-result-key";
 const DPOP_HEADER = "dpop";
+const JSON_CONTENT = [["Content-Type", "application/json"]] as const;
 
 // Generous bounds: real values are far shorter; anything longer is not ours.
 const authorizeQuery = object({
@@ -50,14 +57,19 @@ export function authRoutes(ctx: GatewayContext, services: GatewayServices): Hono
     dpop.check(c.req.header(DPOP_HEADER), { method, path: `/auth/soundcloud${path}`, required });
   const app = new Hono();
 
+  // The busiest auth endpoint answers whole, with every header already in place.
+  const authorizeHeaders = headerObject(
+    securityHeaderList(ctx.config),
+    AUTH_RESPONSE_HEADERS,
+    JSON_CONTENT,
+  );
   app.get("/authorize", async (c) => {
     const query = parseQuery(c, authorizeQuery);
-    return c.json(
-      await starlibHandoff.start({
-        returnTo: query.return_to,
-        resultChallenge: query.result_challenge,
-      }),
-    );
+    const started = await starlibHandoff.start({
+      returnTo: query.return_to,
+      resultChallenge: query.result_challenge,
+    });
+    return preparedResponse(JSON.stringify(started), 200, authorizeHeaders);
   });
 
   // How a redirect's outcome looks: a 303, or for a login the gateway does not know a page

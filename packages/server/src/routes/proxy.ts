@@ -1,13 +1,19 @@
 import { type Context, Hono } from "hono";
-import { getCookie } from "hono/cookie";
 import { isSoundgateError } from "soundgate";
 import type { GatewayContext } from "../auth/context.js";
 import type { GatewayServices } from "../auth/services.js";
 import { GatewayError } from "../errors.js";
-import { cookieNames } from "../http/cookies.js";
-import { csrfGuard } from "../http/csrf.js";
+import { cookieNames, readCookie } from "../http/cookies.js";
+import { csrfCheck } from "../http/csrf.js";
+import { withDeadline } from "../http/deadline.js";
 import { HttpError } from "../http/errors.js";
-import { SANDBOXED_CSP } from "../http/security-headers.js";
+import { preparedResponse } from "../http/prepared-response.js";
+import {
+  AUTH_RESPONSE_HEADERS,
+  headerObject,
+  SANDBOXED_CSP,
+  securityHeaderList,
+} from "../http/security-headers.js";
 
 export const PROXY_PREFIX = "/api/soundcloud";
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE"]);
@@ -39,6 +45,12 @@ const RESPONSE_HEADERS = [
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 const MAX_REWRITE_BYTES = 8 * 1024 * 1024;
 const HEADERS_TIMEOUT_MS = 30_000;
+const JSON_TYPE = /^application\/json/i;
+/** The proxy's own answer headers, over the gateway's usual set. */
+const PROXIED_ANSWER_HEADERS = [
+  ["Cache-Control", "private, no-store"],
+  ["Content-Security-Policy", SANDBOXED_CSP],
+] as const;
 
 /**
  * `/api/soundcloud/*` → the SoundCloud API with the session's token. The browser never
@@ -50,17 +62,26 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
   const app = new Hono();
   const cookies = cookieNames(ctx.config);
   const apiBase = ctx.soundcloud.apiUrl;
-  const apiOrigin = new URL(apiBase).origin;
-  const proxyBase = `${ctx.config.publicUrl}${PROXY_PREFIX}`;
+  const urls = {
+    apiOrigin: new URL(apiBase).origin,
+    proxyBase: `${ctx.config.publicUrl}${PROXY_PREFIX}`,
+  };
+  const csrf = csrfCheck(ctx.config);
+  // Every header an answer of ours carries, then the proxy's own (they win).
+  const answerHeaders = headerObject(
+    securityHeaderList(ctx.config),
+    AUTH_RESPONSE_HEADERS,
+    PROXIED_ANSWER_HEADERS,
+  );
 
-  app.use("*", csrfGuard(ctx.config));
   app.all("*", async (c) => {
+    csrf(c);
     const method = c.req.method;
     if (!METHODS.has(method))
       throw new HttpError(405, "method_not_allowed", "This method is not proxied");
-    const target = upstreamUrl(c, apiBase);
+    const target = upstreamUrl(c.req.url, apiBase);
 
-    const cookie = getCookie(c, cookies.session);
+    const cookie = readCookie(c, cookies.session);
     const found = await services.bffSessions.lookup(cookie);
     if (found.status === "none") {
       throw new HttpError(401, "not_authenticated", "No session: sign in first");
@@ -74,7 +95,6 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     if (declared > MAX_UPLOAD_BYTES)
       throw new HttpError(413, "payload_too_large", "Upload too large");
     const hasBody = method !== "GET" && method !== "HEAD" && c.req.raw.body !== null;
-    const provider = services.appUserConnections.tokens.provider(session.connectionId);
 
     let token = await accessToken(() =>
       services.appUserConnections.accessToken(session.connectionId, found.grant),
@@ -82,9 +102,11 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
     let response = await send(c, target, token, hasBody);
     // A body already streamed upstream cannot be sent twice; the proactive refresh
     // (60 s before expiry) makes a 401 there rare.
-    if (response.status === 401 && !hasBody && provider.handleUnauthorized) {
+    if (response.status === 401 && !hasBody) {
+      const provider = services.appUserConnections.tokens.provider(session.connectionId);
+      const rejected = token;
       const retry = await accessToken(async () =>
-        (await provider.handleUnauthorized?.(token)) ? provider.getAccessToken() : undefined,
+        (await provider.handleUnauthorized?.(rejected)) ? provider.getAccessToken() : undefined,
       );
       if (retry) {
         token = retry;
@@ -92,7 +114,7 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
         response = await send(c, target, token, false);
       }
     }
-    return relay(response, { apiOrigin, proxyBase });
+    return relay(response, urls, answerHeaders);
   });
   return app;
 
@@ -115,25 +137,35 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
 
   async function send(
     c: Context,
-    target: URL,
+    target: string,
     token: string,
     withBody: boolean,
   ): Promise<Response> {
-    const headers = new Headers({ Authorization: `OAuth ${token}` });
+    // A plain object: fetch copies it into a header list of its own either way.
+    const headers: Record<string, string> = { Authorization: `OAuth ${token}` };
     for (const name of REQUEST_HEADERS) {
       const value = c.req.header(name);
-      if (value !== undefined) headers.set(name, value);
+      if (value !== undefined) headers[name] = value;
     }
+    const upstream = ctx.fetch ?? fetch;
     try {
-      return await (ctx.fetch ?? fetch)(target, {
+      if (!withBody) {
+        // No AbortSignal: fetch follows a signal with a WeakRef, a finalizer and a listener
+        // (AbortSignal.timeout adds a transferable signal and a timer), ~40 µs of a proxied
+        // call. The answer waits HEADERS_TIMEOUT_MS at most; a request still open upstream
+        // then is cancelled when it answers, or by fetch's own headers timeout.
+        return await withDeadline(
+          upstream(target, { method: c.req.method, headers, redirect: "manual" }),
+          HEADERS_TIMEOUT_MS,
+        );
+      }
+      return await upstream(target, {
         method: c.req.method,
         headers,
         redirect: "manual",
-        // One object per call (a controller, a timer and its clearing were three).
         signal: AbortSignal.timeout(HEADERS_TIMEOUT_MS),
-        ...(withBody
-          ? { body: limited(c.req.raw.body as ReadableStream<Uint8Array>), duplex: "half" }
-          : {}),
+        body: limited(c.req.raw.body as ReadableStream<Uint8Array>),
+        duplex: "half",
       } as RequestInit);
     } catch {
       throw new HttpError(502, "upstream_unavailable", "SoundCloud could not be reached");
@@ -141,10 +173,21 @@ export function proxyRoutes(ctx: GatewayContext, services: GatewayServices): Hon
   }
 }
 
-function upstreamUrl(c: Context, apiBase: string): URL {
-  const raw = new URL(c.req.url);
-  const path = raw.pathname.slice(PROXY_PREFIX.length) || "/";
+/**
+ * The API URL for this request, from the URL's text: `c.req.url` is absolute and already
+ * normalised (dot segments resolved) by the host, so two `new URL`s and a copy of the
+ * query per call are not needed to read it.
+ */
+export function upstreamUrl(requestUrl: string, apiBase: string): string {
+  const hash = requestUrl.indexOf("#");
+  const url = hash === -1 ? requestUrl : requestUrl.slice(0, hash);
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  const queryStart = url.indexOf("?", pathStart);
+  const pathname = url.slice(pathStart, queryStart === -1 ? undefined : queryStart);
+  const path = pathname.slice(PROXY_PREFIX.length) || "/";
   if (
+    pathStart === -1 ||
+    !pathname.startsWith(PROXY_PREFIX) ||
     !SAFE_RAW_PATH.test(path) ||
     UNSAFE_ESCAPE.test(path) ||
     path.includes("..") ||
@@ -152,11 +195,13 @@ function upstreamUrl(c: Context, apiBase: string): URL {
   ) {
     throw new HttpError(404, "not_proxied", "This path is not available through the proxy");
   }
-  const target = new URL(apiBase + path);
-  for (const [key, value] of raw.searchParams) {
-    if (!DROPPED_QUERY.includes(key.toLowerCase())) target.searchParams.append(key, value);
+  if (queryStart === -1) return apiBase + path;
+  const kept = new URLSearchParams();
+  for (const [key, value] of new URLSearchParams(url.slice(queryStart + 1))) {
+    if (!DROPPED_QUERY.includes(key.toLowerCase())) kept.append(key, value);
   }
-  return target;
+  const query = kept.toString();
+  return query ? `${apiBase}${path}?${query}` : apiBase + path;
 }
 
 /** Pass the upstream body on, refusing (by erroring the stream) past the upload limit. */
@@ -176,43 +221,46 @@ function limited(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
 async function relay(
   upstream: Response,
   urls: { apiOrigin: string; proxyBase: string },
+  answerHeaders: Record<string, string>,
 ): Promise<Response> {
   // Whatever SoundCloud (or a CDN in front of it) answers is served from our origin: an
-  // HTML error page must not run there as one of ours, nor be sniffed into one.
-  const headers = new Headers({
-    "Cache-Control": "private, no-store",
-    "Content-Security-Policy": SANDBOXED_CSP,
-    "X-Content-Type-Options": "nosniff",
-  });
+  // HTML error page must not run there as one of ours, nor be sniffed into one
+  // (answerHeaders: a sandboxing CSP, nosniff, no-store, and the rest of our set).
+  const headers = { ...answerHeaders };
   for (const name of RESPONSE_HEADERS) {
     const value = upstream.headers.get(name);
-    if (value !== null) headers.set(name, value);
+    if (value !== null) headers[name] = value;
   }
   const location = upstream.headers.get("location");
-  if (location) headers.set("Location", toProxy(location, urls));
+  if (location) headers.location = toProxy(location, urls);
 
-  const type = upstream.headers.get("content-type") ?? "";
-  const length = Number(upstream.headers.get("content-length") ?? "0");
-  if (/^application\/json/i.test(type) && length <= MAX_REWRITE_BYTES && upstream.body) {
-    const text = await upstream.text();
-    return new Response(rewriteJson(text, urls), { status: upstream.status, headers });
-  }
+  const type = headers["content-type"] ?? "";
   const declared = upstream.headers.get("content-length");
-  if (declared !== null) headers.set("Content-Length", declared);
-  return new Response(upstream.body, { status: upstream.status, headers });
+  if (JSON_TYPE.test(type) && Number(declared ?? "0") <= MAX_REWRITE_BYTES && upstream.body) {
+    // Bytes, not text: most answers are passed on as they came, without a UTF-8 decode.
+    const body = Buffer.from(await upstream.arrayBuffer());
+    return preparedResponse(rewriteJson(body, urls), upstream.status, headers);
+  }
+  if (declared !== null) headers["content-length"] = declared;
+  return preparedResponse(upstream.body, upstream.status, headers);
 }
 
 /** next_href (paging) and location (/resolve) point back at the proxy, never at the API with a token. */
-function rewriteJson(text: string, urls: { apiOrigin: string; proxyBase: string }): string {
-  // Most answers (a user, a track) carry neither field: skip the parse and re-serialise.
-  if (!text.includes('"next_href"') && !text.includes('"location"')) return text;
+function rewriteJson(
+  bytes: Buffer,
+  urls: { apiOrigin: string; proxyBase: string },
+): Buffer | string {
+  // Most answers (a user, a track) carry neither field: skip the decode, parse and
+  // re-serialisation.
+  if (bytes.indexOf('"next_href"') === -1 && bytes.indexOf('"location"') === -1) return bytes;
+  const text = bytes.toString("utf8");
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return text;
+    return bytes;
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return text;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return bytes;
   const record = body as Record<string, unknown>;
   let changed = false;
   for (const key of ["next_href", "location"]) {
@@ -222,7 +270,7 @@ function rewriteJson(text: string, urls: { apiOrigin: string; proxyBase: string 
       changed = true;
     }
   }
-  return changed ? JSON.stringify(record) : text;
+  return changed ? JSON.stringify(record) : bytes;
 }
 
 function toProxy(url: string, urls: { apiOrigin: string; proxyBase: string }): string {

@@ -13,26 +13,77 @@ export type SlotOf = (index: number) => never;
 const slot: SlotOf = (index) => new Slot(index) as never;
 
 /**
+ * Runs compiled SQL at once on SQLite's single connection (better-sqlite3 is synchronous),
+ * skipping Kysely's connection mutex, its promise hops and the row-mapping plugin.
+ */
+export interface DirectSql {
+  run(sql: string, parameters: readonly unknown[]): { rows: unknown[] };
+}
+
+export interface CompiledOnce<R> {
+  /** Through Kysely, on whatever connection or transaction `db` is. */
+  (db: Kysely<Database>, dialect: Dialect, ...values: unknown[]): Promise<QueryResult<R>>;
+  /**
+   * On `direct`, outside any transaction (the caller's to know); rows get the camelCase
+   * keys the CamelCasePlugin would give them. `db` only builds the statement, once.
+   */
+  direct(
+    direct: DirectSql,
+    db: Kysely<Database>,
+    dialect: Dialect,
+    values: readonly unknown[],
+  ): QueryResult<R>;
+}
+
+/**
  * A hot statement built and compiled once per dialect instead of on every call. Building
  * a query (immutable nodes, frozen at every step), running the CamelCasePlugin over it and
  * compiling it cost more than SQLite's own work on an indexed row (bench/PROFILE.md,
  * findings 6 and 7). The statement is built with `slot(i)` in place of each value; a call
- * binds its values in their places and runs the compiled SQL (through Kysely, so the
- * plugin still maps the rows, and on whatever connection or transaction it is given).
+ * binds its values in their places and runs the compiled SQL: through Kysely (so the
+ * plugin still maps the rows, and on whatever connection or transaction it is given), or
+ * straight on SQLite's connection (`direct`).
  */
 export function compiledOnce<R>(
   build: (db: Kysely<Database>, slot: SlotOf) => Compilable<R>,
-): (db: Kysely<Database>, dialect: Dialect, ...values: unknown[]) => Promise<QueryResult<R>> {
+): CompiledOnce<R> {
   const compiled: Partial<Record<Dialect, CompiledQuery<R>>> = {};
-  return (db, dialect, ...values) => {
+  const compile = (db: Kysely<Database>, dialect: Dialect): CompiledQuery<R> => {
     let query = compiled[dialect];
     if (!query) {
       query = build(db, slot).compile();
       compiled[dialect] = query;
     }
-    const parameters = query.parameters.map((value) =>
-      value instanceof Slot ? values[value.index] : value,
-    );
-    return db.executeQuery<R>({ ...query, parameters });
+    return query;
   };
+  const bind = (query: CompiledQuery<R>, values: readonly unknown[]) =>
+    query.parameters.map((value) => (value instanceof Slot ? values[value.index] : value));
+  const run = (db: Kysely<Database>, dialect: Dialect, ...values: unknown[]) => {
+    const query = compile(db, dialect);
+    return db.executeQuery<R>({ ...query, parameters: bind(query, values) });
+  };
+  return Object.assign(run, {
+    direct(direct: DirectSql, db: Kysely<Database>, dialect: Dialect, values: readonly unknown[]) {
+      const query = compile(db, dialect);
+      const { rows } = direct.run(query.sql, bind(query, values));
+      return { rows: rows.map(camelRow) as R[] };
+    },
+  });
+}
+
+const camelNames = new Map<string, string>();
+
+/** A row's snake_case column names in camelCase, as Kysely's CamelCasePlugin maps them. */
+function camelRow(row: unknown): unknown {
+  const source = row as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name in source) {
+    let camel = camelNames.get(name);
+    if (camel === undefined) {
+      camel = name.replace(/_+([^_])/g, (_, char: string) => char.toUpperCase());
+      camelNames.set(name, camel);
+    }
+    out[camel] = source[name];
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { Dialect as KyselyDialect, Migration } from "kysely";
+import type { Dialect as KyselyDialect, Migration, QueryResult } from "kysely";
 import {
   type CallKind,
   type LockHost,
@@ -7,7 +7,7 @@ import {
   type StoreLog,
   type StoreOp,
 } from "./advisory-lock.js";
-import { compiledOnce } from "./compiled-once.js";
+import { type CompiledOnce, compiledOnce, type DirectSql } from "./compiled-once.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { CamelCasePlugin, Kysely, Migrator, sql } from "./kysely.js";
 import { LockSlots } from "./lock-slots.js";
@@ -42,6 +42,8 @@ export interface KyselyStoreOptions {
   maxLockHolders?: number | undefined;
   /** How long a withLock waits for one of those places (ms). Default 60 s. */
   lockQueueTimeoutMs?: number | undefined;
+  /** SQLite: the hot statements run straight on its connection when no transaction is open. */
+  direct?: DirectSql | undefined;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
@@ -73,6 +75,10 @@ export class KyselyStore implements GatewayStore {
   /** Set on the view of a store that withLock hands to its work (Postgres). */
   readonly #scope: LockScope | undefined;
   readonly #host: LockHost;
+  readonly #direct: DirectSql | undefined;
+  /** Transactions begun and not yet ended (SQLite: they hold its one connection). */
+  #transactions = 0;
+  #closed = false;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -87,6 +93,7 @@ export class KyselyStore implements GatewayStore {
     );
     this.#log = options.log ?? SILENT;
     this.#scope = scope;
+    this.#direct = dialect === "sqlite" ? options.direct : undefined;
     const log = this.#log;
     this.#host = { call: (kind, op) => this.#call(kind, op), log };
   }
@@ -119,6 +126,23 @@ export class KyselyStore implements GatewayStore {
   }
 
   /**
+   * One of the hot statements (compiled-once.ts). On SQLite with no transaction open it
+   * runs at once on the connection: a transaction there spans awaits on the one
+   * connection, and a statement slipped in would become part of it.
+   */
+  #hot<R>(kind: CallKind, statement: CompiledOnce<R>, values: unknown[]): Promise<QueryResult<R>> {
+    const direct = this.#direct;
+    if (direct && !this.#scope && this.#transactions === 0 && !this.#closed) {
+      try {
+        return Promise.resolve(statement.direct(direct, this.db, this.dialect, values));
+      } catch (error) {
+        return Promise.reject(asStoreError(error));
+      }
+    }
+    return this.#call(kind, (db) => statement(db, this.dialect, ...values));
+  }
+
+  /**
    * A store on `connection`, migrated. Rows come back with camelCase keys, as store.ts's
    * records (CamelCasePlugin); the migrations run without the plugin, as the plain DDL
    * they are.
@@ -140,7 +164,7 @@ export class KyselyStore implements GatewayStore {
 
   async createFlow(flow: NewFlow): Promise<void> {
     const values = FLOW_FIELDS.map((field) => flow[field]);
-    await this.#call("write", (db) => insertFlow(db, this.dialect, ...values));
+    await this.#hot("write", insertFlow, values);
   }
 
   async getFlow(id: string, now: number): Promise<FlowRecord | undefined> {
@@ -363,7 +387,7 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getConnection(id: string): Promise<ConnectionRecord | undefined> {
-    const result = await this.#call("read", (db) => selectConnection(db, this.dialect, id));
+    const result = await this.#hot("read", selectConnection, [id]);
     return result.rows[0];
   }
 
@@ -413,9 +437,7 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getSessionWithGrant(id: string, now: number): Promise<SessionWithGrant | undefined> {
-    const result = await this.#call("read", (db) =>
-      selectSessionWithGrant(db, this.dialect, id, now),
-    );
+    const result = await this.#hot("read", selectSessionWithGrant, [id, now]);
     const row = result.rows[0];
     if (!row) return undefined;
     const session = {
@@ -481,7 +503,14 @@ export class KyselyStore implements GatewayStore {
 
   /** `work` in one transaction: a new one, or the lock's when under a lock. */
   #atomically<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.#scope ? work(db) : db.transaction().execute(work);
+    if (this.#scope) return work(db);
+    this.#transactions++;
+    return db
+      .transaction()
+      .execute(work)
+      .finally(() => {
+        this.#transactions--;
+      });
   }
 
   async listSealed(
@@ -596,7 +625,10 @@ export class KyselyStore implements GatewayStore {
 
   async close(): Promise<void> {
     // The view under a lock shares its owner's pool, which is not this view's to close.
-    if (!this.#scope) await this.db.destroy();
+    if (this.#scope) return;
+    // From here on every call fails as Kysely fails it ("driver has already been destroyed").
+    this.#closed = true;
+    await this.db.destroy();
   }
 }
 

@@ -24,7 +24,17 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   database.pragma("busy_timeout = 5000");
-  return KyselyStore.open("sqlite", new SqliteDialect({ database: withStatementCache(database) }));
+  const statements = withStatementCache(database);
+  return KyselyStore.open("sqlite", new SqliteDialect({ database: statements }), {
+    direct: {
+      run(sqlText, parameters) {
+        const statement = statements.prepare(sqlText);
+        if (statement.reader) return { rows: statement.all(...parameters) };
+        statement.run(...parameters);
+        return { rows: [] };
+      },
+    },
+  });
 }
 
 /**
