@@ -216,6 +216,14 @@ function suite(
       expect(after?.refreshToken).not.toBe(linked?.refreshToken);
       expect(after?.refreshToken).not.toMatch(/^rt_/);
       expect(new Date(after?.accessTokenExpiresAt as Date).getTime()).toBeGreaterThan(Date.now());
+      // The stored (sealed) rotated token opens and SoundCloud takes it: the next refresh works.
+      await expireSoundCloudToken(a, userId);
+      const again = await b.auth.api.getSoundCloudAccessToken({ body: { userId } });
+      expect(again.accessToken).not.toBe(token);
+      const later = await emulator.stats();
+      expect(later.token_requests.refresh_token - before.token_requests.refresh_token).toBe(2);
+      expect(later.token_errors.invalid_grant).toBe(0);
+      expect(later.refresh_reuse).toBe(0);
 
       const unlink = await post(a, jar, "/unlink-account", { accountId: after?.id });
       expect(unlink.status, await unlink.clone().text()).toBe(200);
