@@ -109,12 +109,11 @@ describe("ApiClient retries and deadlines", () => {
       ],
     };
     const fetch = async () => new Response(JSON.stringify(answer), { status: 422 });
-    const error = await client(emulator, { fetch })
-      .request("POST", "/tracks", { body: {} })
-      .catch((e: unknown) => e as Error);
-    expect(error.message).toBe(
-      "SoundCloud refused the fields track[title], track[release_date] (HTTP 422)",
-    );
+    await expect(
+      client(emulator, { fetch }).request("POST", "/tracks", { body: {} }),
+    ).rejects.toMatchObject({
+      message: "SoundCloud refused the fields track[title], track[release_date] (HTTP 422)",
+    });
     const notJson = async () => new Response("<html>at_Secret123</html>", { status: 422 });
     await expect(
       client(emulator, { fetch: notJson }).request("POST", "/tracks", { body: {} }),
