@@ -98,6 +98,28 @@ export function createNodeServer(
     );
   });
 
+  // Two requests Node answers without the request handler: CONNECT (with no listener it
+  // drops the socket without a word) and an Expect other than 100-continue (an empty 417).
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    endWith(
+      socket,
+      rawJsonError(405, "method_not_allowed", "CONNECT is not served here", style, {
+        Allow: ALLOWED_METHODS,
+      }),
+    );
+  });
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    const body = rawErrorBody(
+      "expectation_failed",
+      "Only Expect: 100-continue is understood",
+      style,
+    );
+    res.shouldKeepAlive = false;
+    res.writeHead(417, { ...errorHeaders, "Content-Length": String(Buffer.byteLength(body)) });
+    res.end(body);
+  });
+
   if (limits.maxConnectionsPerClient > 0) {
     capConnections(server, limits.maxConnectionsPerClient, overCap, style, options);
   }
@@ -184,6 +206,9 @@ function capConnections(
   });
 }
 
+/** Every method some route serves: for a 405 Node or the socket layer answers. */
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
+
 interface ClientErrorAnswer {
   status: number;
   error: string;
@@ -216,7 +241,7 @@ function describeClientError(error: NodeJS.ErrnoException): ClientErrorAnswer | 
         status: 405,
         error: "method_not_allowed",
         message: "Unknown HTTP method",
-        headers: { Allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS" },
+        headers: { Allow: ALLOWED_METHODS },
       };
     default:
       return {
