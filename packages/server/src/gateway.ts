@@ -128,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...options.limits,
     },
     https: config.publicUrl.startsWith("https:"),
+    detail: config.compat === "starlib",
     onConnectionRefused: () =>
       gateway.context.counters.increment("soundgate_rate_limited_total", { limit: "connections" }),
   });
