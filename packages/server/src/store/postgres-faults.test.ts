@@ -5,6 +5,7 @@
 import { it } from "@soundgate/test-support/fixtures";
 import type { TestDatabase } from "@soundgate/test-support/postgres";
 import { sql } from "kysely";
+import pg from "pg";
 import { afterEach, describe, expect } from "vitest";
 import type { KyselyStore } from "./kysely-store.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
@@ -51,6 +52,36 @@ async function terminateAll(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Run `call` while another session holds `table` locked, terminate the call's connection
+ * while it waits for the table, then let the table go: the call's connection dies
+ * mid-statement, with the statement not run.
+ */
+async function dieMidStatement<T>(table: string, call: () => Promise<T>): Promise<T> {
+  const blocker = new pg.Client({ connectionString: database.url });
+  blocker.on("error", () => {});
+  await blocker.connect();
+  try {
+    await blocker.query(`begin; lock table ${table} in access exclusive mode`);
+    const pending = call();
+    pending.catch(() => {}); // awaited below
+    let pid: unknown;
+    for (let waited = 0; pid === undefined; waited += 20) {
+      if (waited > 5_000) throw new Error(`no call waited for ${table}`);
+      await sleep(20);
+      [{ pid } = { pid: undefined }] = await admin(
+        `select pid from pg_stat_activity where datname = current_database()
+         and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+      );
+    }
+    await admin("select pg_terminate_backend($1)", [pid]);
+    await blocker.query("commit");
+    return await pending;
+  } finally {
+    await blocker.end();
+  }
+}
 
 function connection(id: string): ConnectionWrite {
   return {
@@ -256,6 +287,27 @@ describe("Postgres store faults", () => {
     expect(warnings).toContain(
       "a lock's connection was lost before its commit; its writes were stored again on another connection",
     );
+  });
+
+  it("retries a call that is safe to repeat once on another connection when its own dies mid-statement", async () => {
+    const store = await open({ poolSize: 2 });
+    await store.putConnection(connection("c7"), 1);
+    const row = await dieMidStatement("connections", () => store.getConnection("c7"));
+    expect(row).toMatchObject({ id: "c7", version: 1 });
+    expect(warnings).toContain("a database call lost its connection; retrying once on another");
+  });
+
+  it("does not repeat a call that is not safe twice (a replay check): 503, and it never ran", async () => {
+    const store = await open({ poolSize: 2 });
+    const expiresAt = Date.now() + 60_000;
+    const error = await dieMidStatement("dpop_proofs", () =>
+      store.rememberDpopProof("proof-1", expiresAt, Date.now()),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe("connection");
+    expect(warnings).not.toContain("a database call lost its connection; retrying once on another");
+    // Not recorded by a hidden retry: the proof is still new.
+    expect(await store.rememberDpopProof("proof-1", expiresAt, Date.now())).toBe(true);
   });
 
   it("answers the next calls after every connection of the pool is terminated", async () => {
