@@ -205,6 +205,25 @@ describe("Postgres store faults", () => {
     expect(await store.getConnection("x")).toBeUndefined();
   });
 
+  it("gives up waiting for a place among the lock holders after the lock queue timeout, holding no connection meanwhile", async () => {
+    // A pool of two: one place for a lock holder, one connection for everything else.
+    const store = await open({ poolSize: 2, connectTimeoutMs: 5_000, lockQueueTimeoutMs: 300 });
+    let release!: () => void;
+    const held = store.withLock("a", () => new Promise<void>((resolve) => (release = resolve)));
+    await sleep(100);
+    const started = Date.now();
+    const queued = store.withLock("b", async () => "never").catch((e: unknown) => e);
+    // While it queues, the other connection is free for the rest of the traffic.
+    expect(await store.getConnection("x")).toBeUndefined();
+    const error = await queued;
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe("pool_timeout");
+    expect(Date.now() - started).toBeLessThan(3_000);
+    release();
+    await held;
+    expect(await store.withLock("b", async () => "mine")).toBe("mine");
+  });
+
   it("queues more lock holders than the pool has connections without a connection each: all finish, other calls still get one", async () => {
     // A refresh storm: every holder keeps its connection while SoundCloud answers. Without
     // the bound on holders the pool's four connections all go to locks, and every other

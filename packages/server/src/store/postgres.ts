@@ -12,6 +12,11 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number | undefined;
   /** The longest wait for a lock another holder has (ms). Default 5 s. */
   lockTimeoutMs?: number | undefined;
+  /**
+   * The longest wait for a place among this process's lock holders (half the pool: see
+   * lockHoldersFor), holding no connection meanwhile (ms). Default 60 s.
+   */
+  lockQueueTimeoutMs?: number | undefined;
   log?: StoreLog | undefined;
 }
 
@@ -58,6 +63,7 @@ export async function openPostgresStore(
   return KyselyStore.open("postgres", new PostgresDialect({ pool }), {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     maxLockHolders: lockHoldersFor(poolSize),
+    lockQueueTimeoutMs: options.lockQueueTimeoutMs,
     log,
   });
 }
