@@ -3,6 +3,7 @@
 // and every gateway connection terminated by the server mid-load. Whatever happens,
 // every request is answered (never a hang), nothing answers 500 and no process exits.
 
+import { once } from "node:events";
 import type { TestEmulator } from "@soundgate/test-support/emulator";
 import { test } from "@soundgate/test-support/fixtures";
 import { loginViaBff } from "@soundgate/test-support/gateway";
@@ -76,7 +77,8 @@ interface Answer {
 async function timed(url: string, init: RequestInit = {}): Promise<Answer> {
   const started = performance.now();
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(ANSWER_WITHIN_MS) });
+    const signal = init.signal ?? AbortSignal.timeout(ANSWER_WITHIN_MS);
+    const response = await fetch(url, { ...init, signal });
     const body = await response.text();
     return { status: response.status, ms: performance.now() - started, body };
   } catch (error) {
@@ -225,6 +227,107 @@ describe("the Postgres store under load", () => {
     } finally {
       await emulator.configure({ latency_ms: 0 });
     }
+  }, 60_000);
+
+  it("answers 503 with Retry-After when a refresh waits for a lock holder's place past SOUNDGATE_DB_LOCK_QUEUE_TIMEOUT_MS", async (context) => {
+    if (!database) return context.skip();
+    // A pool of two: one place for a refresh holding its lock's connection.
+    const gateway = await start({
+      SOUNDGATE_DB_POOL_SIZE: "2",
+      SOUNDGATE_DB_LOCK_QUEUE_TIMEOUT_MS: "300",
+    });
+    const first = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    const second = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    await sql("update connections set expires_at = 0");
+    await emulator.configure({ latency_ms: 2_000 });
+    try {
+      const slow = timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: first } });
+      await sleep(400);
+      const started = performance.now();
+      const response = await fetch(`${gateway.url}/api/soundcloud/me`, {
+        headers: { Cookie: second },
+      });
+      const waited = performance.now() - started;
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("2");
+      expect(await response.json()).toMatchObject({ error: "store_unavailable" });
+      // The queue's bound, not the default minute (nor SoundCloud's answer to the first).
+      expect(waited).toBeLessThan(1_500);
+      expect((await slow).status).toBe(200);
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+    }
+  }, 60_000);
+});
+
+describe("the Postgres store on SIGTERM", () => {
+  /** The only user, whose stored access token has expired, on a gateway of its own. */
+  async function expiredUser(instanceId: string) {
+    const gateway = await start({
+      SOUNDGATE_INSTANCE_ID: instanceId,
+      SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "10000",
+    });
+    // This user's row alone (the tables exist once a gateway has started).
+    await sql("delete from sessions");
+    await sql("delete from connections");
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    await sql("update connections set expires_at = 0");
+    return { gateway, cookie };
+  }
+
+  /** The connection row, once the gateway process has exited 0. */
+  async function afterExit(gateway: GatewayProcess) {
+    const [code, signal] = await once(gateway.child, "exit");
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    const rows = await sql("select status, refreshed_by, expires_at from connections");
+    expect(rows).toHaveLength(1);
+    return rows[0] as { status: string; refreshed_by: string; expires_at: number };
+  }
+
+  it("finishes the refresh in flight, commits it, then closes the pool and exits 0", async (context) => {
+    if (!database) return context.skip();
+    const { gateway, cookie } = await expiredUser("draining-pg");
+    await emulator.configure({ latency_ms: 1_000 });
+    try {
+      const inFlight = timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
+      await sleep(300);
+      const exited = afterExit(gateway);
+      gateway.child.kill("SIGTERM");
+      expect((await inFlight).status).toBe(200);
+      const row = await exited;
+      expect(row).toMatchObject({ status: "active", refreshed_by: "draining-pg" });
+      expect(Number(row.expires_at)).toBeGreaterThan(Date.now());
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+    }
+  }, 60_000);
+
+  it("commits a refresh whose client gave up before the pool closes: the user is not lost", async (context) => {
+    if (!database) return context.skip();
+    const { gateway, cookie } = await expiredUser("abandoned-pg");
+    const before = await emulator.stats();
+    await emulator.configure({ latency_ms: 1_500 });
+    try {
+      // The client leaves while SoundCloud is answering the refresh: no request is in
+      // flight any more when SIGTERM comes, but the refresh (shared, never cancelled) is.
+      const gaveUp = await timed(`${gateway.url}/api/soundcloud/me`, {
+        headers: { Cookie: cookie },
+        signal: AbortSignal.timeout(300),
+      });
+      expect(gaveUp.status).toBe(0);
+      const exited = afterExit(gateway);
+      gateway.child.kill("SIGTERM");
+      const row = await exited;
+      expect(row).toMatchObject({ status: "active", refreshed_by: "abandoned-pg" });
+      expect(Number(row.expires_at)).toBeGreaterThan(Date.now());
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+    }
+    // Another instance serves the user with the stored tokens; nothing was spent twice.
+    const next = await start();
+    const again = await timed(`${next.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
+    expect(again.status).toBe(200);
+    expect((await emulator.stats()).refresh_reuse).toBe(before.refresh_reuse);
   }, 60_000);
 });
 
