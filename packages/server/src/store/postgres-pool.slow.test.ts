@@ -6,7 +6,7 @@
 import { once } from "node:events";
 import type { TestEmulator } from "@soundgate/test-support/emulator";
 import { test } from "@soundgate/test-support/fixtures";
-import { loginViaBff } from "@soundgate/test-support/gateway";
+import { loginViaBff, loginViaRedirect, refreshAt } from "@soundgate/test-support/gateway";
 import {
   type GatewayProcess,
   PROCESS_PUBLIC_URL as PUBLIC,
@@ -125,6 +125,33 @@ describe("the Postgres store under load", () => {
     const rows = await sql("select status from connections");
     expect(rows.every((r) => r.status === "active")).toBe(true);
   }, 120_000);
+
+  it("refreshes on a pool of one connection, browser-held (DPoP) and BFF grants alike: the work under the lock never asks the pool for a second", async (context) => {
+    if (!database) return context.skip();
+    // Were any read or write of a refresh made on the pool while its lock holds the only
+    // connection, it would wait out the connect timeout and answer 503.
+    const gateway = await start({
+      SOUNDGATE_DB_POOL_SIZE: "1",
+      SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "1000",
+    });
+    const before = await emulator.stats();
+    const browser = await loginViaRedirect(emulator, gateway, { return_to: `${PUBLIC}/` });
+    let token = browser.refresh_token;
+    for (let round = 0; round < 2; round++) {
+      const response = await refreshAt(gateway, token, browser.dpop);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { refresh_token: string };
+      expect(body.refresh_token).not.toBe(token);
+      token = body.refresh_token;
+    }
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    await sql("update connections set expires_at = 0");
+    const call = await timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
+    expect(call.status).toBe(200);
+    const stats = await emulator.stats();
+    expect(stats.token_requests.refresh_token - before.token_requests.refresh_token).toBe(3);
+    expect(stats.refresh_reuse).toBe(before.refresh_reuse);
+  }, 60_000);
 
   it("answers 20 concurrent /refresh calls with made-up tokens (Starlib profile), none hangs", async (context) => {
     if (!database) return context.skip();
