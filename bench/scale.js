@@ -310,7 +310,7 @@ export async function cleanupRun(emulator, databaseUrl, size) {
  * with expired access tokens behind sessions; then one call per user, all at once, spread
  * over `size.instances` gateways on one Postgres database.
  */
-export async function expiredUsersRun(emulator, databaseUrl, size) {
+export async function expiredUsersRun(emulator, databaseUrl, size, { nodeArgs = [] } = {}) {
   const count = size.expiredUsers;
   log(
     `${count.toLocaleString("en-US")} users with expired tokens across ${size.instances} instances`,
@@ -348,7 +348,7 @@ export async function expiredUsersRun(emulator, databaseUrl, size) {
   const gateways = [];
   try {
     for (let i = 0; i < size.instances; i++)
-      gateways.push(await startGatewayProcess(emulator.url, databaseUrl));
+      gateways.push(await startGatewayProcess(emulator.url, databaseUrl, {}, { nodeArgs }));
     const before = await stats(emulator.url);
     const errors = {};
     // CPU time (not wall time) is what the machine's load does not inflate much.
@@ -370,7 +370,12 @@ export async function expiredUsersRun(emulator, databaseUrl, size) {
             }
             return r.status;
           },
-          (error) => (error.name === "TimeoutError" ? "timeout" : "network"),
+          (error) => {
+            if (error.name === "TimeoutError") return "timeout";
+            const key = `network ${error.cause?.code ?? ""} ${error.cause?.message ?? error.message} after ${Math.round((performance.now() - started) / 10_000) * 10} s`;
+            errors[key] = (errors[key] ?? 0) + 1;
+            return "network";
+          },
         ),
       ),
     );

@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "@soundgate/server";
 import { type GatewayProcess, spawnGateway } from "@soundgate/test-support/gateway-process";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEV_EMULATOR_STATE_FILE } from "../packages/cli/src/dev-emulator.js";
 import { freePort, runToEnd } from "../packages/cli/src/test-support.js";
+import { DEV_KEY_FILE } from "../packages/server/src/crypto/dev-key.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -66,6 +68,28 @@ describe("the README's first section", () => {
     });
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain("soundgate <command> [options]");
+  });
+
+  it("npm start keeps what survives a restart in data/, which git ignores", async () => {
+    const config = loadConfig({});
+    expect(config.dataDir).toBe("./data");
+    // The database, the development key and the built-in emulator's state, as named in
+    // the server and the CLI; none of them may end up in a commit.
+    const files = [
+      config.databaseUrl.replace(/^sqlite:/, ""),
+      join(config.dataDir, DEV_KEY_FILE),
+      join(config.dataDir, DEV_EMULATOR_STATE_FILE),
+    ];
+    expect(files).toEqual([
+      "./data/soundgate.db",
+      "data/dev-encryption-key",
+      "data/emulator-state.json",
+    ]);
+    const ignored = await runToEnd(["git", "check-ignore", "--no-index", ...files], {
+      cwd: ROOT,
+    });
+    expect(ignored.code).toBe(0);
+    expect(ignored.stdout.trim().split("\n")).toHaveLength(files.length);
   });
 
   it("npm start's command prints one URL, the one the README names", async () => {

@@ -17,10 +17,8 @@ import { freePort, type Ran, runToEnd } from "../packages/cli/src/test-support.j
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Installed and used from the consumer project. */
-const PUBLISHED = ["soundgate", "server", "browser", "emulator", "cli"];
-/** Packed and looked into only: their peers (Auth.js, better-auth) are large installs. */
-const PACKED_ONLY = ["authjs", "better-auth"];
+/** Every publishable package: packed, looked into, installed and used from the consumer. */
+const PUBLISHED = ["soundgate", "server", "browser", "emulator", "cli", "authjs", "better-auth"];
 
 interface Packed {
   dir: string;
@@ -70,7 +68,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "soundgate-packages-"));
   const tarballs = join(work, "tarballs");
   await mkdir(tarballs);
-  const dirs = [...PUBLISHED, ...PACKED_ONLY];
+  const dirs = PUBLISHED;
   const pack = ok(
     await sh(
       [
@@ -139,6 +137,9 @@ beforeAll(async () => {
         "--no-fund",
         "--ignore-scripts",
         ...PUBLISHED.map((d) => (packed.get(d) as Packed).tarball),
+        // The peers of @soundgate/authjs and @soundgate/better-auth, as their READMEs say.
+        `@auth/core@${versionOf("@auth/core")}`,
+        `better-auth@${versionOf("better-auth")}`,
         `better-sqlite3@${versionOf("better-sqlite3")}`,
         `pg@${versionOf("pg")}`,
         `typescript@${versionOf("typescript")}`,
@@ -256,6 +257,8 @@ describe("installed from the tarballs into a fresh project", () => {
       "@soundgate/emulator": ["startEmulator", "StateFileError"],
       "@soundgate/browser": ["createSoundgateClient", "SoundgateError"],
       "@soundgate/cli": ["runCli", "EXIT"],
+      "@soundgate/authjs": ["default", "SoundCloud", "soundcloudRefresh", "postgresCoordination"],
+      "@soundgate/better-auth": ["soundcloud", "soundcloudProvider", "postgresLock"],
     };
     for (const [specifier, names] of Object.entries(expected)) {
       const ran = ok(
@@ -302,6 +305,31 @@ describe("installed from the tarballs into a fresh project", () => {
     expect(tsc.code).toBe(0);
     // tsc checking every library's types takes seconds alone and far longer beside a full
     // parallel run: the child has 120 s, so the test must too.
+  }, 150_000);
+
+  it("has types for the Auth.js and better-auth adapters beside their peers", async () => {
+    await writeFile(
+      join(consumer, "tsconfig.adapters.json"),
+      JSON.stringify({
+        extends: "./tsconfig.json",
+        compilerOptions: { skipLibCheck: true },
+        files: ["adapters.ts"],
+      }),
+    );
+    await writeFile(join(consumer, "adapters.ts"), CONSUMER_ADAPTERS_TS);
+    const tsc = await sh(
+      [
+        process.execPath,
+        join(consumer, "node_modules", "typescript", "bin", "tsc"),
+        "-p",
+        "tsconfig.adapters.json",
+      ],
+      consumer,
+      {},
+      120_000,
+    );
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.code).toBe(0);
   }, 150_000);
 
   it("runs the gateway on the built-in emulator (on PostgreSQL), and a BFF login works", async (test) => {
@@ -394,4 +422,22 @@ loadConfig(42);
 export const wrong: EmulatorOptions = { prot: 1 };
 // @ts-expect-error runCli takes the arguments as strings
 runCli([1]);
+`;
+
+// The framework adapters, as their READMEs use them. Checked with skipLibCheck: the peers'
+// own declarations do not compile on their own (@auth/core's name modules it does not
+// depend on; better-auth's name bun:sqlite), which is theirs to fix. Missing or broken
+// types of ours still fail: the imports would be \`any\` and the @ts-expect-error unused.
+const CONSUMER_ADAPTERS_TS = `import type { OAuthConfig } from "@auth/core/providers";
+import SoundCloud, { type SoundCloudProfile, soundcloudRefresh } from "@soundgate/authjs";
+import { soundcloud } from "@soundgate/better-auth";
+import { betterAuth } from "better-auth";
+
+export const provider: OAuthConfig<SoundCloudProfile> = SoundCloud({ clientId: "id" });
+export const callbacks = soundcloudRefresh();
+export const auth = betterAuth({ plugins: [soundcloud()] });
+// @ts-expect-error the provider takes an options object
+SoundCloud("id");
+// @ts-expect-error the plugin takes an options object
+soundcloud(42);
 `;

@@ -4,6 +4,8 @@ import { consentAtEmulator } from "@soundgate/test-support/consent";
 import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/emulator";
 import { CookieJar } from "@soundgate/test-support/gateway";
 import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
+import { recordTokenRequests } from "@soundgate/test-support/token-recorder";
+import type { SoundCloudEndpoints } from "soundgate";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import SoundCloud from "./provider.js";
 import { type SoundCloudRefreshOptions, soundcloudRefresh } from "./refresh.js";
@@ -17,11 +19,14 @@ let clock = Date.now();
 let logged: string[] = [];
 let current: AuthConfig;
 
-function config(refresh: SoundCloudRefreshOptions = {}): AuthConfig {
+function config(
+  refresh: SoundCloudRefreshOptions = {},
+  endpoints: SoundCloudEndpoints = emulator.endpoints,
+): AuthConfig {
   const soundcloud = soundcloudRefresh({
     clientId: APP.client_id,
     clientSecret: APP.client_secret,
-    endpoints: emulator.endpoints,
+    endpoints,
     now: () => clock,
     ...refresh,
   });
@@ -40,7 +45,7 @@ function config(refresh: SoundCloudRefreshOptions = {}): AuthConfig {
       SoundCloud({
         clientId: APP.client_id,
         clientSecret: APP.client_secret,
-        endpoints: emulator.endpoints,
+        endpoints,
       }),
     ],
     callbacks: { jwt: soundcloud.jwt, session: soundcloud.session },
@@ -133,6 +138,30 @@ describe("Auth.js with the SoundCloud provider (JWT sessions)", () => {
     expect(stats.token_errors.invalid_grant).toBe(0);
   });
 
+  it("sends the client secret in the token request body (client_secret_post), never as Basic", async () => {
+    const recorder = await recordTokenRequests(emulator.endpoints);
+    try {
+      current = config({}, recorder.endpoints);
+      const jar = await signIn();
+      clock += 2 * HOUR;
+      expect(await session(jar)).not.toHaveProperty("error");
+      // Auth.js's code exchange (the provider's setting), then the helper's refresh.
+      expect(recorder.requests.map((r) => r.grantType)).toEqual([
+        "authorization_code",
+        "refresh_token",
+      ]);
+      for (const request of recorder.requests) {
+        expect(request).toMatchObject({
+          authorizationScheme: null,
+          bodyClientId: true,
+          bodyClientSecret: true,
+        });
+      }
+    } finally {
+      await recorder.close();
+    }
+  });
+
   it("after expiry, 50 concurrent session reads make 1 refresh, 0 invalid_grant, and the user stays signed in", async () => {
     const jar = await signIn();
     clock += 2 * HOUR;
@@ -208,7 +237,7 @@ describe("Auth.js with the SoundCloud provider (JWT sessions)", () => {
     expect(await session(jar)).toBeNull();
   });
 
-  it("bad callbacks (no state, forged state, replayed code, junk) → Auth.js's error page, never a 500", async () => {
+  it("bad callbacks (no state, forged state, replayed, refused code, junk) → a redirect to Auth.js's error page, never a 500", async () => {
     const jar = new CookieJar();
     const good = await consentAtEmulator((await startSignIn(jar)).href, { user: "copperline" });
     const code = good.searchParams.get("code") ?? "";
@@ -221,11 +250,34 @@ describe("Auth.js with the SoundCloud provider (JWT sessions)", () => {
       `${base}?code=%E0%A4%A&state=%FF`,
       `${app.url}/auth/callback/not-a-provider?code=x&state=y`,
     ];
+    // Auth.js labels every failed callback but a denial "Configuration" and sends the
+    // browser to its error page (which it renders with status 500: see the README).
+    const errorPage = `${app.url}/auth/error?error=Configuration`;
     for (const attempt of attempts) {
       const response = await deliver(jar, attempt);
-      expect(response.status, attempt).toBeLessThan(500);
-      expect([302, 400, 404], attempt).toContain(response.status);
+      expect(response.status, attempt).toBe(302);
+      expect(response.headers.get("location"), attempt).toBe(errorPage);
     }
+    // A real callback whose code SoundCloud refuses at the token endpoint: the same page.
+    const other = new CookieJar();
+    const refusedCode = await consentAtEmulator((await startSignIn(other)).href, {
+      user: "copperline",
+    });
+    await emulator.configure({
+      fail_next: { target: "token", status: 400, error: "invalid_grant" },
+    });
+    const refused = await deliver(other, refusedCode);
+    expect(refused.status).toBe(302);
+    expect(refused.headers.get("location")).toBe(errorPage);
+    expect(await session(other)).toBeNull();
+    // The callback of a finished sign-in, delivered again: refused, the session kept.
+    const done = new CookieJar();
+    const finished = await consentAtEmulator((await startSignIn(done)).href, { user: "saltmarsh" });
+    expect((await deliver(done, finished)).headers.get("location")).toBe(`${app.url}/library`);
+    const replayed = await deliver(done, finished);
+    expect(replayed.status).toBe(302);
+    expect(replayed.headers.get("location")).toBe(errorPage);
+    expect(await session(done)).toMatchObject({ user: { name: "Inês Duarte" } });
     // Without its cookies (another browser), a real code and state still do not sign in.
     const stranger = await fetch(good, { redirect: "manual" });
     expect(stranger.status).toBe(302);
@@ -233,5 +285,12 @@ describe("Auth.js with the SoundCloud provider (JWT sessions)", () => {
     expect(await session(jar)).toBeNull();
     // The emulator saw no token leak: nothing logged carries a token or the secret.
     expect(logged.join("\n")).not.toContain(APP.client_secret);
+  });
+
+  it("with pages.error set, a failed callback lands on the app's own page instead", async () => {
+    current = { ...config(), pages: { error: "/signin-problem" } };
+    const response = await deliver(new CookieJar(), `${app.url}/auth/callback/soundcloud?code=x`);
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe(`${app.url}/signin-problem?error=Configuration`);
   });
 });

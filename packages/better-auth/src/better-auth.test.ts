@@ -8,11 +8,12 @@ import { startTestEmulator, type TestEmulator } from "@soundgate/test-support/em
 import { CookieJar } from "@soundgate/test-support/gateway";
 import { createTestDatabase, type TestDatabase } from "@soundgate/test-support/postgres";
 import { type ServedApp, serveFetch } from "@soundgate/test-support/serve-fetch";
+import { recordTokenRequests } from "@soundgate/test-support/token-recorder";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import Database from "better-sqlite3";
 import pg from "pg";
-import type { LockFn } from "soundgate";
+import type { LockFn, SoundCloudEndpoints } from "soundgate";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { soundcloud } from "./plugin.js";
 import { postgresLock } from "./postgres-lock.js";
@@ -32,7 +33,12 @@ afterAll(async () => {
 });
 beforeEach(() => emulator.reset());
 
-function makeAuth(url: string, database: unknown, lock?: LockFn) {
+function makeAuth(
+  url: string,
+  database: unknown,
+  lock?: LockFn,
+  endpoints: SoundCloudEndpoints = emulator.endpoints,
+) {
   return betterAuth({
     baseURL: url,
     secret: "better-auth-test-secret-of-enough-length-0123456789",
@@ -47,7 +53,7 @@ function makeAuth(url: string, database: unknown, lock?: LockFn) {
       soundcloud({
         clientId: APP.client_id,
         clientSecret: APP.client_secret,
-        endpoints: emulator.endpoints,
+        endpoints,
         lock,
       }),
     ],
@@ -62,11 +68,15 @@ interface Instance {
   auth: AuthInstance;
 }
 
-async function instance(database: unknown, lock?: LockFn): Promise<Instance> {
+async function instance(
+  database: unknown,
+  lock?: LockFn,
+  endpoints?: SoundCloudEndpoints,
+): Promise<Instance> {
   let auth: AuthInstance | undefined;
   const served: ServedApp = await serveFetch((request) => (auth as AuthInstance).handler(request));
   cleanups.push(() => served.close());
-  auth = makeAuth(served.url, database, lock);
+  auth = makeAuth(served.url, database, lock, endpoints);
   const { runMigrations } = await getMigrations(auth.options);
   await runMigrations();
   redirectUris.push(`${served.url}/api/auth/callback/soundcloud`);
@@ -153,6 +163,7 @@ function suite(
       expect(session?.user).toMatchObject({
         name: "Kenji Arai",
         email: "1000004@soundcloud.placeholder.invalid",
+        image: expect.stringMatching(/^http/),
       });
       const account = await soundcloudAccount(a, session?.user.id as string);
       expect(account?.accountId).toBe("soundcloud:users:1000004");
@@ -205,6 +216,14 @@ function suite(
       expect(after?.refreshToken).not.toBe(linked?.refreshToken);
       expect(after?.refreshToken).not.toMatch(/^rt_/);
       expect(new Date(after?.accessTokenExpiresAt as Date).getTime()).toBeGreaterThan(Date.now());
+      // The stored (sealed) rotated token opens and SoundCloud takes it: the next refresh works.
+      await expireSoundCloudToken(a, userId);
+      const again = await b.auth.api.getSoundCloudAccessToken({ body: { userId } });
+      expect(again.accessToken).not.toBe(token);
+      const later = await emulator.stats();
+      expect(later.token_requests.refresh_token - before.token_requests.refresh_token).toBe(2);
+      expect(later.token_errors.invalid_grant).toBe(0);
+      expect(later.refresh_reuse).toBe(0);
 
       const unlink = await post(a, jar, "/unlink-account", { accountId: after?.id });
       expect(unlink.status, await unlink.clone().text()).toBe(200);
@@ -270,7 +289,7 @@ function suite(
       const denied = await consentAtEmulator(url, { cancel: true });
       const back = await fetch(denied, { headers: { Cookie: jar.header() }, redirect: "manual" });
       expect(back.status).toBe(302);
-      expect(back.headers.get("location")).toMatch(/error=/);
+      expect(back.headers.get("location")).toMatch(/\/api\/auth\/error\?error=access_denied&/);
       const base = `${a.url}/api/auth/callback/soundcloud`;
       for (const attempt of [
         base,
@@ -282,12 +301,55 @@ function suite(
           headers: { Cookie: jar.header() },
           redirect: "manual",
         });
-        expect(response.status, attempt).toBeLessThan(500);
+        // better-auth's error page, which answers 200: the user never sees a 500.
+        expect(response.status, attempt).toBe(302);
+        const location = response.headers.get("location") ?? "";
+        expect(location, attempt).toMatch(/\/api\/auth\/error\?error=state_(not_found|mismatch)$/);
+        expect((await fetch(location)).status, location).toBe(200);
       }
       expect(await getSession(a, jar)).toBeNull();
     });
   });
 }
+
+describe("the soundcloud plugin's token requests", () => {
+  it("send the client secret in the body (client_secret_post), never as Basic", async () => {
+    const recorder = await recordTokenRequests(emulator.endpoints);
+    cleanups.push(() => recorder.close());
+    const dir = mkdtempSync(join(tmpdir(), "soundgate-better-auth-post-"));
+    const database = new Database(join(dir, "auth.db"));
+    cleanups.push(() => {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const at = await instance(database, undefined, recorder.endpoints);
+    const jar = new CookieJar();
+    const start = await post(at, jar, "/sign-in/social", {
+      provider: "soundcloud",
+      callbackURL: "/",
+    });
+    await throughSoundCloud(jar, start, "saltmarsh");
+    const userId = (await getSession(at, jar))?.user.id as string;
+    await expireSoundCloudToken(at, userId);
+    await at.auth.api.getSoundCloudAccessToken({ body: { userId } });
+    const accountId = (await soundcloudAccount(at, userId))?.id as string;
+    await expireSoundCloudToken(at, userId);
+    await at.auth.api.getAccessToken({ body: { accountId, userId } });
+    // The code exchange, the plugin's refresh, better-auth's own getAccessToken refresh.
+    expect(recorder.requests.map((r) => r.grantType)).toEqual([
+      "authorization_code",
+      "refresh_token",
+      "refresh_token",
+    ]);
+    for (const request of recorder.requests) {
+      expect(request).toMatchObject({
+        authorizationScheme: null,
+        bodyClientId: true,
+        bodyClientSecret: true,
+      });
+    }
+  });
+});
 
 suite("SQLite", async () => {
   const dir = mkdtempSync(join(tmpdir(), "soundgate-better-auth-"));

@@ -209,6 +209,14 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     const elsewhere = await run(["api", "GET", "https://evil.example/me"]);
     expect(elsewhere.code).toBe(EXIT.usage);
     expect(elsewhere.stderr).toContain("another host");
+    // A field error is SoundCloud's answer as it is, which names the field.
+    const untitled = await run(["api", "POST", "/playlists", "-f", "playlist[title]="]);
+    expect(untitled.code).toBe(EXIT.api);
+    expect(JSON.parse(untitled.stdout)).toMatchObject({
+      code: 422,
+      errors: [{ error_message: expect.stringContaining("playlist[title]") }],
+    });
+    expect(untitled.stderr).toContain("HTTP 422");
     const usage = await run(["api", "FETCH", "/me"]);
     expect(usage.code).toBe(EXIT.usage);
   });
@@ -250,7 +258,13 @@ describe("soundgate login, token, whoami, api, upload, logout", () => {
     await writeFile(notAudio, "hello");
     const refused = await run(["upload", notAudio, "--title", "Notes"]);
     expect(refused.code).toBe(EXIT.api);
-    expect(refused.stderr).toContain("HTTP 422");
+    expect(refused.stderr).toBe(
+      "soundgate: SoundCloud refused the field track[asset_data] (HTTP 422)\n",
+    );
+    // A field only SoundCloud checks (the title's length) is named too.
+    const longTitle = await run(["upload", path, "--title", "x".repeat(256)]);
+    expect(longTitle.code).toBe(EXIT.api);
+    expect(longTitle.stderr).toContain("SoundCloud refused the field track[title] (HTTP 422)");
   });
 
   // `script` gives the CLI a pseudo-terminal, as an interactive shell would. Without it

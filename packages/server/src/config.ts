@@ -48,10 +48,11 @@ export interface GatewayConfig {
   /** Postgres: the longest wait for another instance's refresh lock (ms). */
   dbLockTimeoutMs: number;
   /**
-   * Postgres: the longest a refresh waits in this instance's queue for one of the places
-   * that may hold a connection through a refresh (half the pool) (ms).
+   * Postgres: the longest any wait in this instance's queue for a connection may last
+   * while the queue moves: short queries, and refreshes waiting for a lock holder's place
+   * (ms). A queue with nothing coming free fails after dbConnectTimeoutMs.
    */
-  dbLockQueueTimeoutMs: number;
+  dbQueueTimeoutMs: number;
   /** On SIGTERM, how long in-flight requests may take to finish before they are cut (ms). */
   shutdownTimeoutMs: number;
   /**
@@ -246,11 +247,7 @@ export function loadConfig(
     dbPoolSize: read("SOUNDGATE_DB_POOL_SIZE", wholeNumber(1, 1_000), "10"),
     dbConnectTimeoutMs: read("SOUNDGATE_DB_CONNECT_TIMEOUT_MS", wholeNumber(100, 600_000), "5000"),
     dbLockTimeoutMs: read("SOUNDGATE_DB_LOCK_TIMEOUT_MS", wholeNumber(100, 600_000), "5000"),
-    dbLockQueueTimeoutMs: read(
-      "SOUNDGATE_DB_LOCK_QUEUE_TIMEOUT_MS",
-      wholeNumber(100, 600_000),
-      "60000",
-    ),
+    dbQueueTimeoutMs: read("SOUNDGATE_DB_QUEUE_TIMEOUT_MS", wholeNumber(100, 600_000), "60000"),
     shutdownTimeoutMs: read("SOUNDGATE_SHUTDOWN_TIMEOUT_MS", wholeNumber(0, 600_000), "10000"),
     instanceId: read(
       "SOUNDGATE_INSTANCE_ID",

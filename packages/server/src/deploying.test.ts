@@ -346,8 +346,6 @@ describe("keys rotation", () => {
 describe("docs/deploying.md", () => {
   const doc = readFileSync(repo("docs/deploying.md"), "utf8");
 
-  // Added by the Postgres store work on another branch; once merged (and config.ts reads
-  // them), delete this list: the test below then checks them like every other name.
   it("names only settings the gateway's configuration reads", () => {
     const read = new Set<string>();
     const env = new Proxy({} as Record<string, string | undefined>, {

@@ -78,7 +78,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       poolSize: config.dbPoolSize,
       connectTimeoutMs: config.dbConnectTimeoutMs,
       lockTimeoutMs: config.dbLockTimeoutMs,
-      lockQueueTimeoutMs: config.dbLockQueueTimeoutMs,
+      queueTimeoutMs: config.dbQueueTimeoutMs,
       log: logger,
     }));
   const store = metrics ? timedStore(opened, metrics) : opened;
@@ -129,6 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...options.limits,
     },
     https: config.publicUrl.startsWith("https:"),
+    detail: config.compat === "starlib",
     onConnectionRefused: () =>
       gateway.context.counters.increment("soundgate_rate_limited_total", { limit: "connections" }),
   });

@@ -89,6 +89,39 @@ describe("ApiClient retries and deadlines", () => {
     });
   });
 
+  it("names the fields of a 422, and nothing else of SoundCloud's answer", async ({ emulator }) => {
+    const refused = client(emulator).request("POST", "/playlists", {
+      body: { playlist: { title: "" } },
+    });
+    await expect(refused).rejects.toMatchObject({
+      code: "api_error",
+      status: 422,
+      message: "SoundCloud refused the field playlist[title] (HTTP 422)",
+    });
+    // Only lowercase names in brackets are taken from the body: free text, a token or an
+    // address in it stays out of the message (and so out of any log).
+    const answer = {
+      message: "bad request from 10.0.0.7",
+      errors: [
+        { error_message: "track[title] is too long; token at_Secret123 was used" },
+        { error_message: "track[release_date] must be a date" },
+        { error_message: 42 },
+      ],
+    };
+    const fetch = async () => new Response(JSON.stringify(answer), { status: 422 });
+    await expect(
+      client(emulator, { fetch }).request("POST", "/tracks", { body: {} }),
+    ).rejects.toMatchObject({
+      message: "SoundCloud refused the fields track[title], track[release_date] (HTTP 422)",
+    });
+    const notJson = async () => new Response("<html>at_Secret123</html>", { status: 422 });
+    await expect(
+      client(emulator, { fetch: notJson }).request("POST", "/tracks", { body: {} }),
+    ).rejects.toMatchObject({
+      message: "SoundCloud could not process the request's fields (HTTP 422)",
+    });
+  });
+
   it("refuses absolute URLs on other hosts", async ({ emulator }) => {
     await expect(client(emulator).get("https://evil.example/me")).rejects.toMatchObject({
       code: "invalid_argument",

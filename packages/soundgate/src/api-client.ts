@@ -103,7 +103,11 @@ export class ApiClient {
     if ((status >= 200 && status < 300) || status === 302 || status === 303) {
       return parseJson<T>(response.text, status);
     }
-    throw apiError(status, parseRetryAfter(response.headers.get("retry-after"), this.#now()));
+    throw apiError(
+      status,
+      parseRetryAfter(response.headers.get("retry-after"), this.#now()),
+      response.text,
+    );
   }
 
   /**
@@ -228,9 +232,52 @@ export function parseJson<T>(text: string, status: number): T {
   }
 }
 
-export function apiError(status: number, retryAfter: number | undefined): SoundgateError {
+/**
+ * The error for an API answer with a failing status. `body` (SoundCloud's answer) is read
+ * for one thing only: on a 422, the names of the fields SoundCloud refused, so the
+ * message can say which one (`track[release_date]`) instead of "the request's fields".
+ */
+export function apiError(
+  status: number,
+  retryAfter: number | undefined,
+  body?: string,
+): SoundgateError {
   const [code, message] = describeApiStatus(status);
-  return new SoundgateError(code, message, { status, retryAfter });
+  const fields = status === 422 && body !== undefined ? refusedFields(body) : [];
+  const named =
+    fields.length === 0
+      ? message
+      : `SoundCloud refused ${fields.length === 1 ? "the field" : "the fields"} ${fields.join(", ")} (HTTP 422)`;
+  return new SoundgateError(code, named, { status, retryAfter });
+}
+
+/** A field name as SoundCloud writes one: `track[title]`, `playlist[tracks]`. */
+const FIELD_NAME = /\b[a-z][a-z_]{0,39}(?:\[[a-z][a-z_]{0,39}\]){1,3}/g;
+
+/**
+ * The field names in SoundCloud's Error schema (`{message, errors: [{error_message}]}`),
+ * and nothing else of it: the rest of a response body never reaches a message (see
+ * errors.ts), and a name made of lowercase letters and brackets cannot carry a token.
+ */
+function refusedFields(body: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  if (typeof parsed !== "object" || parsed === null) return [];
+  const { message, errors } = parsed as { message?: unknown; errors?: unknown };
+  const texts = Array.isArray(errors)
+    ? errors.map((e) => (e as { error_message?: unknown } | null)?.error_message)
+    : [];
+  texts.push(message);
+  const names = new Set<string>();
+  for (const text of texts) {
+    if (typeof text !== "string") continue;
+    for (const match of text.slice(0, 1000).matchAll(FIELD_NAME)) names.add(match[0]);
+  }
+  return [...names].slice(0, 5);
 }
 
 function describeApiStatus(status: number): [SoundgateErrorCode, string] {

@@ -124,6 +124,12 @@ async function checkList<T>(key: string, call: Call): Promise<T[]> {
   for (const linked of [false, true]) {
     const query = { ...call.query, ...(linked ? { linked_partitioning: "true" } : {}) };
     const body = await check<unknown>(key, { ...call, query }, 200);
+    // The spec's Tracks and Playlists answers are "a page or an array" (oneOf), so the schema
+    // alone would let an array through where the caller asked for a page.
+    if (linked && op.queryParameters.includes("linked_partitioning")) {
+      expect(Array.isArray(body), `${key}: linked_partitioning must answer a page`).toBe(false);
+      expect((body as { collection?: unknown }).collection, key).toBeInstanceOf(Array);
+    }
     const page = Array.isArray(body)
       ? (body as T[])
       : ((body as { collection: T[] }).collection ?? []);

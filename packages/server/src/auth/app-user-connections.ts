@@ -168,8 +168,16 @@ export class AppUserConnections {
   accessToken(id: string, grant: ConnectionGrant | undefined): Promise<string> {
     if (grant?.status === "active") {
       const tokens = this.#store.open(grant);
-      if (!tokens.reauthRequired && !isRefreshDue(tokens, this.ctx.now(), REFRESH_WINDOW_MS)) {
-        return Promise.resolve(tokens.accessToken);
+      if (!tokens.reauthRequired) {
+        if (!isRefreshDue(tokens, this.ctx.now(), REFRESH_WINDOW_MS)) {
+          return Promise.resolve(tokens.accessToken);
+        }
+        // Due: straight to the locked refresh, without reading the row we hold again. It
+        // refreshes only if the row still has this access token; else another request or
+        // instance has rotated the grant, and its tokens are the answer.
+        return this.tokens
+          .refresh(id, { rejectedAccessToken: tokens.accessToken })
+          .then((fresh) => fresh.accessToken);
       }
     }
     return this.tokens.getAccessToken(id);

@@ -113,8 +113,11 @@ export class ConnectionTokenStore implements TokenStore {
    */
   async withLock<T>(key: string, work: (store: TokenStore) => Promise<T>): Promise<T> {
     await this.store.noteRefreshStarted(key, this.now(), this.options.instanceId ?? "unknown");
-    return this.store.withLock(`connection:${key}`, (locked) =>
-      work(new ConnectionTokenStore(locked, this.cipher, this.now, this.options)),
+    return this.store.withLock(
+      `connection:${key}`,
+      (locked) => work(new ConnectionTokenStore(locked, this.cipher, this.now, this.options)),
+      // The manager's first step under the lock is to read the grant again.
+      { readConnection: key },
     );
   }
 }

@@ -17,6 +17,7 @@ import {
   publicUrlOf,
   refreshAt,
   resultKeyOf,
+  resultSecret,
   startLogin,
   startTestGateway,
   type TestGatewayOptions,
@@ -221,6 +222,88 @@ describe("login results need a proof, and bind the tokens to its key", () => {
     await expectRefused(await refreshAt(direct, refresh_token, new DpopKey()));
     expect((await refreshAt(direct, refresh_token, dpop)).status).toBe(200);
   });
+
+  // A proof the attacker saw or made wrong is refused at /result and /callback exactly as
+  // at /refresh, before the flow is touched: the login is still there for its browser.
+  function badProofs(gateway_: RunningGateway, method: string, path: string) {
+    const key = new DpopKey();
+    const url = publicUrlOf(gateway_, path);
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      key,
+      url,
+      attempts: {
+        otherEndpoint: key.proof(method, publicUrlOf(gateway_, "/auth/soundcloud/refresh")),
+        otherMethod: key.proof(method === "GET" ? "POST" : "GET", url),
+        internalUrl: key.proof(method, `${gateway_.url}${path}`),
+        old: key.proof(method, url, { iat: now - 120 }),
+        future: key.proof(method, url, { iat: now + 120 }),
+        badSignature: key.proof(method, url, { jwk: new DpopKey().jwk }),
+        notAJwt: "not-a-proof",
+      } as Record<string, string>,
+    };
+  }
+
+  it("/result refuses a replayed, off-target, stale or wrongly signed proof, and consumes nothing", async () => {
+    const login = await startLogin(gateway);
+    const key = resultKeyOf(
+      await deliverToGateway(gateway, await approveAtEmulator(emulator, login.url)),
+    );
+    const path = "/auth/soundcloud/result";
+    const { key: dpop, url, attempts } = badProofs(gateway, "GET", path);
+    const take = (proof: string, verifier = login.verifier) =>
+      fetch(`${gateway.url}${path}?state=${encodeURIComponent(login.state)}`, {
+        headers: {
+          "X-Soundgate-Result-Verifier": verifier,
+          "X-Soundgate-Result-Key": key ?? "",
+          DPoP: proof,
+        },
+      });
+    // A proof seen once (here on a request that found nothing) is spent.
+    const seen = dpop.proof("GET", url);
+    expect((await take(seen, resultSecret().verifier)).status).toBe(404);
+    for (const [name, proof] of Object.entries({ replayed: seen, ...attempts })) {
+      const response = await take(proof);
+      expect([name, response.status]).toEqual([name, 401]);
+      await expectRefused(response);
+    }
+    const taken = await take(dpop.proof("GET", url));
+    expect(taken.status).toBe(200);
+  });
+
+  it("/callback refuses a replayed, off-target, stale or wrongly signed proof, and does not burn the flow", async () => {
+    const direct = await startGateway({ env: { SOUNDCLOUD_REDIRECT_URI: APP_CALLBACK } });
+    const login = await startLogin(direct);
+    const back = await approveAtEmulator(emulator, login.url);
+    const path = "/auth/soundcloud/callback";
+    const { key: dpop, url, attempts } = badProofs(direct, "POST", path);
+    const post = (proof: string, verifier = login.verifier) =>
+      fetch(`${direct.url}${path}`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          "X-Soundgate-Result-Verifier": verifier,
+          DPoP: proof,
+        },
+        body: JSON.stringify({
+          code: back.searchParams.get("code"),
+          state: back.searchParams.get("state"),
+        }),
+      });
+    const seen = dpop.proof("POST", url);
+    // (A wrong verifier is answered like an unknown state; the proof was accepted.)
+    const wrong = await post(seen, resultSecret().verifier);
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: string }).error).not.toBe("invalid_dpop_proof");
+    for (const [name, proof] of Object.entries({ replayed: seen, ...attempts })) {
+      const response = await post(proof);
+      expect([name, response.status]).toEqual([name, 401]);
+      await expectRefused(response);
+    }
+    expect((await emulator.stats()).token_requests.authorization_code).toBe(0);
+    const done = await post(dpop.proof("POST", url));
+    expect(done.status).toBe(200);
+  });
 });
 
 describe("the grace window", () => {
@@ -290,6 +373,25 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
     await expectRefused(await refreshAt(compat, bound.refresh_token));
     await expectRefused(await refreshAt(compat, bound.refresh_token, new DpopKey()));
     expect((await refreshAt(compat, bound.refresh_token, bound.dpop)).status).toBe(200);
+  });
+
+  it("binds an unbound token at its first refresh with a proof: from then on only that key refreshes it", async () => {
+    // Moving from Starlib's front end to @soundgate/browser: a person logged in before
+    // keeps their tokens, and the SDK's first refresh binds them to its key.
+    const compat = await startGateway({ env: starlib });
+    const login = await startLogin(compat, { result_challenge: null });
+    await deliverToGateway(compat, await approveAtEmulator(emulator, login.url));
+    const result = await getResult(compat, login.state, undefined, undefined, null);
+    const { refresh_token } = (await result.json()) as { refresh_token: string };
+    const sdk = new DpopKey();
+    const first = await refreshAt(compat, refresh_token, sdk);
+    expect(first.status).toBe(200);
+    const { refresh_token: bound } = (await first.json()) as { refresh_token: string };
+    // Starlib's front end (no proof) or a thief (another key) can no longer refresh it.
+    await expectRefused(await refreshAt(compat, bound));
+    await expectRefused(await refreshAt(compat, bound, new DpopKey()));
+    expect(await upstreamRefreshes()).toBe(1);
+    expect((await refreshAt(compat, bound, sdk)).status).toBe(200);
   });
 
   it("keeps the grace for an unbound token only for the same Origin and address", async () => {

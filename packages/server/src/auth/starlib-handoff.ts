@@ -215,13 +215,17 @@ export class StarlibHandoff {
 /**
  * Whether the presented secrets open this flow's result: the verifier when the flow has
  * a challenge; the result key when the binding requires it or the caller sent one.
+ * Under `none` (the Starlib profile) only flows started without a challenge are
+ * unbound: a flow with one is a bound front end's (@soundgate/browser), and its
+ * verifier alone is what a phisher who started it holds, so it needs both halves.
  */
 function proves(flow: FlowRecord, presented: ResultCredentials, binding: ResultBinding): boolean {
   if (flow.resultChallenge !== null) {
     const { verifier } = presented;
     if (!verifier || !safeEqual(secretHash(verifier), flow.resultChallenge)) return false;
   }
-  if (binding === "both" || presented.key !== undefined) {
+  const keyNeeded = binding === "both" || (binding === "none" && flow.resultChallenge !== null);
+  if (keyNeeded || presented.key !== undefined) {
     const { key } = presented;
     if (!key || flow.resultKey === null || !safeEqual(secretHash(key), flow.resultKey)) {
       return false;

@@ -139,6 +139,65 @@ describe("requests Node itself refuses", () => {
   });
 });
 
+describe("requests Node answers outside the request handler", () => {
+  // CONNECT goes to the server's 'connect' event (no answer at all without a listener)
+  // and an Expect other than 100-continue to 'checkExpectation' (an empty 417).
+  it("CONNECT and an unknown Expect get a 4xx {error, message} too", async ({ gatewayWith }) => {
+    const gateway = await gatewayWith();
+    expectJsonError(
+      await raw(gateway, "CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n"),
+      405,
+      "method_not_allowed",
+    );
+    expectJsonError(
+      await raw(
+        gateway,
+        "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+      ),
+      417,
+      "expectation_failed",
+    );
+    // 100-continue is what clients send before a big upload: it still goes through.
+    const upload = await raw(
+      gateway,
+      "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+      { untilClose: true },
+    );
+    expect(upload.status).toBe(100);
+    expect(upload.body).toMatch(/^HTTP\/1\.1 400 [^\r]*\r\n[\s\S]*"error":"invalid_request"/);
+  });
+});
+
+describe("under SOUNDGATE_COMPAT=starlib", () => {
+  // Starlib's front end shows `detail` and nothing else: Node's own refusals carry it too.
+  it("Node's own refusals carry FastAPI's `detail` beside error and message", async ({
+    gatewayWith,
+  }) => {
+    const starlib = { SOUNDGATE_COMPAT: "starlib" };
+    const gateway = await gatewayWith({ bodyTimeoutMs: 300 }, starlib);
+    const capped = await gatewayWith({}, { ...starlib, SOUNDGATE_MAX_CONNECTIONS_PER_IP: "1" });
+    const answers = [
+      await raw(gateway, "GET /auth\\soundcloud/config HTTP/1.1\r\nHost: x\r\n\r\n"),
+      await raw(gateway, `GET /${"a".repeat(17_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      await raw(gateway, "GET / HTTP/7.3\r\nHost: x\r\n\r\n"),
+      await raw(
+        gateway,
+        "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
+      ),
+    ];
+    const held = connect(capped.port, "127.0.0.1");
+    sockets.push(held);
+    await new Promise((resolve) => held.once("connect", resolve));
+    answers.push(await raw(capped, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+    expect(answers.map((a) => a.status)).toEqual([400, 431, 400, 408, 429]);
+    for (const answer of answers) {
+      const body = expectJsonError(answer, answer.status) as Record<string, string>;
+      expect(Object.keys(body).sort()).toEqual(["detail", "error", "message"]);
+      expect(body.detail).toBe(body.message);
+    }
+  });
+});
+
 describe("request bodies over the limit", () => {
   const refresh =
     "POST /auth/soundcloud/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";

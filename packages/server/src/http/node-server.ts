@@ -4,7 +4,7 @@ import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Hono } from "hono";
 import { PROXY_PREFIX } from "../routes/proxy.js";
 import { rateLimitKey } from "./client-address.js";
-import { jsonErrorHeaders, rawJsonError } from "./raw-error.js";
+import { jsonErrorHeaders, type RawErrorStyle, rawErrorBody, rawJsonError } from "./raw-error.js";
 
 /** How long a client may take, and how much of the server one address may hold. */
 export interface ServerLimits {
@@ -33,24 +33,28 @@ export const DEFAULT_LIMITS: Omit<ServerLimits, "maxConnectionsPerClient"> = {
 /** A Node HTTP server for the app, hardened against slow and malformed clients. */
 export function createNodeServer(
   app: Hono,
-  options: { limits: ServerLimits; https: boolean; onConnectionRefused?: () => void },
+  options: {
+    limits: ServerLimits;
+    https: boolean;
+    /** Starlib profile: `detail` beside error and message, as the app's errors have. */
+    detail?: boolean;
+    onConnectionRefused?: () => void;
+  },
 ): Server {
   const { limits } = options;
+  const style: RawErrorStyle = { https: options.https, detail: options.detail ?? false };
   const errorHeaders = jsonErrorHeaders(options.https);
   const listener = getRequestListener(app.fetch, {
     // What @hono/node-server refuses before the app sees it (a backslash in the path,
     // no or a bad Host): the same JSON as everything else.
     errorHandler: (error) =>
       error instanceof RequestError
-        ? new Response(JSON.stringify({ error: "invalid_request", message: `${error.message}` }), {
+        ? new Response(rawErrorBody("invalid_request", `${error.message}`, style), {
             status: 400,
             headers: errorHeaders,
           })
         : new Response(
-            JSON.stringify({
-              error: "internal_error",
-              message: "Something went wrong on the gateway",
-            }),
+            rawErrorBody("internal_error", "Something went wrong on the gateway", style),
             { status: 500, headers: errorHeaders },
           ),
   });
@@ -73,7 +77,7 @@ export function createNodeServer(
         return;
       }
       if (hasBody(req) && !req.url?.startsWith(`${PROXY_PREFIX}/`)) {
-        watchBody(req, res, limits.bodyTimeoutMs, options.https);
+        watchBody(req, res, limits.bodyTimeoutMs, style);
       }
       void listener(req, res);
     },
@@ -90,12 +94,34 @@ export function createNodeServer(
     }
     endWith(
       socket,
-      rawJsonError(answer.status, answer.error, answer.message, options.https, answer.headers),
+      rawJsonError(answer.status, answer.error, answer.message, style, answer.headers),
     );
   });
 
+  // Two requests Node answers without the request handler: CONNECT (with no listener it
+  // drops the socket without a word) and an Expect other than 100-continue (an empty 417).
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    endWith(
+      socket,
+      rawJsonError(405, "method_not_allowed", "CONNECT is not served here", style, {
+        Allow: ALLOWED_METHODS,
+      }),
+    );
+  });
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    const body = rawErrorBody(
+      "expectation_failed",
+      "Only Expect: 100-continue is understood",
+      style,
+    );
+    res.shouldKeepAlive = false;
+    res.writeHead(417, { ...errorHeaders, "Content-Length": String(Buffer.byteLength(body)) });
+    res.end(body);
+  });
+
   if (limits.maxConnectionsPerClient > 0) {
-    capConnections(server, limits.maxConnectionsPerClient, overCap, options);
+    capConnections(server, limits.maxConnectionsPerClient, overCap, style, options);
   }
   return server;
 }
@@ -114,7 +140,7 @@ function watchBody(
   req: IncomingMessage,
   res: ServerResponse,
   timeoutMs: number,
-  https: boolean,
+  style: RawErrorStyle,
 ): void {
   const timer = setTimeout(() => {
     if (req.complete) return;
@@ -125,7 +151,7 @@ function watchBody(
     }
     endWith(
       socket,
-      rawJsonError(408, "request_timeout", "The request body did not arrive in time", https),
+      rawJsonError(408, "request_timeout", "The request body did not arrive in time", style),
     );
   }, timeoutMs);
   timer.unref();
@@ -149,7 +175,8 @@ function capConnections(
   server: Server,
   cap: number,
   overCap: WeakSet<Socket>,
-  { https, onConnectionRefused }: { https: boolean; onConnectionRefused?: () => void },
+  style: RawErrorStyle,
+  { onConnectionRefused }: { onConnectionRefused?: () => void },
 ): void {
   const open = new Map<string, number>();
   // Before Node's own listener: a refused socket must never reach the app.
@@ -171,13 +198,16 @@ function capConnections(
           429,
           "too_many_connections",
           "Too many open connections from this address; close some and retry",
-          https,
+          style,
           { "Retry-After": "1" },
         ),
       );
     }
   });
 }
+
+/** Every method some route serves: for a 405 Node or the socket layer answers. */
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS";
 
 interface ClientErrorAnswer {
   status: number;
@@ -211,7 +241,7 @@ function describeClientError(error: NodeJS.ErrnoException): ClientErrorAnswer | 
         status: 405,
         error: "method_not_allowed",
         message: "Unknown HTTP method",
-        headers: { Allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS" },
+        headers: { Allow: ALLOWED_METHODS },
       };
     default:
       return {

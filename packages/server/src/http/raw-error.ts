@@ -18,16 +18,34 @@ export function jsonErrorHeaders(https: boolean): Record<string, string> {
   };
 }
 
+/**
+ * How errors answered outside the app look: HSTS on https, and under the Starlib profile
+ * FastAPI's `detail` beside error and message, as in every answer of the app.
+ */
+export interface RawErrorStyle {
+  https: boolean;
+  detail: boolean;
+}
+
+/** The JSON body of an error answered outside the app. */
+export function rawErrorBody(error: string, message: string, style: RawErrorStyle): string {
+  return JSON.stringify(style.detail ? { error, message, detail: message } : { error, message });
+}
+
 /** A complete HTTP/1.1 answer `{error, message}`, for writing straight to a socket. */
 export function rawJsonError(
   status: number,
   error: string,
   message: string,
-  https: boolean,
+  style: RawErrorStyle,
   extra: Record<string, string> = {},
 ): Buffer {
-  const body = Buffer.from(JSON.stringify({ error, message }), "utf8");
-  const headers = { ...jsonErrorHeaders(https), ...extra, "Content-Length": String(body.length) };
+  const body = Buffer.from(rawErrorBody(error, message, style), "utf8");
+  const headers = {
+    ...jsonErrorHeaders(style.https),
+    ...extra,
+    "Content-Length": String(body.length),
+  };
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),

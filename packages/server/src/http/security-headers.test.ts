@@ -64,6 +64,21 @@ describe("pages", () => {
     }
   });
 
+  it("every other page the gateway answers is strict too: the done page's errors, the expired login", async () => {
+    const gateway = await gatewayWith();
+    for (const [path, status, headers] of [
+      ["/auth/soundcloud/done?error=access_denied", 200, {}],
+      ["/auth/soundcloud/done?error=server_error", 200, {}],
+      // A browser back with a login the gateway lost gets a page, not JSON.
+      ["/auth/soundcloud/redirect?code=x&state=lost", 400, { Accept: "text/html" }],
+    ] as const) {
+      const response = await fetch(`${gateway.url}${path}`, { headers });
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get("content-type"), path).toMatch(/^text\/html/);
+      expectStrictPage(response);
+    }
+  });
+
   it("a front end served with --static has a strict CSP on every file and on 404s", async () => {
     const gateway = await gatewayWith({ SOUNDGATE_STATIC_DIR: DEMO_DIST });
     const index = await fetch(`${gateway.url}/`);

@@ -66,12 +66,16 @@ function timed(
 }
 
 function timedLock(target: GatewayStore, metrics: Metrics): GatewayStore["withLock"] {
-  return (key, work) => {
+  return (key, work, options) => {
     const started = performance.now();
-    return target.withLock(key, (locked) => {
-      metrics.lockWait.observe((performance.now() - started) / 1000);
-      // The work's calls run on the lock's own store (its connection): time them too.
-      return work(timedStore(locked, metrics));
-    });
+    return target.withLock(
+      key,
+      (locked) => {
+        metrics.lockWait.observe((performance.now() - started) / 1000);
+        // The work's calls run on the lock's own store (its connection): time them too.
+        return work(timedStore(locked, metrics));
+      },
+      options,
+    );
   };
 }

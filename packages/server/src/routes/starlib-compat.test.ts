@@ -180,6 +180,11 @@ describe("SOUNDGATE_COMPAT=starlib", () => {
     const key = resultKeyOf(back);
     expect(key).toBeDefined();
     expect((await getResult(gateway, login.state)).status).toBe(404);
+    // The initiator's verifier alone is the phisher's position: not enough here either.
+    const half = await getResult(gateway, login.state, login.verifier);
+    expect(half.status).toBe(404);
+    expect(await half.json()).toMatchObject({ error: "result_not_found" });
+    expect((await getResult(gateway, login.state, undefined, key)).status).toBe(404);
     expect((await getResult(gateway, login.state, login.verifier, key)).status).toBe(200);
   });
 

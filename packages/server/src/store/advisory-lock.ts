@@ -36,12 +36,28 @@ export class LockScope {
   /** Writes done in the transaction, to run again if its commit is lost. */
   readonly #writes: StoreOp<unknown>[] = [];
   #unrepeatable = 0;
+  /** A row read with the lock (runLocked's `readConnection`), until the work reads it. */
+  #early: { id: string; row: unknown } | undefined;
 
   constructor(
     readonly key: string,
     readonly db: Kysely<Database>,
     private readonly host: LockHost,
-  ) {}
+    early?: { id: string; row: unknown },
+  ) {
+    this.#early = early;
+  }
+
+  /**
+   * The connection row read in the lock's own round trip, once, if `id` is the one read:
+   * `{ row }` (row undefined when there was none), else undefined (ask the database).
+   */
+  takeEarlyRead(id: string): { row: unknown } | undefined {
+    const early = this.#early;
+    if (!early || early.id !== id) return undefined;
+    this.#early = undefined;
+    return { row: early.row };
+  }
 
   async call<T>(kind: CallKind, op: StoreOp<T>): Promise<T> {
     if (!this.#lost) {
@@ -128,7 +144,13 @@ export class LockScope {
 export async function runLocked<T, S>(
   pool: Kysely<Database>,
   key: string,
-  options: { lockTimeoutMs: number; host: LockHost; bind: (scope: LockScope) => S },
+  options: {
+    lockTimeoutMs: number;
+    host: LockHost;
+    bind: (scope: LockScope) => S;
+    /** Read this connection's row in the lock's own round trip (the work's first read). */
+    readConnection?: string | undefined;
+  },
   work: (store: S) => Promise<T>,
 ): Promise<T> {
   let outcome: { value: T } | { error: unknown } | undefined;
@@ -136,14 +158,21 @@ export async function runLocked<T, S>(
     let started = false;
     try {
       await pool.connection().execute(async (db) => {
+        let rows: unknown[];
         try {
-          await beginLocked(db, key, options.lockTimeoutMs);
+          rows = await beginLocked(db, key, options.lockTimeoutMs, options.readConnection);
         } catch (error) {
           await rollbackQuietly(db);
           throw error;
         }
         started = true;
-        const scope = new LockScope(key, db, options.host);
+        const id = options.readConnection;
+        const scope = new LockScope(
+          key,
+          db,
+          options.host,
+          id === undefined ? undefined : { id, row: rows[0] },
+        );
         try {
           outcome = { value: await work(options.bind(scope)) };
         } catch (error) {
@@ -176,17 +205,33 @@ async function takeLock(db: Kysely<Database>, key: string): Promise<void> {
  * goes by the simple protocol, which takes several statements. Each round trip is a
  * write and a read on a socket, and a refresh storm makes thousands of them. The key goes
  * in as hex (nothing to escape) and is decoded to the very text takeLock binds, so both
- * take the same lock.
+ * take the same lock. With `readConnection`, that row is read too, as a statement of its
+ * own after the lock (so with a snapshot taken once the lock is held, as a separate read
+ * would be); its rows are the answer (postgres-pool.ts hands Kysely the last result).
  */
-async function beginLocked(db: Kysely<Database>, key: string, timeoutMs: number): Promise<void> {
-  const hex = Buffer.from(key, "utf8").toString("hex");
+async function beginLocked(
+  db: Kysely<Database>,
+  key: string,
+  timeoutMs: number,
+  readConnection?: string,
+): Promise<unknown[]> {
   const timeout = Math.max(0, Math.trunc(timeoutMs));
-  await sql
+  const read =
+    readConnection === undefined
+      ? ""
+      : `; select * from connections where id = ${textLiteral(readConnection)}`;
+  const result = await sql
     .raw(
       `begin; select set_config('lock_timeout', '${timeout}', true); ` +
-        `select pg_advisory_xact_lock(hashtextextended(convert_from(decode('${hex}', 'hex'), 'UTF8'), 0))`,
+        `select pg_advisory_xact_lock(hashtextextended(${textLiteral(key)}, 0))${read}`,
     )
     .execute(db);
+  return readConnection === undefined ? [] : result.rows;
+}
+
+/** Any text as a SQL expression with nothing to escape: its UTF-8 bytes in hex, decoded. */
+function textLiteral(text: string): string {
+  return `convert_from(decode('${Buffer.from(text, "utf8").toString("hex")}', 'hex'), 'UTF8')`;
 }
 
 /** After a failed statement, or on a dead connection (which the pool then drops). */

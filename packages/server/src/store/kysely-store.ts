@@ -20,6 +20,7 @@ import type {
   FlowOutcome,
   FlowRecord,
   GatewayStore,
+  LockOptions,
   NewFlow,
   SealedColumn,
   SessionRecord,
@@ -44,6 +45,11 @@ export interface KyselyStoreOptions {
   lockQueueTimeoutMs?: number | undefined;
   /** SQLite: the hot statements run straight on its connection when no transaction is open. */
   direct?: DirectSql | undefined;
+  /**
+   * Postgres: where lock holders get their connections (postgres-pool.ts), apart from the
+   * short queries'. Default: the same connection as everything else.
+   */
+  lockConnection?: KyselyDialect | undefined;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
@@ -76,6 +82,8 @@ export class KyselyStore implements GatewayStore {
   readonly #scope: LockScope | undefined;
   readonly #host: LockHost;
   readonly #direct: DirectSql | undefined;
+  /** Where withLock takes its connections on Postgres. */
+  readonly #lockDb: Kysely<Database> | undefined;
   /** Transactions begun and not yet ended (SQLite: they hold its one connection). */
   #transactions = 0;
   #closed = false;
@@ -85,7 +93,9 @@ export class KyselyStore implements GatewayStore {
     readonly dialect: Dialect,
     options: KyselyStoreOptions = {},
     scope?: LockScope,
+    lockDb?: Kysely<Database>,
   ) {
+    this.#lockDb = lockDb;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#slots = new LockSlots(
       options.maxLockHolders ?? DEFAULT_MAX_LOCK_HOLDERS,
@@ -159,7 +169,10 @@ export class KyselyStore implements GatewayStore {
       await db.destroy();
       throw error;
     }
-    return new KyselyStore(db, dialect, options);
+    const lockDb =
+      options.lockConnection &&
+      new Kysely<Database>({ dialect: options.lockConnection, plugins: [new CamelCasePlugin()] });
+    return new KyselyStore(db, dialect, options, undefined, lockDb);
   }
 
   async createFlow(flow: NewFlow): Promise<void> {
@@ -387,6 +400,8 @@ export class KyselyStore implements GatewayStore {
   }
 
   async getConnection(id: string): Promise<ConnectionRecord | undefined> {
+    const early = this.#scope?.takeEarlyRead(id);
+    if (early) return early.row as ConnectionRecord | undefined;
     const result = await this.#hot("read", selectConnection, [id]);
     return result.rows[0];
   }
@@ -467,7 +482,11 @@ export class KyselyStore implements GatewayStore {
     await this.#call("write", (db) => db.deleteFrom("sessions").where("id", "=", id).execute());
   }
 
-  async withLock<T>(key: string, work: (store: GatewayStore) => Promise<T>): Promise<T> {
+  async withLock<T>(
+    key: string,
+    work: (store: GatewayStore) => Promise<T>,
+    options: LockOptions = {},
+  ): Promise<T> {
     if (this.#scope) {
       // Already inside a lock: the same transaction takes this one too.
       await this.#scope.lock(key);
@@ -481,11 +500,12 @@ export class KyselyStore implements GatewayStore {
       this.#slots.run(
         () =>
           runLocked(
-            this.db,
+            this.#lockDb ?? this.db,
             key,
             {
               lockTimeoutMs: this.#lockTimeoutMs,
               host: this.#host,
+              readConnection: options.readConnection,
               bind: (scope) =>
                 new KyselyStore(
                   scope.db,
@@ -628,7 +648,7 @@ export class KyselyStore implements GatewayStore {
     if (this.#scope) return;
     // From here on every call fails as Kysely fails it ("driver has already been destroyed").
     this.#closed = true;
-    await this.db.destroy();
+    await Promise.all([this.db.destroy(), this.#lockDb?.destroy()]);
   }
 }
 

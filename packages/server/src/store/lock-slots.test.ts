@@ -79,6 +79,37 @@ describe("LockSlots", () => {
     ).toBe("after");
   });
 
+  it("with stallMs, keeps waiting while places come free and gives up once none has for stallMs", async () => {
+    const slots = new LockSlots(1, { waitMs: 10_000, stallMs: 80 });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Ten holders of 40 ms each: the queue moves, so the last waits ~400 ms, five times
+    // stallMs, and runs.
+    const started = Date.now();
+    const moving = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        slots.run(
+          () => sleep(40).then(() => i),
+          () => new Error("stalled"),
+        ),
+      ),
+    );
+    expect(moving).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    // A holder that keeps its place: the waiter behind it gives up after stallMs.
+    const holder = gate("stuck");
+    const held = slots.run(holder.work, () => new Error("timeout"));
+    const waitStarted = Date.now();
+    await expect(
+      slots.run(
+        async () => "never",
+        () => new Error("stalled"),
+      ),
+    ).rejects.toThrow("stalled");
+    expect(Date.now() - waitStarted).toBeLessThan(1_000);
+    holder.open();
+    expect(await held).toBe("stuck");
+  });
+
   it("refuses a size below one", () => {
     expect(() => new LockSlots(0, 1_000)).toThrow(RangeError);
   });

@@ -123,6 +123,43 @@ describe("Postgres store faults", () => {
     });
   });
 
+  it("reads the connection in the lock's round trip as it is once the lock is held: what the last holder committed", async () => {
+    const store = await open();
+    const other = await open();
+    await store.putConnection(connection("early"), 1);
+    let release!: () => void;
+    const first = store.withLock("connection:early", async (locked) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      expect(await locked.updateConnectionTokens("early", tokens, 1, 2, "first")).toBe(true);
+    });
+    await sleep(100);
+    // Waits for the first holder; its read must see the first holder's commit.
+    const second = other.withLock(
+      "connection:early",
+      async (locked) => ({
+        early: await locked.getConnection("early"),
+        again: await locked.getConnection("early"),
+        missing: await locked.getConnection("no-such"),
+      }),
+      { readConnection: "early" },
+    );
+    await sleep(100);
+    release();
+    await first;
+    const seen = await second;
+    // The very row a separate read gives now, version 2 by the first holder.
+    expect(seen.early).toMatchObject({ version: 2, refreshedBy: "first" });
+    expect(seen.early).toEqual(await store.getConnection("early"));
+    expect(seen.again).toEqual(seen.early);
+    expect(seen.missing).toBeUndefined();
+    // A row that is not there reads as none, as a separate read would.
+    expect(
+      await store.withLock("connection:gone", (locked) => locked.getConnection("gone"), {
+        readConnection: "gone",
+      }),
+    ).toBeUndefined();
+  });
+
   it("keeps the first unfinished refresh attempt on record, for the post-mortem of a lost grant", async () => {
     const store = await open();
     await store.putConnection(connection("c6"), 1);
@@ -192,22 +229,24 @@ describe("Postgres store faults", () => {
     expect(await waiter.withLock("k", async () => "mine")).toBe("mine");
   });
 
-  it("gives up waiting for a pooled connection after the connect timeout: StoreUnavailableError", async () => {
-    const store = await open({ poolSize: 1, connectTimeoutMs: 200 });
-    let release!: () => void;
-    const held = store.withLock("k", () => new Promise<void>((resolve) => (release = resolve)));
+  it("gives up waiting for a pooled connection when none comes free within the connect timeout: StoreUnavailableError", async () => {
+    // A pool of 2: one place for lock holders, one for everything else, held here by a
+    // query that outlasts the timeout (a stuck database, as the waiter sees it).
+    const store = await open({ poolSize: 2, connectTimeoutMs: 200 });
+    const stuck = sql`select pg_sleep(1.5)`.execute(store.db);
     await sleep(100);
+    const started = Date.now();
     const error = await store.getConnection("x").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).reason).toBe("pool_timeout");
-    release();
-    await held;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await stuck;
     expect(await store.getConnection("x")).toBeUndefined();
   });
 
-  it("gives up waiting for a place among the lock holders after the lock queue timeout, holding no connection meanwhile", async () => {
+  it("gives up waiting for a place among the lock holders after the queue timeout, holding no connection meanwhile", async () => {
     // A pool of two: one place for a lock holder, one connection for everything else.
-    const store = await open({ poolSize: 2, connectTimeoutMs: 5_000, lockQueueTimeoutMs: 300 });
+    const store = await open({ poolSize: 2, connectTimeoutMs: 5_000, queueTimeoutMs: 300 });
     let release!: () => void;
     const held = store.withLock("a", () => new Promise<void>((resolve) => (release = resolve)));
     await sleep(100);
@@ -222,6 +261,55 @@ describe("Postgres store faults", () => {
     release();
     await held;
     expect(await store.withLock("b", async () => "mine")).toBe("mine");
+  });
+
+  it("waits its turn in a queue that moves, past the connect timeout: a burst is served, not refused", async () => {
+    // One place for short queries, 30 callers each holding it 40 ms: the last waits
+    // ~1.2 s, six times the connect timeout, and still gets its connection.
+    const store = await open({ poolSize: 2, connectTimeoutMs: 200 });
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        sql<{ ok: number }>`select 1 as ok from pg_sleep(0.04)`.execute(store.db),
+      ),
+    );
+    expect(results.every((r) => r.rows[0]?.ok === 1)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+  });
+
+  it("gives up a wait in a queue that moves after the queue timeout: StoreUnavailableError", async () => {
+    // The same burst with a queue timeout of 300 ms: the first callers are served, the
+    // last, still queued at 300 ms while the queue moves, are refused.
+    const store = await open({ poolSize: 2, connectTimeoutMs: 200, queueTimeoutMs: 300 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => sql`select pg_sleep(0.04)`.execute(store.db)),
+    );
+    const refused = results.filter((r) => r.status === "rejected");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.status === "fulfilled").length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect((r as PromiseRejectedResult).reason.reason).toBe("pool_timeout");
+    }
+  });
+
+  it("gives lock holders connections of their own: a refresh never queues behind short queries", async () => {
+    const store = await open({ poolSize: 2, connectTimeoutMs: 200 });
+    await store.putConnection(connection("own"), 1);
+    // Short queries ask for more connections than the pool has, each for longer than the
+    // connect timeout (one shared pool would give them both)...
+    const busy = Promise.allSettled([1, 2].map(() => sql`select pg_sleep(1)`.execute(store.db)));
+    await sleep(100);
+    // ...and the lock holder still gets its connection at once, reads and writes on it.
+    const started = Date.now();
+    const version = await store.withLock("connection:own", async (locked) => {
+      const row = await locked.getConnection("own");
+      expect(await locked.updateConnectionTokens("own", tokens, 1, 2, "i1")).toBe(true);
+      return row?.version;
+    });
+    expect(version).toBe(1);
+    expect(Date.now() - started).toBeLessThan(800);
+    await busy;
   });
 
   it("queues more lock holders than the pool has connections without a connection each: all finish, other calls still get one", async () => {

@@ -256,12 +256,12 @@ describe("the Postgres store under load", () => {
     }
   }, 60_000);
 
-  it("answers 503 with Retry-After when a refresh waits for a lock holder's place past SOUNDGATE_DB_LOCK_QUEUE_TIMEOUT_MS", async (context) => {
+  it("answers 503 with Retry-After when a refresh waits for a lock holder's place past SOUNDGATE_DB_QUEUE_TIMEOUT_MS", async (context) => {
     if (!database) return context.skip();
     // A pool of two: one place for a refresh holding its lock's connection.
     const gateway = await start({
       SOUNDGATE_DB_POOL_SIZE: "2",
-      SOUNDGATE_DB_LOCK_QUEUE_TIMEOUT_MS: "300",
+      SOUNDGATE_DB_QUEUE_TIMEOUT_MS: "300",
     });
     const first = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
     const second = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();

@@ -1,22 +1,36 @@
 import type { StoreLog } from "./advisory-lock.js";
 import { loadDriver } from "./driver.js";
 import { PostgresDialect } from "./kysely.js";
-import { DEFAULT_LOCK_TIMEOUT_MS, KyselyStore } from "./kysely-store.js";
+import {
+  DEFAULT_LOCK_QUEUE_TIMEOUT_MS,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  KyselyStore,
+} from "./kysely-store.js";
+import { type PgPool, splitPool } from "./postgres-pool.js";
 
 const INT8_OID = 20;
 
 export interface PostgresStoreOptions {
-  /** Connections per instance. Default 10. */
+  /**
+   * Connections per instance (at least 2). Default 10: half for lock holders, who keep
+   * theirs while SoundCloud answers a refresh, half for everything else.
+   */
   poolSize?: number | undefined;
-  /** The longest wait for a connection, pooled or new (ms). Default 5 s. */
+  /**
+   * The longest a wait for a connection may go with none coming free, and the longest
+   * a new connection may take to open (ms). Default 5 s. A queue that moves is waited
+   * on for up to queueTimeoutMs: a burst is served in turn, a stuck database answered
+   * with 503.
+   */
   connectTimeoutMs?: number | undefined;
   /** The longest wait for a lock another holder has (ms). Default 5 s. */
   lockTimeoutMs?: number | undefined;
   /**
-   * The longest wait for a place among this process's lock holders (half the pool: see
-   * lockHoldersFor), holding no connection meanwhile (ms). Default 60 s.
+   * The longest any wait for a connection may last while the queue moves (ms): short
+   * queries waiting for theirs, refreshes for one of the lock holders' places (half the
+   * pool), neither holding a connection meanwhile. Default 60 s.
    */
-  lockQueueTimeoutMs?: number | undefined;
+  queueTimeoutMs?: number | undefined;
   log?: StoreLog | undefined;
 }
 
@@ -31,12 +45,16 @@ export async function openPostgresStore(
   const { default: pg } = await loadDriver("pg", "a postgres:// database", () => import("pg"));
   const log = options.log;
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  const lockHolders = lockHoldersFor(poolSize);
+  const queryPlaces = Math.max(1, poolSize - lockHolders);
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_LOCK_QUEUE_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: poolSize,
-    // Bounds both a new connection and the wait for a pooled one when all are in use:
-    // past it a request gets 503, never an endless queue.
-    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    max: lockHolders + queryPlaces,
+    // Bounds the opening of a new connection. Waits for a busy pool happen in front of
+    // it (splitPool), where a queue that moves is told from a stuck one.
+    connectionTimeoutMillis: connectTimeoutMs,
     // A peer that vanished without a FIN (a cut network) is noticed, not waited on forever.
     keepAlive: true,
     // Times are bigint milliseconds; they fit in a double for the next 285,000 years.
@@ -60,10 +78,15 @@ export async function openPostgresStore(
   });
   // An idle client's error reaches the pool too (after the client's own listener logged it).
   pool.on("error", () => {});
-  return KyselyStore.open("postgres", new PostgresDialect({ pool }), {
+  const { queries, locks } = splitPool(pool as unknown as PgPool, queryPlaces, {
+    stallMs: connectTimeoutMs,
+    waitMs: Math.max(connectTimeoutMs, queueTimeoutMs),
+  });
+  return KyselyStore.open("postgres", new PostgresDialect({ pool: queries as never }), {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    maxLockHolders: lockHoldersFor(poolSize),
-    lockQueueTimeoutMs: options.lockQueueTimeoutMs,
+    maxLockHolders: lockHolders,
+    lockConnection: new PostgresDialect({ pool: locks as never }),
+    lockQueueTimeoutMs: queueTimeoutMs,
     log,
   });
 }

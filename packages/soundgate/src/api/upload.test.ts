@@ -189,6 +189,10 @@ describe("sc.tracks.upload", () => {
     ).rejects.toMatchObject({ code: "invalid_argument" });
     await expect(
       sc.tracks.upload({ file: new File([audioBytes(10)], "notes.txt"), title: "Text" }),
-    ).rejects.toMatchObject({ code: "api_error", status: 422 });
+    ).rejects.toMatchObject({
+      code: "api_error",
+      status: 422,
+      message: "SoundCloud refused the field track[asset_data] (HTTP 422)",
+    });
   });
 });

@@ -76,7 +76,11 @@ export async function uploadTrack(api: ApiClient, input: UploadInput): Promise<T
   if (response.status === 200 || response.status === 201) {
     return parseJson<Track>(response.text, response.status);
   }
-  throw apiError(response.status, parseRetryAfter(response.headers.get("retry-after"), Date.now()));
+  throw apiError(
+    response.status,
+    parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+    response.text,
+  );
 }
 
 function uploadFields(input: UploadInput): MultipartField[] {
