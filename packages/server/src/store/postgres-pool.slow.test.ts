@@ -13,6 +13,7 @@ import {
   spawnGatewayFor,
 } from "@soundgate/test-support/gateway-process";
 import type { TestDatabase } from "@soundgate/test-support/postgres";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 
 const CLIENT = { client_id: "pool-client", client_secret: "pool-secret" };
@@ -126,10 +127,10 @@ describe("the Postgres store under load", () => {
     expect(rows.every((r) => r.status === "active")).toBe(true);
   }, 120_000);
 
-  it("refreshes on a pool of one connection, browser-held (DPoP) and BFF grants alike: the work under the lock never asks the pool for a second", async (context) => {
+  it("refreshes on the smallest pool (SOUNDGATE_DB_POOL_SIZE=1), browser-held (DPoP) and BFF grants alike", async (context) => {
     if (!database) return context.skip();
-    // Were any read or write of a refresh made on the pool while its lock holds the only
-    // connection, it would wait out the connect timeout and answer 503.
+    // One place for lock holders, one for the rest: any wait past the connect timeout
+    // would answer 503.
     const gateway = await start({
       SOUNDGATE_DB_POOL_SIZE: "1",
       SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "1000",
@@ -151,6 +152,49 @@ describe("the Postgres store under load", () => {
     const stats = await emulator.stats();
     expect(stats.token_requests.refresh_token - before.token_requests.refresh_token).toBe(3);
     expect(stats.refresh_reuse).toBe(before.refresh_reuse);
+  }, 60_000);
+
+  it("keeps a browser refresh's reads and writes on its lock's connection: a stuck query connection does not hold it up", async (context) => {
+    if (!database) return context.skip();
+    // A pool of two: one connection for lock holders, one for every other query. The
+    // refresh's writes under its lock (grace entry, binding) must not need the second.
+    const gateway = await start({
+      SOUNDGATE_DB_POOL_SIZE: "2",
+      SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "300",
+    });
+    const browser = await loginViaRedirect(emulator, gateway, { return_to: `${PUBLIC}/` });
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    const blocker = new pg.Client({ connectionString: database.url });
+    blocker.on("error", () => {});
+    await blocker.connect();
+    const until = async (what: string, condition: string) => {
+      for (let waited = 0; ; waited += 20) {
+        const rows = await sql(
+          `select 1 from pg_stat_activity where datname = current_database()
+           and pid <> pg_backend_pid() and ${condition}`,
+        );
+        if (rows.length > 0) return;
+        if (waited > 5_000) throw new Error(`never saw ${what}`);
+        await sleep(20);
+      }
+    };
+    await emulator.configure({ latency_ms: 1_000 });
+    try {
+      const refreshing = refreshAt(gateway, browser.refresh_token, browser.dpop);
+      // The refresh holds its lock (a transaction waiting on SoundCloud)...
+      await until("the lock's transaction", "state = 'idle in transaction'");
+      // ...when the query connection gets stuck on a table another session holds.
+      await blocker.query("begin; lock table sessions in access exclusive mode");
+      const stuck = timed(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
+      await until("the stuck query", "wait_event_type = 'Lock'");
+      const response = await refreshing;
+      expect(response.status).toBe(200);
+      await blocker.query("commit");
+      expect((await stuck).status).toBe(200);
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+      await blocker.end();
+    }
   }, 60_000);
 
   it("answers 20 concurrent /refresh calls with made-up tokens (Starlib profile), none hangs", async (context) => {
@@ -233,26 +277,41 @@ describe("the Postgres store under load", () => {
     }
   }, 120_000);
 
-  it("answers 503 store_unavailable with Retry-After, not 500, when the pool is exhausted past its bound", async (context) => {
+  it("answers 503 store_unavailable with Retry-After, not 500, when no connection comes free within its bound", async (context) => {
     if (!database) return context.skip();
+    // A pool of two: one connection for lock holders, one for every other query.
     const gateway = await start({
-      SOUNDGATE_DB_POOL_SIZE: "1",
+      SOUNDGATE_DB_POOL_SIZE: "2",
       SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "300",
     });
     const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
-    // Hold the gateway's one connection busy: a refresh waiting on SoundCloud holds its lock's.
-    await sql("update connections set expires_at = 0");
-    await emulator.configure({ latency_ms: 1_500 });
+    // A stuck database, as the gateway sees it: its query connection waits on a table
+    // another session holds, and nothing comes free.
+    const blocker = new pg.Client({ connectionString: database.url });
+    blocker.on("error", () => {});
+    await blocker.connect();
     try {
-      const slow = timed(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
-      await sleep(400);
+      await blocker.query("begin; lock table sessions in access exclusive mode");
+      const stuck = timed(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
+      for (let waited = 0; ; waited += 20) {
+        const rows = await sql(
+          `select 1 from pg_stat_activity where datname = current_database()
+           and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+        );
+        if (rows.length > 0) break;
+        if (waited > 5_000) throw new Error("the first request never waited on the table");
+        await sleep(20);
+      }
+      const started = performance.now();
       const response = await fetch(`${gateway.url}/auth/session`, { headers: { Cookie: cookie } });
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("2");
       expect(await response.json()).toMatchObject({ error: "store_unavailable" });
-      expect((await slow).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      await blocker.query("commit");
+      expect((await stuck).status).toBe(200);
     } finally {
-      await emulator.configure({ latency_ms: 0 });
+      await blocker.end();
     }
   }, 60_000);
 
