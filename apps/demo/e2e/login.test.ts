@@ -99,9 +99,11 @@ for (const flow of ["backend-redirect", "direct"] as const) {
       expect(await page.locator("#account-name").textContent()).toBe(USER.username);
       expect(await countdownText(page)).toMatch(/^59:\d\d left$|^1:00:00 left$/);
 
-      // Starlib's keys, Starlib's formats.
+      // Starlib's keys, Starlib's formats; and the SDK's own: the token's lifetime, which
+      // caps the refresh margin at half of it.
       const stored = await storageOf(page);
-      expect(Object.keys(stored).sort()).toEqual([...KEYS].sort());
+      expect(Object.keys(stored).sort()).toEqual([...KEYS, "soundgate.token_lifetime"].sort());
+      expect(Number(stored["soundgate.token_lifetime"])).toBeGreaterThan(3_500_000);
       expect(stored.access_token).toMatch(/^at_/);
       expect(stored.refresh_token).toMatch(/^rt_/);
       expect(Number(stored.token_expires_at)).toBeGreaterThan(Date.now() + 3_500_000);

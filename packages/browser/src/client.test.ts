@@ -24,6 +24,7 @@ import {
   EXPIRES_AT,
   FLOW_KEY,
   REFRESH_TOKEN,
+  TOKEN_LIFETIME,
   type TokenStorage,
   USER,
 } from "./storage.js";
@@ -394,6 +395,31 @@ describe("tokens", () => {
     expect(Number(storage.map.get(EXPIRES_AT))).toBeGreaterThan(Date.now() + 3_500_000);
     expect(recorder.count("/refresh")).toBe(1);
     expect((await emulator.stats()).token_requests.refresh_token).toBe(1);
+  });
+
+  it("refreshes a short-lived token at half its lifetime, not on every call", async () => {
+    // Tokens of 8 s: a fixed 60 s margin would send every call to /refresh.
+    await emulator.configure({ access_token_ttl_s: 8 });
+    try {
+      const { sdk, storage, recorder } = await connected();
+      const first = storage.map.get(ACCESS_TOKEN);
+      // What the gateway's expires_in said (whole seconds left, so 7 or 8).
+      expect(["7000", "8000"]).toContain(storage.map.get(TOKEN_LIFETIME));
+      for (let i = 0; i < 3; i++) expect(await sdk.ensureValidToken()).toBe(first);
+      expect(recorder.count("/refresh")).toBe(0);
+      // Under half the lifetime left: refreshed, once.
+      storage.setItem(EXPIRES_AT, String(Date.now() + 3_000));
+      const second = await sdk.ensureValidToken();
+      expect(second).not.toBe(first);
+      expect(await sdk.ensureValidToken()).toBe(second);
+      expect(recorder.count("/refresh")).toBe(1);
+      // A login stored without the lifetime (Starlib's front end) keeps the plain margin.
+      storage.removeItem(TOKEN_LIFETIME);
+      expect(await sdk.ensureValidToken()).not.toBe(second);
+      expect(recorder.count("/refresh")).toBe(2);
+    } finally {
+      await emulator.configure({ access_token_ttl_s: 3599 });
+    }
   });
 
   it("many callers in two 'tabs' sharing storage cause one refresh (storage lease)", async () => {

@@ -8,6 +8,7 @@ import {
   REFRESH_TOKEN,
   readJson,
   TOKEN_KEYS,
+  TOKEN_LIFETIME,
   type TokenStorage,
   USER,
 } from "./storage.js";
@@ -38,7 +39,10 @@ export interface SoundgateClientOptions {
   storage?: TokenStorage;
   /** Where a login in progress keeps its state and verifier. Default `sessionStorage`. */
   flowStorage?: TokenStorage;
-  /** Refresh when less than this is left on the access token. Default 60 000 ms. */
+  /**
+   * Refresh when less than this is left on the access token, and never earlier than half
+   * its lifetime. Default 60 000 ms.
+   */
   refreshMarginMs?: number;
   /**
    * The key that signs DPoP proofs (RFC 9449) for /result, /callback and /refresh; the
@@ -138,6 +142,7 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
     // Other tabs see these writes one key at a time, in this order: a tab that reads a
     // new expiry with the old token just uses the old token (still valid) a moment longer.
     store.setItem(EXPIRES_AT, String(Date.now() + body.expires_in * 1000));
+    store.setItem(TOKEN_LIFETIME, String(body.expires_in * 1000));
     store.setItem(ACCESS_TOKEN, body.access_token);
     if (body.refresh_token) store.setItem(REFRESH_TOKEN, body.refresh_token);
     if (body.user) store.setItem(USER, JSON.stringify(body.user));
@@ -293,7 +298,10 @@ export function createSoundgateClient(options: SoundgateClientOptions): Soundgat
   const ensureValidToken = async () => {
     const session = getSession();
     if (!session) throw notConnected();
-    return session.expiresAt - Date.now() > margin
+    // Never more than half the lifetime: with tokens of 60 s or less a 60 s margin would
+    // refresh on every call.
+    const lifetime = Number(store.getItem(TOKEN_LIFETIME));
+    return session.expiresAt - Date.now() > (lifetime > 0 ? Math.min(margin, lifetime / 2) : margin)
       ? session.accessToken
       : refresh(session.accessToken);
   };

@@ -14,6 +14,7 @@ export {
   FLOW_KEY,
   LEASE_KEY,
   REFRESH_TOKEN,
+  TOKEN_LIFETIME,
   type TokenStorage,
   USER,
 } from "./storage.js";

@@ -12,7 +12,12 @@ export const REFRESH_TOKEN = "refresh_token";
 export const EXPIRES_AT = "token_expires_at";
 /** JSON `{id, urn, username, permalink, avatar_url}`. */
 export const USER = "sc_user";
-export const TOKEN_KEYS = [ACCESS_TOKEN, REFRESH_TOKEN, EXPIRES_AT, USER];
+/**
+ * The access token's lifetime in milliseconds (the SDK's own key: Starlib kept none). It
+ * caps the refresh margin at half the lifetime; a login stored without it keeps the margin.
+ */
+export const TOKEN_LIFETIME = "soundgate.token_lifetime";
+export const TOKEN_KEYS = [ACCESS_TOKEN, REFRESH_TOKEN, EXPIRES_AT, USER, TOKEN_LIFETIME];
 
 /** Per tab (sessionStorage): the state and result verifier of a login in progress. */
 export const FLOW_KEY = "soundgate.flow";

@@ -44,6 +44,7 @@ describe("loadConfig", () => {
       dbPoolSize: 10,
       dbConnectTimeoutMs: 5_000,
       dbLockTimeoutMs: 5_000,
+      dbQueueTimeoutMs: 60_000,
       shutdownTimeoutMs: 10_000,
     });
     expect(config.instanceId).toMatch(new RegExp(`:${process.pid}$`));
@@ -52,6 +53,7 @@ describe("loadConfig", () => {
         SOUNDGATE_DB_POOL_SIZE: "25",
         SOUNDGATE_DB_CONNECT_TIMEOUT_MS: "2000",
         SOUNDGATE_DB_LOCK_TIMEOUT_MS: "3000",
+        SOUNDGATE_DB_QUEUE_TIMEOUT_MS: "15000",
         SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "0",
         SOUNDGATE_INSTANCE_ID: "eu-1",
       }),
@@ -59,12 +61,16 @@ describe("loadConfig", () => {
       dbPoolSize: 25,
       dbConnectTimeoutMs: 2_000,
       dbLockTimeoutMs: 3_000,
+      dbQueueTimeoutMs: 15_000,
       shutdownTimeoutMs: 0,
       instanceId: "eu-1",
     });
     expect(configError({ SOUNDGATE_DB_POOL_SIZE: "0" }).variable).toBe("SOUNDGATE_DB_POOL_SIZE");
     expect(configError({ SOUNDGATE_DB_LOCK_TIMEOUT_MS: "5s" }).message).toBe(
       "SOUNDGATE_DB_LOCK_TIMEOUT_MS: must be a whole number from 100 to 600000",
+    );
+    expect(configError({ SOUNDGATE_DB_QUEUE_TIMEOUT_MS: "0" }).variable).toBe(
+      "SOUNDGATE_DB_QUEUE_TIMEOUT_MS",
     );
     expect(configError({ SOUNDGATE_INSTANCE_ID: "two words" }).variable).toBe(
       "SOUNDGATE_INSTANCE_ID",

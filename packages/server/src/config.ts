@@ -47,6 +47,12 @@ export interface GatewayConfig {
   dbConnectTimeoutMs: number;
   /** Postgres: the longest wait for another instance's refresh lock (ms). */
   dbLockTimeoutMs: number;
+  /**
+   * Postgres: the longest any wait in this instance's queue for a connection may last
+   * while the queue moves: short queries, and refreshes waiting for a lock holder's place
+   * (ms). A queue with nothing coming free fails after dbConnectTimeoutMs.
+   */
+  dbQueueTimeoutMs: number;
   /** On SIGTERM, how long in-flight requests may take to finish before they are cut (ms). */
   shutdownTimeoutMs: number;
   /**
@@ -241,6 +247,7 @@ export function loadConfig(
     dbPoolSize: read("SOUNDGATE_DB_POOL_SIZE", wholeNumber(1, 1_000), "10"),
     dbConnectTimeoutMs: read("SOUNDGATE_DB_CONNECT_TIMEOUT_MS", wholeNumber(100, 600_000), "5000"),
     dbLockTimeoutMs: read("SOUNDGATE_DB_LOCK_TIMEOUT_MS", wholeNumber(100, 600_000), "5000"),
+    dbQueueTimeoutMs: read("SOUNDGATE_DB_QUEUE_TIMEOUT_MS", wholeNumber(100, 600_000), "60000"),
     shutdownTimeoutMs: read("SOUNDGATE_SHUTDOWN_TIMEOUT_MS", wholeNumber(0, 600_000), "10000"),
     instanceId: read(
       "SOUNDGATE_INSTANCE_ID",

@@ -78,6 +78,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       poolSize: config.dbPoolSize,
       connectTimeoutMs: config.dbConnectTimeoutMs,
       lockTimeoutMs: config.dbLockTimeoutMs,
+      queueTimeoutMs: config.dbQueueTimeoutMs,
       log: logger,
     }));
   const store = metrics ? timedStore(opened, metrics) : opened;

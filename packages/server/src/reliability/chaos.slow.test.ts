@@ -292,7 +292,9 @@ describe("chaos", () => {
       }
 
       // Who was lost, and why: a user is explained by a kill when it had a call in flight
-      // on the instance at that moment and nothing was stored for it after (refreshed_at).
+      // on the instance at that moment, a refresh of its grant had started before the
+      // kill and was never stored (refresh_started_at after refreshed_at: the lease's
+      // record of a refresh in flight), and nothing was stored for it after (refreshed_at).
       const rows = new Map<string, Record<string, unknown>>();
       for (const row of await sql(
         "select id, status, refreshed_at, refreshed_by, refresh_started_at, refresh_started_by from connections",
@@ -303,7 +305,11 @@ describe("chaos", () => {
       for (const user of lost) {
         const row = rows.get(connectionOf.get(user) as string) ?? {};
         const lastStored = Number(row.refreshed_at ?? 0);
-        const kill = kills.find((k) => k.inFlight.has(user) && lastStored < k.at);
+        const startedAt = Number(row.refresh_started_at ?? 0);
+        const unfinished = startedAt > lastStored;
+        const kill = kills.find(
+          (k) => k.inFlight.has(user) && lastStored < k.at && unfinished && startedAt <= k.at,
+        );
         const story = `user ${user}: last stored by ${row.refreshed_by} at ${lastStored}, first unfinished attempt by ${row.refresh_started_by} at ${row.refresh_started_at}`;
         if (kill)
           atKill.push(`${story}; ${kill.instanceId} killed at ${kill.at} with its call in flight`);

@@ -5,6 +5,7 @@
 import { it } from "@soundgate/test-support/fixtures";
 import type { TestDatabase } from "@soundgate/test-support/postgres";
 import { sql } from "kysely";
+import pg from "pg";
 import { afterEach, describe, expect } from "vitest";
 import type { KyselyStore } from "./kysely-store.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
@@ -51,6 +52,36 @@ async function terminateAll(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Run `call` while another session holds `table` locked, terminate the call's connection
+ * while it waits for the table, then let the table go: the call's connection dies
+ * mid-statement, with the statement not run.
+ */
+async function dieMidStatement<T>(table: string, call: () => Promise<T>): Promise<T> {
+  const blocker = new pg.Client({ connectionString: database.url });
+  blocker.on("error", () => {});
+  await blocker.connect();
+  try {
+    await blocker.query(`begin; lock table ${table} in access exclusive mode`);
+    const pending = call();
+    pending.catch(() => {}); // awaited below
+    let pid: unknown;
+    for (let waited = 0; pid === undefined; waited += 20) {
+      if (waited > 5_000) throw new Error(`no call waited for ${table}`);
+      await sleep(20);
+      [{ pid } = { pid: undefined }] = await admin(
+        `select pid from pg_stat_activity where datname = current_database()
+         and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+      );
+    }
+    await admin("select pg_terminate_backend($1)", [pid]);
+    await blocker.query("commit");
+    return await pending;
+  } finally {
+    await blocker.end();
+  }
+}
 
 function connection(id: string): ConnectionWrite {
   return {
@@ -213,6 +244,25 @@ describe("Postgres store faults", () => {
     expect(await store.getConnection("x")).toBeUndefined();
   });
 
+  it("gives up waiting for a place among the lock holders after the queue timeout, holding no connection meanwhile", async () => {
+    // A pool of two: one place for a lock holder, one connection for everything else.
+    const store = await open({ poolSize: 2, connectTimeoutMs: 5_000, queueTimeoutMs: 300 });
+    let release!: () => void;
+    const held = store.withLock("a", () => new Promise<void>((resolve) => (release = resolve)));
+    await sleep(100);
+    const started = Date.now();
+    const queued = store.withLock("b", async () => "never").catch((e: unknown) => e);
+    // While it queues, the other connection is free for the rest of the traffic.
+    expect(await store.getConnection("x")).toBeUndefined();
+    const error = await queued;
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe("pool_timeout");
+    expect(Date.now() - started).toBeLessThan(3_000);
+    release();
+    await held;
+    expect(await store.withLock("b", async () => "mine")).toBe("mine");
+  });
+
   it("waits its turn in a queue that moves, past the connect timeout: a burst is served, not refused", async () => {
     // One place for short queries, 30 callers each holding it 40 ms: the last waits
     // ~1.2 s, six times the connect timeout, and still gets its connection.
@@ -225,6 +275,22 @@ describe("Postgres store faults", () => {
     );
     expect(results.every((r) => r.rows[0]?.ok === 1)).toBe(true);
     expect(Date.now() - started).toBeGreaterThan(1_000);
+  });
+
+  it("gives up a wait in a queue that moves after the queue timeout: StoreUnavailableError", async () => {
+    // The same burst with a queue timeout of 300 ms: the first callers are served, the
+    // last, still queued at 300 ms while the queue moves, are refused.
+    const store = await open({ poolSize: 2, connectTimeoutMs: 200, queueTimeoutMs: 300 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => sql`select pg_sleep(0.04)`.execute(store.db)),
+    );
+    const refused = results.filter((r) => r.status === "rejected");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.status === "fulfilled").length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect((r as PromiseRejectedResult).reason.reason).toBe("pool_timeout");
+    }
   });
 
   it("gives lock holders connections of their own: a refresh never queues behind short queries", async () => {
@@ -328,6 +394,27 @@ describe("Postgres store faults", () => {
     expect(warnings).toContain(
       "a lock's connection was lost before its commit; its writes were stored again on another connection",
     );
+  });
+
+  it("retries a call that is safe to repeat once on another connection when its own dies mid-statement", async () => {
+    const store = await open({ poolSize: 2 });
+    await store.putConnection(connection("c7"), 1);
+    const row = await dieMidStatement("connections", () => store.getConnection("c7"));
+    expect(row).toMatchObject({ id: "c7", version: 1 });
+    expect(warnings).toContain("a database call lost its connection; retrying once on another");
+  });
+
+  it("does not repeat a call that is not safe twice (a replay check): 503, and it never ran", async () => {
+    const store = await open({ poolSize: 2 });
+    const expiresAt = Date.now() + 60_000;
+    const error = await dieMidStatement("dpop_proofs", () =>
+      store.rememberDpopProof("proof-1", expiresAt, Date.now()),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).reason).toBe("connection");
+    expect(warnings).not.toContain("a database call lost its connection; retrying once on another");
+    // Not recorded by a hidden retry: the proof is still new.
+    expect(await store.rememberDpopProof("proof-1", expiresAt, Date.now())).toBe(true);
   });
 
   it("answers the next calls after every connection of the pool is terminated", async () => {

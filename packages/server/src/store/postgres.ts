@@ -19,11 +19,18 @@ export interface PostgresStoreOptions {
   /**
    * The longest a wait for a connection may go with none coming free, and the longest
    * a new connection may take to open (ms). Default 5 s. A queue that moves is waited
-   * on for up to 60 s: a burst is served in turn, a stuck database answered with 503.
+   * on for up to queueTimeoutMs: a burst is served in turn, a stuck database answered
+   * with 503.
    */
   connectTimeoutMs?: number | undefined;
   /** The longest wait for a lock another holder has (ms). Default 5 s. */
   lockTimeoutMs?: number | undefined;
+  /**
+   * The longest any wait for a connection may last while the queue moves (ms): short
+   * queries waiting for theirs, refreshes for one of the lock holders' places (half the
+   * pool), neither holding a connection meanwhile. Default 60 s.
+   */
+  queueTimeoutMs?: number | undefined;
   log?: StoreLog | undefined;
 }
 
@@ -41,6 +48,7 @@ export async function openPostgresStore(
   const lockHolders = lockHoldersFor(poolSize);
   const queryPlaces = Math.max(1, poolSize - lockHolders);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_LOCK_QUEUE_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: lockHolders + queryPlaces,
@@ -72,12 +80,13 @@ export async function openPostgresStore(
   pool.on("error", () => {});
   const { queries, locks } = splitPool(pool as unknown as PgPool, queryPlaces, {
     stallMs: connectTimeoutMs,
-    waitMs: Math.max(connectTimeoutMs, DEFAULT_LOCK_QUEUE_TIMEOUT_MS),
+    waitMs: Math.max(connectTimeoutMs, queueTimeoutMs),
   });
   return KyselyStore.open("postgres", new PostgresDialect({ pool: queries as never }), {
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     maxLockHolders: lockHolders,
     lockConnection: new PostgresDialect({ pool: locks as never }),
+    lockQueueTimeoutMs: queueTimeoutMs,
     log,
   });
 }
