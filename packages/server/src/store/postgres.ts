@@ -12,7 +12,7 @@ const INT8_OID = 20;
 
 export interface PostgresStoreOptions {
   /**
-   * Connections per instance (at least 2). Default 10: half for lock holders, who keep
+   * Connections per instance (1 opens 2: lock holders and short queries each need one). Default 10: half for lock holders, who keep
    * theirs while SoundCloud answers a refresh, half for everything else.
    */
   poolSize?: number | undefined;
