@@ -24,6 +24,13 @@ import { benchSizes } from "./sizes.js";
 const quick = process.argv.includes("--quick");
 const onlyArg = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
 const only = onlyArg ? new Set(onlyArg.split(",")) : undefined;
+// The scale run's stores: `--stores=postgres` runs only its Postgres half.
+const stores = new Set(
+  (
+    process.argv.find((a) => a.startsWith("--stores="))?.slice("--stores=".length) ??
+    "sqlite,postgres"
+  ).split(","),
+);
 const opts = quick
   ? { rounds: 1, duration: 2, starts: 3, runs: 5 }
   : { rounds: 6, duration: 3, starts: 9, runs: 21 };
@@ -39,7 +46,7 @@ const BENCHES = [
   ["cc", (emu) => benchClientCredentials(emu)],
   ["sizes", () => benchSizes()],
   ["dpop", () => benchDpop(opts)],
-  ["scale", (emu) => benchScale(emu, { quick }), { opt_in: true }],
+  ["scale", (emu) => benchScale(emu, { quick, stores }), { opt_in: true }],
 ];
 const known = new Set(BENCHES.map(([name]) => name));
 for (const name of only ?? []) {

@@ -82,22 +82,27 @@ export const SCALE_GOALS = {
 const log = (message) =>
   process.stderr.write(`  scale: ${message} (load ${machineLoad().load_1m})\n`);
 
-export async function benchScale(emulator, { quick = false } = {}) {
+export async function benchScale(
+  emulator,
+  { quick = false, stores = new Set(["sqlite", "postgres"]) } = {},
+) {
   const size = quick ? QUICK : FULL;
   const dir = mkdtempSync(join(tmpdir(), "soundgate-scale-"));
   const result = { name: "scale", quick, size, load_at_start: machineLoad() };
   try {
-    result.sqlite = await sqliteRuns(emulator, size, dir);
-    const small = await postgresDatabase();
-    const big = small && (await postgresDatabase());
-    if (!small || !big) {
-      result.postgres = { skipped: "PostgreSQL not reachable" };
-    } else {
-      try {
-        result.postgres = await postgresRuns(emulator, size, small.url, big.url);
-      } finally {
-        await small.drop();
-        await big.drop();
+    if (stores.has("sqlite")) result.sqlite = await sqliteRuns(emulator, size, dir);
+    if (stores.has("postgres")) {
+      const small = await postgresDatabase();
+      const big = small && (await postgresDatabase());
+      if (!small || !big) {
+        result.postgres = { skipped: "PostgreSQL not reachable" };
+      } else {
+        try {
+          result.postgres = await postgresRuns(emulator, size, small.url, big.url);
+        } finally {
+          await small.drop();
+          await big.drop();
+        }
       }
     }
   } finally {
