@@ -18,6 +18,8 @@ export interface TokenRecorder {
   /** The emulator's endpoints with `tokenUrl` pointing through the recorder. */
   endpoints: SoundCloudEndpoints;
   requests: RecordedTokenRequest[];
+  /** The requests that did not send the client's credentials in the body only (none, when right). */
+  notClientSecretPost(): RecordedTokenRequest[];
   close(): Promise<void>;
 }
 
@@ -49,6 +51,10 @@ export async function recordTokenRequests(upstream: SoundCloudEndpoints): Promis
   return {
     endpoints: { ...upstream, tokenUrl: `${served.url}/oauth/token` },
     requests,
+    notClientSecretPost: () =>
+      requests.filter(
+        (r) => r.authorizationScheme !== null || !r.bodyClientId || !r.bodyClientSecret,
+      ),
     close: () => served.close(),
   };
 }
