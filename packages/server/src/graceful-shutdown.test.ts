@@ -65,4 +65,36 @@ describe("soundgate serve on SIGTERM", () => {
       await gateway.kill9();
     }
   }, 60_000);
+
+  it("commits a refresh whose client gave up before SIGTERM, then closes the database", async () => {
+    const database = `sqlite:${join(dir, "abandoned.db")}`;
+    const gateway = await spawnGatewayFor(emulator, database, CLIENT, {
+      SOUNDGATE_INSTANCE_ID: "abandoned-sqlite",
+      SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "10000",
+    });
+    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+    const store = (await openStore(database)) as KyselyStore;
+    try {
+      await sql`update connections set expires_at = 0`.execute(store.db);
+      await emulator.configure({ latency_ms: 1_500 });
+      // The client leaves while SoundCloud answers the refresh: no request is in flight
+      // when SIGTERM comes, but the refresh (shared, never cancelled) is.
+      const gaveUp = await fetch(`${gateway.url}/api/soundcloud/me`, {
+        headers: { Cookie: cookie },
+        signal: AbortSignal.timeout(300),
+      }).catch((error: Error) => error.name);
+      expect(gaveUp).toBe("TimeoutError");
+      const exited = once(gateway.child, "exit");
+      gateway.child.kill("SIGTERM");
+      const [code] = await exited;
+      expect(code).toBe(0);
+      const rows = await store.listConnections({ limit: 10 });
+      expect(rows[0]).toMatchObject({ refreshedBy: "abandoned-sqlite", status: "active" });
+      expect(rows[0]?.expiresAt).toBeGreaterThan(Date.now());
+    } finally {
+      await emulator.configure({ latency_ms: 0 });
+      await store.close();
+      await gateway.kill9();
+    }
+  }, 60_000);
 });

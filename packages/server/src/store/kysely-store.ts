@@ -56,6 +56,12 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_LOCK_HOLDERS = 5;
 export const DEFAULT_LOCK_QUEUE_TIMEOUT_MS = 60_000;
 const RETRY_DELAY_MS = 50;
+/**
+ * How long close() lets lock holders finish: a refresh whose client has gone is still
+ * waiting on SoundCloud, and its rotated token exists nowhere else until it is written.
+ * SoundCloud's answer is bounded by the core's request deadline (30 s).
+ */
+export const CLOSE_WAIT_MS = 35_000;
 
 const SILENT: StoreLog = { warn: () => {}, error: () => {} };
 
@@ -84,6 +90,8 @@ export class KyselyStore implements GatewayStore {
   readonly #direct: DirectSql | undefined;
   /** Where withLock takes its connections on Postgres. */
   readonly #lockDb: Kysely<Database> | undefined;
+  /** withLock calls at work or queued, which close() lets finish. */
+  readonly #locked = new Set<Promise<unknown>>();
   /** Transactions begun and not yet ended (SQLite: they hold its one connection). */
   #transactions = 0;
   #closed = false;
@@ -492,11 +500,11 @@ export class KyselyStore implements GatewayStore {
       await this.#scope.lock(key);
       return work(this);
     }
-    if (this.dialect !== "postgres") return this.#mutex.run(key, () => work(this));
+    if (this.dialect !== "postgres") return this.#tracked(this.#mutex.run(key, () => work(this)));
     // In-process first, holding no pool connection: callers of one key queue behind each
     // other, then for one of the few places that may hold a connection through their work
     // (5,000 expired grants refreshed at once would otherwise take the whole pool).
-    return this.#mutex.run(key, () =>
+    const run = this.#mutex.run(key, () =>
       this.#slots.run(
         () =>
           runLocked(
@@ -519,6 +527,14 @@ export class KyselyStore implements GatewayStore {
         () => new StoreUnavailableError("pool_timeout"),
       ),
     );
+    return this.#tracked(run);
+  }
+
+  #tracked<T>(run: Promise<T>): Promise<T> {
+    this.#locked.add(run);
+    const done = () => this.#locked.delete(run);
+    run.then(done, done);
+    return run;
   }
 
   /** `work` in one transaction: a new one, or the lock's when under a lock. */
@@ -646,6 +662,17 @@ export class KyselyStore implements GatewayStore {
   async close(): Promise<void> {
     // The view under a lock shares its owner's pool, which is not this view's to close.
     if (this.#scope) return;
+    // A refresh in flight (its client may have gone) commits first, within a bound.
+    if (this.#locked.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#locked]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     // From here on every call fails as Kysely fails it ("driver has already been destroyed").
     this.#closed = true;
     await Promise.all([this.db.destroy(), this.#lockDb?.destroy()]);
