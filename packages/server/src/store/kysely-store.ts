@@ -90,7 +90,10 @@ export class KyselyStore implements GatewayStore {
   readonly #direct: DirectSql | undefined;
   /** Where withLock takes its connections on Postgres. */
   readonly #lockDb: Kysely<Database> | undefined;
-  /** withLock calls at work or queued, which close() lets finish. */
+  /**
+   * withLock work under way, which close() lets finish. Calls still queued for the lock
+   * are not waited for: nothing has been spent upstream for them yet.
+   */
   readonly #locked = new Set<Promise<unknown>>();
   /** Transactions begun and not yet ended (SQLite: they hold its one connection). */
   #transactions = 0;
@@ -500,34 +503,35 @@ export class KyselyStore implements GatewayStore {
       await this.#scope.lock(key);
       return work(this);
     }
-    if (this.dialect !== "postgres") return this.#tracked(this.#mutex.run(key, () => work(this)));
+    if (this.dialect !== "postgres") return this.#mutex.run(key, () => this.#tracked(work(this)));
     // In-process first, holding no pool connection: callers of one key queue behind each
     // other, then for one of the few places that may hold a connection through their work
     // (5,000 expired grants refreshed at once would otherwise take the whole pool).
-    const run = this.#mutex.run(key, () =>
+    return this.#mutex.run(key, () =>
       this.#slots.run(
         () =>
-          runLocked(
-            this.#lockDb ?? this.db,
-            key,
-            {
-              lockTimeoutMs: this.#lockTimeoutMs,
-              host: this.#host,
-              readConnection: options.readConnection,
-              bind: (scope) =>
-                new KyselyStore(
-                  scope.db,
-                  this.dialect,
-                  { lockTimeoutMs: this.#lockTimeoutMs, log: this.#log },
-                  scope,
-                ),
-            },
-            work,
+          this.#tracked(
+            runLocked(
+              this.#lockDb ?? this.db,
+              key,
+              {
+                lockTimeoutMs: this.#lockTimeoutMs,
+                host: this.#host,
+                readConnection: options.readConnection,
+                bind: (scope) =>
+                  new KyselyStore(
+                    scope.db,
+                    this.dialect,
+                    { lockTimeoutMs: this.#lockTimeoutMs, log: this.#log },
+                    scope,
+                  ),
+              },
+              work,
+            ),
           ),
         () => new StoreUnavailableError("pool_timeout"),
       ),
     );
-    return this.#tracked(run);
   }
 
   #tracked<T>(run: Promise<T>): Promise<T> {
