@@ -7,6 +7,7 @@ import type { TestDatabase } from "@soundgate/test-support/postgres";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterEach, describe, expect } from "vitest";
+import { earlyConnectionRead } from "./advisory-lock.js";
 import type { KyselyStore } from "./kysely-store.js";
 import { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";
 import type { ConnectionWrite, GatewayStore } from "./store.js";
@@ -158,6 +159,30 @@ describe("Postgres store faults", () => {
         readConnection: "gone",
       }),
     ).toBeUndefined();
+  });
+
+  it("reads the connection early by its primary key, whatever characters its id has", async () => {
+    const store = await open();
+    const ids = ["plain-id", 'it\'s \\ "odd" ü 🎵', "x'; select 1; --", "back\\'slash"];
+    for (const id of ids) await store.putConnection(connection(id), 1);
+    for (const id of ids) {
+      const row = await store.withLock(`connection:${id}`, (locked) => locked.getConnection(id), {
+        readConnection: id,
+      });
+      expect(row).toEqual(await store.getConnection(id));
+      expect(row?.id).toBe(id);
+    }
+    // By the index: a scan of every row under each lock stalled a burst on a million rows.
+    const plan = await store.db.connection().execute(async (db) => {
+      await sql`set enable_seqscan = off`.execute(db);
+      try {
+        const result = await sql.raw(`explain ${earlyConnectionRead(ids[1] ?? "")}`).execute(db);
+        return JSON.stringify(result.rows);
+      } finally {
+        await sql`reset enable_seqscan`.execute(db);
+      }
+    });
+    expect(plan).toContain("Index Scan");
   });
 
   it("keeps the first unfinished refresh attempt on record, for the post-mortem of a lost grant", async () => {
