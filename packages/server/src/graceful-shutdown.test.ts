@@ -30,18 +30,46 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+type Gateway = Awaited<ReturnType<typeof spawnGatewayFor>>;
+
+/**
+ * A gateway named `instanceId` on its own SQLite file, one BFF user whose access token has
+ * expired, and SoundCloud answering after `latencyMs`: `run` gets them, then all is undone.
+ */
+async function withExpiredUser(
+  instanceId: string,
+  latencyMs: number,
+  run: (at: { gateway: Gateway; cookie: string; store: KyselyStore }) => Promise<void>,
+): Promise<void> {
+  const database = `sqlite:${join(dir, `${instanceId}.db`)}`;
+  const gateway = await spawnGatewayFor(emulator, database, CLIENT, {
+    SOUNDGATE_INSTANCE_ID: instanceId,
+    SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "10000",
+  });
+  const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
+  const store = (await openStore(database)) as KyselyStore;
+  try {
+    await sql`update connections set expires_at = 0`.execute(store.db);
+    await emulator.configure({ latency_ms: latencyMs });
+    await run({ gateway, cookie, store });
+  } finally {
+    await emulator.configure({ latency_ms: 0 });
+    await store.close();
+    await gateway.kill9();
+  }
+}
+
+/** The one grant, as `instanceId` stored it after its refresh: active, not yet expired. */
+async function expectRefreshedBy(store: KyselyStore, instanceId: string): Promise<void> {
+  const rows = await store.listConnections({ limit: 10 });
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ refreshedBy: instanceId, status: "active" });
+  expect(rows[0]?.expiresAt).toBeGreaterThan(Date.now());
+}
+
 describe("soundgate serve on SIGTERM", () => {
   it("finishes the refresh in flight, commits it, refuses new connections and exits 0", async () => {
-    const database = `sqlite:${join(dir, "shutdown.db")}`;
-    const gateway = await spawnGatewayFor(emulator, database, CLIENT, {
-      SOUNDGATE_INSTANCE_ID: "draining-instance",
-      SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "10000",
-    });
-    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
-    const store = (await openStore(database)) as KyselyStore;
-    try {
-      await sql`update connections set expires_at = 0`.execute(store.db);
-      await emulator.configure({ latency_ms: 1_000 });
+    await withExpiredUser("draining-instance", 1_000, async ({ gateway, cookie, store }) => {
       const inFlight = fetch(`${gateway.url}/api/soundcloud/me`, { headers: { Cookie: cookie } });
       await new Promise((resolve) => setTimeout(resolve, 300));
       const exited = once(gateway.child, "exit");
@@ -55,28 +83,12 @@ describe("soundgate serve on SIGTERM", () => {
       const [code, signal] = await exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       // The rotated token was committed before the process went.
-      const rows = await store.listConnections({ limit: 10 });
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ refreshedBy: "draining-instance", status: "active" });
-      expect(rows[0]?.expiresAt).toBeGreaterThan(Date.now());
-    } finally {
-      await emulator.configure({ latency_ms: 0 });
-      await store.close();
-      await gateway.kill9();
-    }
+      await expectRefreshedBy(store, "draining-instance");
+    });
   }, 60_000);
 
   it("commits a refresh whose client gave up before SIGTERM, then closes the database", async () => {
-    const database = `sqlite:${join(dir, "abandoned.db")}`;
-    const gateway = await spawnGatewayFor(emulator, database, CLIENT, {
-      SOUNDGATE_INSTANCE_ID: "abandoned-sqlite",
-      SOUNDGATE_SHUTDOWN_TIMEOUT_MS: "10000",
-    });
-    const cookie = (await loginViaBff(emulator, gateway, { returnTo: `${PUBLIC}/` })).jar.header();
-    const store = (await openStore(database)) as KyselyStore;
-    try {
-      await sql`update connections set expires_at = 0`.execute(store.db);
-      await emulator.configure({ latency_ms: 1_500 });
+    await withExpiredUser("abandoned-sqlite", 1_500, async ({ gateway, cookie, store }) => {
       // The client leaves while SoundCloud answers the refresh: no request is in flight
       // when SIGTERM comes, but the refresh (shared, never cancelled) is.
       const gaveUp = await fetch(`${gateway.url}/api/soundcloud/me`, {
@@ -86,15 +98,9 @@ describe("soundgate serve on SIGTERM", () => {
       expect(gaveUp).toBe("TimeoutError");
       const exited = once(gateway.child, "exit");
       gateway.child.kill("SIGTERM");
-      const [code] = await exited;
-      expect(code).toBe(0);
-      const rows = await store.listConnections({ limit: 10 });
-      expect(rows[0]).toMatchObject({ refreshedBy: "abandoned-sqlite", status: "active" });
-      expect(rows[0]?.expiresAt).toBeGreaterThan(Date.now());
-    } finally {
-      await emulator.configure({ latency_ms: 0 });
-      await store.close();
-      await gateway.kill9();
-    }
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      await expectRefreshedBy(store, "abandoned-sqlite");
+    });
   }, 60_000);
 });

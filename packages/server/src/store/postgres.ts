@@ -12,8 +12,8 @@ const INT8_OID = 20;
 
 export interface PostgresStoreOptions {
   /**
-   * Connections per instance (1 opens 2: lock holders and short queries each need one). Default 10: half for lock holders, who keep
-   * theirs while SoundCloud answers a refresh, half for everything else.
+   * Connections per instance. Default 10: half for lock holders, who keep theirs while
+   * SoundCloud answers a refresh, half for everything else (1 opens 2: each side needs one).
    */
   poolSize?: number | undefined;
   /**
