@@ -1,10 +1,10 @@
 import { createServer } from "node:http";
-import { getRequestListener } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import type { GatewayConfig } from "../config.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { HttpError } from "./errors.js";
+import { requestListener } from "./request-listener.js";
 
 /**
  * GET /metrics in Prometheus' text format. With a token, only for `Authorization: Bearer
@@ -57,7 +57,16 @@ export async function startMetricsServer(
         : new HttpError(500, "internal_error", "Something went wrong on the gateway"),
     ),
   );
-  const server = createServer(getRequestListener(app.fetch));
+  const server = createServer(
+    requestListener(
+      (request, env) => app.fetch(request, env),
+      () =>
+        new Response('{"error":"internal_error","message":"Something went wrong on the gateway"}', {
+          status: 500,
+          headers: { "Content-Type": "application/json" },
+        }),
+    ),
+  );
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {

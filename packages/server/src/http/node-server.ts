@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { getRequestListener, RequestError } from "@hono/node-server";
 import type { Hono } from "hono";
 import { PROXY_PREFIX } from "../routes/proxy.js";
 import { rateLimitKey } from "./client-address.js";
 import { jsonErrorHeaders, type RawErrorStyle, rawErrorBody, rawJsonError } from "./raw-error.js";
+import { RequestError, requestListener } from "./request-listener.js";
 
 /** How long a client may take, and how much of the server one address may hold. */
 export interface ServerLimits {
@@ -44,10 +44,12 @@ export function createNodeServer(
   const { limits } = options;
   const style: RawErrorStyle = { https: options.https, detail: options.detail ?? false };
   const errorHeaders = jsonErrorHeaders(options.https);
-  const listener = getRequestListener(app.fetch, {
-    // What @hono/node-server refuses before the app sees it (a backslash in the path,
-    // no or a bad Host): the same JSON as everything else.
-    errorHandler: (error) =>
+  // What the listener refuses before the app sees it (a backslash in the path, no or a
+  // bad Host), and what the app throws past its own error handler: the same JSON as
+  // everything else.
+  const listener = requestListener(
+    (request, env) => app.fetch(request, env),
+    (error) =>
       error instanceof RequestError
         ? new Response(rawErrorBody("invalid_request", `${error.message}`, style), {
             status: 400,
@@ -57,7 +59,7 @@ export function createNodeServer(
             rawErrorBody("internal_error", "Something went wrong on the gateway", style),
             { status: 500, headers: errorHeaders },
           ),
-  });
+  );
   const overCap = new WeakSet<Socket>();
 
   const server = createServer(
