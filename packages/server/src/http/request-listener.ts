@@ -33,12 +33,12 @@ export function requestListener(
     let response: Response;
     try {
       request = WebRequest.fromIncoming(incoming);
+      watchClose(request, incoming, outgoing);
       const answer = app(request as unknown as Request, { incoming, outgoing });
       response = answer instanceof Promise ? await answer : answer;
     } catch (error) {
       response = onError(error);
     }
-    if (request) watchClose(request, incoming, outgoing);
     try {
       await write(response, outgoing);
     } catch (error) {

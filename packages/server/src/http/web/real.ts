@@ -28,7 +28,11 @@ export function realWeb(): RealWeb {
     const read = (name: Name) => {
       const reader = readers.get(name);
       if (!reader) throw new Error(`this runtime has no global ${name}`);
-      return reader();
+      // Node's getter puts what it loaded back on globalThis: keep whatever is there now.
+      const current = Object.getOwnPropertyDescriptor(globalThis, name);
+      const value = reader();
+      if (current) Object.defineProperty(globalThis, name, current);
+      return value;
     };
     loaded = {
       Headers: read("Headers") as typeof Headers,
