@@ -248,7 +248,9 @@ describe("requestListener", () => {
   });
 
   it("refuses a request without Host or with a backslash in its path through onError", async () => {
-    expect(await raw("GET /text HTTP/1.0\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 [\s\S]*invalid_request/);
+    expect(await raw("GET /text HTTP/1.0\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 400 [\s\S]*invalid_request/,
+    );
     expect(await raw("GET /te\\xt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(
       /^HTTP\/1\.1 400 [\s\S]*invalid_request/,
     );
