@@ -40,7 +40,7 @@ const BENCHES = [
   ["authorize", (emu) => benchAuthorize(emu, opts)],
   ["core", (emu) => benchCoreClient(emu, opts)],
   ["cli", (emu) => benchCliToken(emu, opts)],
-  ["cold", (emu) => benchColdStart(emu, opts)],
+  ["cold", (emu) => benchColdStart(emu, { ...opts, quick })],
   ["logins", (emu) => benchLogins(emu, opts)],
   ["storm", (emu) => benchRefreshStorm(emu)],
   ["cc", (emu) => benchClientCredentials(emu)],
@@ -165,9 +165,9 @@ function table(benchmarks) {
         break;
       case "idle_rss":
         rows.push([
-          "gateway RSS, idle after start",
-          `${b.gateway_mib} MiB`,
-          `bare node:http: ${b.bare_http_mib} MiB`,
+          `gateway RSS, idle (${b.idle_after_ms / 1000} s without a request)`,
+          `${b.gateway_mib} MiB (${b.just_started.gateway_mib} MiB 0.5 s after start)`,
+          `bare node:http: ${b.bare_http_mib} MiB (${b.just_started.bare_http_mib})`,
           `${b.ratio}×`,
           goalText(b.goal, " MiB"),
           "",

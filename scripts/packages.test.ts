@@ -180,6 +180,14 @@ describe("each tarball", () => {
       expect(strays, pkg.name).toEqual([]);
       // Every built file comes from a source in the tarball (a stale dist/ file would not).
       for (const file of pkg.files.filter((f) => f.endsWith(".js") && f.startsWith("dist/"))) {
+        const bundled = /^dist\/bundle\/(.+?)(?:-[\w-]{8})?\.js$/.exec(file);
+        if (bundled) {
+          // scripts/bundle.js: the entry, and chunks named for the module each starts with.
+          const name = `/${bundled[1]}.ts`;
+          const sources = pkg.files.filter((f) => f.startsWith("src/") && `/${f}`.endsWith(name));
+          expect(sources, `${pkg.name}: ${file} has no source named ${name}`).not.toEqual([]);
+          continue;
+        }
         const source = file.replace(/^dist\//, "src/").replace(/\.js$/, ".ts");
         expect(pkg.files, `${pkg.name}: ${file} has no ${source}`).toContain(source);
       }
