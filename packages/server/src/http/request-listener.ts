@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { installWebGlobals } from "./web/globals.js";
 import { WebRequest } from "./web/request.js";
-import { type WebBody, WebResponse } from "./web/response.js";
+import { WebResponse } from "./web/response.js";
 
 export { RequestError } from "./web/request.js";
 
@@ -32,8 +32,8 @@ export function requestListener(
     let request: WebRequest | undefined;
     let response: Response;
     try {
-      request = WebRequest.fromIncoming(incoming);
-      watchClose(request, incoming, outgoing);
+      request = WebRequest.fromIncoming(incoming, outgoing);
+      drainUnread(incoming, outgoing);
       const answer = app(request as unknown as Request, { incoming, outgoing });
       response = answer instanceof Promise ? await answer : answer;
     } catch (error) {
@@ -50,15 +50,8 @@ export function requestListener(
   };
 }
 
-/** When the connection closes first, abort the request's signal; drain a body nobody read. */
-function watchClose(
-  request: WebRequest,
-  incoming: IncomingMessage,
-  outgoing: ServerResponse,
-): void {
-  outgoing.once("close", () => {
-    if (!outgoing.writableFinished) request.abort("The client closed the connection");
-  });
+/** Once answered, read and drop a request body nobody read (a while, then close). */
+function drainUnread(incoming: IncomingMessage, outgoing: ServerResponse): void {
   if (incoming.readableEnded || incoming.method === "GET" || incoming.method === "HEAD") return;
   outgoing.once("finish", () => {
     if (!incoming.readableEnded) drain(incoming);
@@ -89,62 +82,77 @@ function drain(incoming: IncomingMessage): void {
 }
 
 async function write(response: Response, outgoing: ServerResponse): Promise<void> {
-  let status: number;
-  let headers: Record<string, string> | string[];
-  let body: WebBody;
   if (WebResponse.isOwn(response) && !response.bodyUsed) {
-    ({ status, headers, body } = response.forWriting());
-  } else {
-    // undici's Response (an upstream answer handed on, or a body type WebResponse
-    // leaves to undici): its headers one by one, its body as a stream.
-    status = response.status;
-    headers = [];
-    for (const [name, value] of response.headers) headers.push(name, value);
-    body = response.body;
-  }
-  if (body === null || typeof body === "string" || body instanceof Uint8Array) {
-    writeWhole(outgoing, status, headers, body);
+    const body = response.bodyForWriting();
+    if (body === null || typeof body === "string" || body instanceof Uint8Array) {
+      writeWhole(outgoing, response.status, response.headersForWriting(), body);
+    } else {
+      await writeStream(outgoing, response.status, response.headersForWriting(), body);
+    }
     return;
   }
-  await writeStream(outgoing, status, headers, body);
+  // undici's Response (an upstream answer handed on, or a body type WebResponse leaves to
+  // undici): its headers one by one, its body as a stream.
+  const headers: string[] = [];
+  for (const [name, value] of response.headers) headers.push(name, value);
+  if (response.body === null) writeWhole(outgoing, response.status, headers, null);
+  else await writeStream(outgoing, response.status, headers, response.body);
 }
 
-function hasHeader(headers: Record<string, string> | string[], name: string): boolean {
+type OutgoingHeaders = Record<string, string> | string[];
+
+/** Whether the headers already say how long the body is (Content-Length or Transfer-Encoding). */
+function framed(headers: OutgoingHeaders): boolean {
   if (Array.isArray(headers)) {
-    for (let i = 0; i < headers.length; i += 2)
-      if ((headers[i] as string).toLowerCase() === name) return true;
+    for (let i = 0; i < headers.length; i += 2) if (isFraming(headers[i] as string)) return true;
     return false;
   }
-  for (const key in headers) if (key.toLowerCase() === name) return true;
+  for (const name in headers) if (isFraming(name)) return true;
   return false;
 }
 
-function withHeader(
-  headers: Record<string, string> | string[],
-  name: string,
-  value: string,
-): Record<string, string> | string[] {
-  return Array.isArray(headers) ? [...headers, name, value] : { ...headers, [name]: value };
+function isFraming(name: string): boolean {
+  return (
+    (name.length === 14 && name.toLowerCase() === "content-length") ||
+    (name.length === 17 && name.toLowerCase() === "transfer-encoding")
+  );
+}
+
+/**
+ * Node writes `Content-Length: <_contentLength>` itself when the headers name none
+ * (node:_http_outgoing, _storeHeader; @hono/node-server relies on it the same way).
+ * Setting it spares a copy of every answer's headers; where the field is not as expected
+ * the length goes in a copy of the headers instead.
+ */
+function withLength(
+  outgoing: ServerResponse,
+  headers: OutgoingHeaders,
+  length: number,
+): OutgoingHeaders {
+  const node = outgoing as unknown as { _contentLength?: number | null };
+  if (node._contentLength === null) {
+    node._contentLength = length;
+    return headers;
+  }
+  return Array.isArray(headers)
+    ? [...headers, "content-length", String(length)]
+    : { ...headers, "content-length": String(length) };
 }
 
 function writeWhole(
   outgoing: ServerResponse,
   status: number,
-  headers: Record<string, string> | string[],
+  headers: OutgoingHeaders,
   body: string | Uint8Array | null,
 ): void {
   if (outgoing.writableEnded) return;
-  const length =
-    body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   // A HEAD answer carries the GET answer's headers as they are; 1xx, 204 and 304 have no body.
   const bodiless =
-    outgoing.req?.method === "HEAD" || status === 204 || status === 304 || status < 200;
-  if (
-    !bodiless &&
-    !hasHeader(headers, "content-length") &&
-    !hasHeader(headers, "transfer-encoding")
-  ) {
-    headers = withHeader(headers, "content-length", String(length));
+    status === 204 || status === 304 || status < 200 || outgoing.req?.method === "HEAD";
+  if (!bodiless && !framed(headers)) {
+    const length =
+      body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    headers = withLength(outgoing, headers, length);
   }
   outgoing.writeHead(status, headers as never);
   if (body === null) outgoing.end();
@@ -159,7 +167,7 @@ function writeWhole(
 async function writeStream(
   outgoing: ServerResponse,
   status: number,
-  headers: Record<string, string> | string[],
+  headers: OutgoingHeaders,
   body: ReadableStream<Uint8Array>,
 ): Promise<void> {
   const reader = body.getReader();

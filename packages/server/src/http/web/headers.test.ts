@@ -50,7 +50,9 @@ function run(make: () => Headers, ops: Op[]): unknown[] {
     }
   }
   const forEach: unknown[] = [];
-  headers.forEach((value, name) => forEach.push([name, value]));
+  headers.forEach((value, name) => {
+    forEach.push([name, value]);
+  });
   out.push(forEach);
   return out;
 }

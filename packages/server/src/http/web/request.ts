@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { isNamed, WebHeaders } from "./headers.js";
 import { realWeb } from "./real.js";
@@ -18,17 +18,13 @@ export class RequestError extends Error {
   }
 }
 
+/** Passed as the constructor's third argument by fromIncoming, and by nothing else. */
 const INCOMING = Symbol("incoming");
 const decoder = new TextDecoder();
 
-interface Incoming {
-  [INCOMING]: true;
-  message: IncomingMessage;
-  url: string;
-}
-
 export class WebRequest {
   readonly #message!: IncomingMessage;
+  readonly #outgoing!: ServerResponse;
   readonly #url!: string;
   #headers: WebHeaders | undefined;
   #body: ReadableStream<Uint8Array> | null | undefined;
@@ -40,18 +36,20 @@ export class WebRequest {
     return isNamed(value, "Request") && value instanceof realWeb().Request;
   }
 
-  constructor(input: RequestInfo | URL | Incoming, init?: RequestInit) {
-    if (typeof input !== "object" || !(INCOMING in input)) {
+  constructor(input: RequestInfo | URL, init?: RequestInit, from?: typeof INCOMING) {
+    if (from !== INCOMING) {
       // biome-ignore lint/correctness/noConstructorReturn: the standard's object for every request the listener did not make
       return new (realWeb().Request)(toRealInput(input), toRealInit(input, init)) as never;
     }
-    this.#message = input.message;
-    this.#url = input.url;
+    const [message, outgoing] = init as unknown as [IncomingMessage, ServerResponse];
+    this.#message = message;
+    this.#outgoing = outgoing;
+    this.#url = input as string;
   }
 
   /** The request Node received, as the app sees it. Throws RequestError for a bad URL. */
-  static fromIncoming(message: IncomingMessage): WebRequest {
-    return new WebRequest({ [INCOMING]: true, message, url: requestUrl(message) });
+  static fromIncoming(message: IncomingMessage, outgoing: ServerResponse): WebRequest {
+    return new WebRequest(requestUrl(message), [message, outgoing] as never, INCOMING);
   }
 
   get method(): string {
@@ -77,9 +75,19 @@ export class WebRequest {
   get bodyUsed(): boolean {
     return this.#used || (this.#body?.locked ?? false);
   }
-  /** Aborted when the client goes away before its answer is complete (see abort()). */
+  /** Aborted when the client goes away before its answer is complete. */
   get signal(): AbortSignal {
-    this.#abort ??= new AbortController();
+    if (!this.#abort) {
+      // Watched only once asked for: most requests never look.
+      const abort = new AbortController();
+      const outgoing = this.#outgoing;
+      if (outgoing.destroyed && !outgoing.writableFinished) abort.abort(gone());
+      else
+        outgoing.once("close", () => {
+          if (!outgoing.writableFinished) abort.abort(gone());
+        });
+      this.#abort = abort;
+    }
     return this.#abort.signal;
   }
   get cache(): RequestCache {
@@ -111,11 +119,6 @@ export class WebRequest {
   }
   get duplex(): "half" {
     return "half";
-  }
-
-  /** Called by the listener when the connection closes before the answer was written. */
-  abort(reason: string): void {
-    this.#abort?.abort(new DOMException(reason, "AbortError"));
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -169,6 +172,10 @@ export class WebRequest {
     this.#used = true;
     return body === null ? new Uint8Array(0) : readAll(body);
   }
+}
+
+function gone(): DOMException {
+  return new DOMException("The client closed the connection", "AbortError");
 }
 
 /** undici cannot read a WebRequest: give it the parts. */

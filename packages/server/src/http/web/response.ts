@@ -152,13 +152,14 @@ export class WebResponse {
     return this.#used || (this.#stream?.locked ?? false);
   }
 
-  /**
-   * For the request listener: the status, the headers (as given when untouched, so a
-   * plain object goes to writeHead as it is) and the body, without copying anything.
-   */
-  forWriting(): { status: number; headers: Record<string, string> | string[]; body: WebBody } {
-    const headers = this.#record ?? (this.#headers as WebHeaders).toRaw();
-    return { status: this.#status, headers, body: this.#stream ?? this.#source };
+  /** For the request listener: the headers as given when untouched (a plain object goes to writeHead as it is). */
+  headersForWriting(): Record<string, string> | string[] {
+    return this.#record ?? (this.#headers as WebHeaders).toRaw();
+  }
+
+  /** For the request listener: the body as it is, without copying it. */
+  bodyForWriting(): WebBody {
+    return this.#stream ?? this.#source;
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
