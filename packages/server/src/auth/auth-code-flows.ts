@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { buildAuthorizeUrl, exchangeCode } from "soundgate";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { secretHash } from "../crypto/hash.js";
+import { randomBytes } from "../crypto/random.js";
 import { GatewayError } from "../errors.js";
 import type { FlowKind } from "../store/schema.js";
 import type { FlowRecord } from "../store/store.js";

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
+import { randomBytes } from "../crypto/random.js";
 import { GatewayError, upstreamError } from "../errors.js";
 import type { ConnectionGrant, FlowRecord, SessionRecord } from "../store/store.js";
 import type { AppUserConnections, ReauthReason } from "./app-user-connections.js";

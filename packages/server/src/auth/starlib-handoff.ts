@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
 import type { ResultBinding } from "../config.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
+import { randomBytes } from "../crypto/random.js";
 import { GatewayError, upstreamError } from "../errors.js";
 import type { FlowRecord } from "../store/store.js";
 import { type AuthCodeFlows, loginFailed, oauthErrorCode } from "./auth-code-flows.js";

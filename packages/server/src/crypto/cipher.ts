@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { randomBytes } from "./random.js";
 
 /**
  * AES-256-GCM for every secret at rest. A sealed value is `v1.<keyId>.<iv>.<ciphertext+tag>`

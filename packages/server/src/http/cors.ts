@@ -12,7 +12,7 @@ const MAX_AGE_S = "600";
  *
  * Written here instead of `hono/cors` for speed: that middleware touches `c.res` before the
  * handler runs, so Hono later merges two responses with `new Response(body, res)`, which
- * turns @hono/node-server's lightweight response into a streamed one on every request
+ * turns a text answer into a streamed one on every request
  * (about 40 % of /authorize's throughput, bench/PROFILE.md). A request without an allowed
  * `Origin` pays one header lookup.
  */

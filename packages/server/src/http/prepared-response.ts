@@ -5,7 +5,7 @@
  * The edge middleware (edge.ts) adds missing headers to every other answer after its
  * handler. Doing that to these would turn their plain header object into a `Headers`
  * (a dozen validated `set`s, then a sorted copy when the Node adapter writes it); left
- * as they are, @hono/node-server hands the object to `writeHead` as it is.
+ * as they are, the request listener hands the object to `writeHead` as it is.
  */
 const prepared = new WeakSet<Response>();
 

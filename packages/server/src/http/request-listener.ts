@@ -156,8 +156,19 @@ function writeWhole(
   }
   outgoing.writeHead(status, headers as never);
   if (body === null) outgoing.end();
+  else if (typeof body === "string") outgoing.end(body);
+  else if (body.byteLength <= ONE_WRITE_BYTES)
+    // As a latin1 string (byte for byte) Node sends it in one write with the headers; as
+    // bytes it takes a writev of two, which costs the proxy ~60 µs a call here.
+    outgoing.end(
+      Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1"),
+      "latin1",
+    );
   else outgoing.end(body);
 }
+
+/** Bodies up to this size go out in the same write as the headers. */
+const ONE_WRITE_BYTES = 64 * 1024;
 
 /**
  * A streamed body. A short one (done within the first two reads, as most upstream
