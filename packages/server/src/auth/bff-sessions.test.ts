@@ -128,6 +128,10 @@ describe("whoever can write the database without the key", () => {
     const attackerId = secretHash(attacker.cookies.get("soundgate_session") ?? "");
     const attackerRow = rows.find((r) => r.id === attackerId);
     if (!victimRow || !attackerRow) throw new Error("no sessions");
+    // Both sessions in use first: the gateway remembers seals it has opened, and a
+    // remembered seal must not vouch for a row changed afterwards.
+    expect(await whoIs(cookieOf(victim))).toBe("nightjar-audio");
+    expect(await whoIs(cookieOf(attacker))).toBe("copperline");
 
     // 1. Re-point the attacker's own session row at the victim's connection.
     await database()

@@ -38,7 +38,13 @@ export type SessionView =
  * BFF mode: the browser holds only an opaque session cookie; the gateway keeps the
  * SoundCloud grant (as a connection of its own) and calls the API on the user's behalf.
  */
+/** How many opened session seals are remembered (a few hundred KiB at most). */
+const VERIFIED_SEALS = 4096;
+
 export class BffSessions {
+  /** Session seal → the id, connection and expiry it was opened and found to match. */
+  readonly #verifiedSeals = new Map<string, string>();
+
   constructor(
     private readonly ctx: GatewayContext,
     private readonly authCodeFlows: AuthCodeFlows,
@@ -177,6 +183,12 @@ export class BffSessions {
 
   #sealMatches(record: SessionRecord): boolean {
     if (!record.seal) return false; // rows from before seals: sign in again
+    // Every proxied call checks its session's seal: remember seals already opened, with
+    // exactly what they vouched for (the row's id is their associated data). The row is
+    // still read every time, so a logout or a changed row is seen at once; only the
+    // decryption of an unchanged seal is skipped.
+    const fields = `${record.id}\n${record.connectionId}\n${record.expiresAt}`;
+    if (this.#verifiedSeals.get(record.seal) === fields) return true;
     let sealed: { connection_id?: unknown; expires_at?: unknown };
     try {
       sealed = JSON.parse(this.ctx.cipher.open(record.seal, aad("sessions", "seal", record.id)));
@@ -184,6 +196,14 @@ export class BffSessions {
       if (error instanceof SealedValueError || error instanceof SyntaxError) return false;
       throw error;
     }
-    return sealed.connection_id === record.connectionId && sealed.expires_at === record.expiresAt;
+    const matches =
+      sealed.connection_id === record.connectionId && sealed.expires_at === record.expiresAt;
+    if (matches) {
+      if (this.#verifiedSeals.size >= VERIFIED_SEALS) {
+        this.#verifiedSeals.delete(this.#verifiedSeals.keys().next().value as string);
+      }
+      this.#verifiedSeals.set(record.seal, fields);
+    }
+    return matches;
   }
 }
