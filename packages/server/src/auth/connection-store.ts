@@ -32,54 +32,55 @@ export class ConnectionTokenStore implements TokenStore {
    * reads it (a refresh): most reads only need the access token.
    */
   open(row: ConnectionGrant): StoredTokens {
-    const base = {
-      expiresAt: row.expiresAt,
-      scope: row.scope,
-      version: row.version,
-      issuedAt: row.issuedAt ?? undefined,
-    };
-    const unreadable = () => {
-      // Sealed with a key this gateway no longer has (an ephemeral development key, a
-      // key dropped too early) or altered: unusable, so the user must connect again.
-      this.options.onUnreadable?.();
-      return { ...base, accessToken: "", refreshToken: undefined, reauthRequired: true };
-    };
     let accessToken: string;
     try {
       accessToken = this.cipher.open(row.accessToken, aad("connections", "access_token", row.id));
     } catch (error) {
       if (!(error instanceof SealedValueError)) throw error;
-      return unreadable();
+      // Sealed with a key this gateway no longer has (an ephemeral development key, a
+      // key dropped too early) or altered: unusable, so the user must connect again.
+      this.options.onUnreadable?.();
+      return {
+        expiresAt: row.expiresAt,
+        scope: row.scope,
+        version: row.version,
+        issuedAt: row.issuedAt ?? undefined,
+        accessToken: "",
+        refreshToken: undefined,
+        reauthRequired: true,
+      };
     }
     const sealedRefresh = row.refreshToken;
-    const tokens: StoredTokens = {
-      ...base,
-      accessToken,
-      reauthRequired: row.status === "reauth_required",
+    const openRefresh = (): string | undefined => {
+      if (sealedRefresh === null) return undefined;
+      try {
+        return this.cipher.open(sealedRefresh, aad("connections", "refresh_token", row.id));
+      } catch (error) {
+        if (!(error instanceof SealedValueError)) throw error;
+        // Without a refresh token the manager marks the grant for a new login.
+        this.options.onUnreadable?.();
+        return undefined;
+      }
     };
-    if (sealedRefresh === null) return { ...tokens, refreshToken: undefined };
     let refreshToken: string | undefined;
     let opened = false;
-    return Object.defineProperty(tokens, "refreshToken", {
-      enumerable: true,
-      configurable: true,
-      get: () => {
+    // A getter in the literal (enumerable, so a spread still reads it), not
+    // Object.defineProperty: that turned every proxied call's object into a slow one.
+    return {
+      expiresAt: row.expiresAt,
+      scope: row.scope,
+      version: row.version,
+      issuedAt: row.issuedAt ?? undefined,
+      accessToken,
+      reauthRequired: row.status === "reauth_required",
+      get refreshToken() {
         if (!opened) {
           opened = true;
-          try {
-            refreshToken = this.cipher.open(
-              sealedRefresh,
-              aad("connections", "refresh_token", row.id),
-            );
-          } catch (error) {
-            if (!(error instanceof SealedValueError)) throw error;
-            // Without a refresh token the manager marks the grant for a new login.
-            this.options.onUnreadable?.();
-          }
+          refreshToken = openRefresh();
         }
         return refreshToken;
       },
-    });
+    };
   }
 
   async set(key: string, tokens: StoredTokens): Promise<void> {
