@@ -108,6 +108,8 @@ let base: string;
 beforeAll(async () => {
   const app = testApp();
   server = createServer(
+    // Node would refuse a request without Host itself; the listener's own refusal is tested.
+    { requireHostHeader: false },
     requestListener(
       (request, env) => app.fetch(request, env),
       (error) =>
@@ -122,7 +124,6 @@ beforeAll(async () => {
         ),
     ),
   );
-  server.requireHostHeader = false;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
