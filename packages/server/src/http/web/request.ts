@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { BodyReader } from "./body-reader.js";
 import { isNamed, WebHeaders } from "./headers.js";
 import { realWeb } from "./real.js";
 import { readAll } from "./response.js";
@@ -20,9 +21,8 @@ export class RequestError extends Error {
 
 /** Passed as the constructor's third argument by fromIncoming, and by nothing else. */
 const INCOMING = Symbol("incoming");
-const decoder = new TextDecoder();
 
-export class WebRequest {
+export class WebRequest extends BodyReader {
   readonly #message!: IncomingMessage;
   readonly #outgoing!: ServerResponse;
   readonly #url!: string;
@@ -31,7 +31,7 @@ export class WebRequest {
   #used = false;
   #abort: AbortController | undefined;
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(WebRequest, value)) return true;
     return isNamed(value, "Request") && value instanceof realWeb().Request;
   }
@@ -41,6 +41,7 @@ export class WebRequest {
       // biome-ignore lint/correctness/noConstructorReturn: the standard's object for every request the listener did not make
       return new (realWeb().Request)(toRealInput(input), toRealInit(input, init)) as never;
     }
+    super();
     const [message, outgoing] = init as unknown as [IncomingMessage, ServerResponse];
     this.#message = message;
     this.#outgoing = outgoing;
@@ -121,24 +122,11 @@ export class WebRequest {
     return "half";
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.#consume();
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  }
-  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.arrayBuffer());
-  }
-  async text(): Promise<string> {
-    return decoder.decode(await this.#consume());
-  }
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
-  }
   async blob(): Promise<Blob> {
     return new Blob([await this.arrayBuffer()], { type: this.headers.get("content-type") ?? "" });
   }
   async formData(): Promise<FormData> {
-    const bytes = await this.#consume();
+    const bytes = await this.takeBytes();
     return new (realWeb().Request)(this.#url, {
       method: this.method,
       headers: [...this.headers],
@@ -166,7 +154,7 @@ export class WebRequest {
     return "Request";
   }
 
-  async #consume(): Promise<Uint8Array> {
+  protected async takeBytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError("Body is unusable: the body has already been read");
     const body = this.body;
     this.#used = true;

@@ -1,3 +1,4 @@
+import { BodyReader } from "./body-reader.js";
 import { isNamed, WebHeaders } from "./headers.js";
 import { realWeb } from "./real.js";
 
@@ -18,10 +19,9 @@ export type WebBody = string | Uint8Array | ReadableStream<Uint8Array> | null;
 
 type Source = string | Uint8Array | null;
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-export class WebResponse {
+export class WebResponse extends BodyReader {
   readonly #status: number;
   readonly #statusText: string;
   /** The headers as given (a plain object), until something reads `headers`. */
@@ -32,12 +32,13 @@ export class WebResponse {
   #stream: ReadableStream<Uint8Array> | null = null;
   #used = false;
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(WebResponse, value)) return true;
     return isNamed(value, "Response") && value instanceof realWeb().Response;
   }
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
+    super();
     const status = init?.status ?? 200;
     if (!Number.isInteger(status) || status < 200 || status > 599)
       throw new RangeError(`Response: the status ${status} is outside 200–599`);
@@ -162,22 +163,13 @@ export class WebResponse {
     return this.#stream ?? this.#source;
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.#consume();
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  }
-  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.arrayBuffer());
-  }
-  async text(): Promise<string> {
+  override async text(): Promise<string> {
+    // A text body read as text: no encoding and decoding back.
     if (!this.bodyUsed && this.#stream === null && typeof this.#source === "string") {
       this.#used = true;
       return this.#source;
     }
-    return decoder.decode(await this.#consume());
-  }
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+    return super.text();
   }
   async blob(): Promise<Blob> {
     const type = this.#hasHeader("content-type") ? (this.headers.get("content-type") ?? "") : "";
@@ -216,7 +208,7 @@ export class WebResponse {
     return this.headers.get(name) === value;
   }
 
-  async #consume(): Promise<Uint8Array> {
+  protected async takeBytes(): Promise<Uint8Array> {
     if (this.bodyUsed) throw new TypeError("Body is unusable: the body has already been read");
     this.#used = true;
     if (this.#stream === null) {
