@@ -37,11 +37,11 @@ export class WebRequest extends BodyReader {
   }
 
   constructor(input: RequestInfo | URL, init?: RequestInit, from?: typeof INCOMING) {
+    super();
     if (from !== INCOMING) {
       // biome-ignore lint/correctness/noConstructorReturn: the standard's object for every request the listener did not make
       return new (realWeb().Request)(toRealInput(input), toRealInit(input, init)) as never;
     }
-    super();
     const [message, outgoing] = init as unknown as [IncomingMessage, ServerResponse];
     this.#message = message;
     this.#outgoing = outgoing;
