@@ -95,4 +95,46 @@ describe("BFF mode (the default)", { timeout: 60_000 }, () => {
     expect(session).toEqual({ signed_in: false });
     await context.close();
   });
+
+  // A session check the page sent just before Disconnect, answered "signed in" before the
+  // logout landed but delivered after it, must not bring the page back: it did, and the page
+  // then loaded the profile and both lists through a proxy that now answers 401.
+  it("a session answer already on its way when Disconnect is pressed does not sign the page back in", async (test) => {
+    if (!browser) return test.skip();
+    const { context, page, errors } = await tab();
+    await clickThroughLogin(page, stack, `Connect as ${USER.username}`, "bff");
+    await waitConnected(page);
+    let caught: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      caught = resolve;
+    });
+    let logoutDone: () => void = () => undefined;
+    const loggedOut = new Promise<void>((resolve) => {
+      logoutDone = resolve;
+    });
+    let holding = true;
+    await page.route("**/auth/session", async (route) => {
+      if (!holding) return route.fallback();
+      holding = false;
+      // Answered now (still signed in), handed to the page only after the logout.
+      const answer = await route.fetch();
+      expect(await answer.json()).toMatchObject({ signed_in: true });
+      caught();
+      await loggedOut;
+      await route.fulfill({ response: answer });
+    });
+    // An API call makes the page check its session a moment later.
+    await page.getByRole("button", { name: "Load more liked tracks" }).click();
+    await held;
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await page.getByRole("button", { name: "Connect with SoundCloud" }).waitFor();
+    logoutDone();
+    // Give a wrongly revived page the time to load its profile and lists.
+    await page.waitForTimeout(1_000);
+    expect(await page.getByRole("button", { name: "Connect with SoundCloud" }).isVisible()).toBe(
+      true,
+    );
+    expect(errors()).toEqual([]);
+    await context.close();
+  });
 });

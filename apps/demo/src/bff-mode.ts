@@ -66,13 +66,24 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
     }
   };
 
+  // Bumped when the page learns it is signed out (Disconnect, a 401). A session answer
+  // sent before that is stale: "signed in" from it would bring a logged-out page back.
+  let epoch = 0;
+  let recheck: ReturnType<typeof setTimeout> | undefined;
+  const signedOutHere = () => {
+    epoch += 1;
+    clearTimeout(recheck);
+  };
+
   const loadSession = async (): Promise<void> => {
+    const sentIn = epoch;
     const response = await request(`${gatewayUrl}/auth/session`, {
       headers: { Accept: "application/json" },
     });
     if (!response.ok)
       throw new ApiError(response.status, `The gateway answered ${response.status}`);
     const body = (await response.json()) as SessionAnswer;
+    if (sentIn !== epoch) return;
     if (body.signed_in) {
       details = {
         expiresAt: body.expires_at,
@@ -94,7 +105,6 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
     }
   };
 
-  let recheck: ReturnType<typeof setTimeout> | undefined;
   const recheckSoon = () => {
     clearTimeout(recheck);
     recheck = setTimeout(() => void loadSession().catch(() => undefined), RECHECK_AFTER_MS);
@@ -113,6 +123,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
         error?: string;
         message?: string;
       };
+      signedOutHere();
       setUser(null, true);
       throw new SoundgateError(
         body.error === "reauth_required" ? "reauth_required" : "not_connected",
@@ -160,6 +171,7 @@ export async function createBffMode(gatewayUrl: string): Promise<DemoBackend> {
       );
     },
     disconnect: async () => {
+      signedOutHere();
       const response = await request(`${gatewayUrl}/auth/logout`, {
         method: "POST",
         headers: { "X-Soundgate-CSRF": "1" },
