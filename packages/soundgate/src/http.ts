@@ -1,4 +1,5 @@
 import { SoundgateError } from "./errors.js";
+import { callsNeedSignals, noteTimeout } from "./http-deadline.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -33,22 +34,51 @@ export async function sendBuffered(
   init: RequestInit,
   options: TransportOptions,
 ): Promise<BufferedResponse> {
-  const { signal, cleanup, timedOut } = deadline(
-    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    options.signal,
-  );
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const doFetch = options.fetch ?? globalThis.fetch;
+  // No caller's signal to follow and no hang seen lately: a timer keeps the deadline
+  // (http-deadline.ts says why and what that leaves open).
+  if (options.signal === undefined && !callsNeedSignals()) {
+    return withTimer(() => roundTrip(doFetch, url, init), timeoutMs);
+  }
+  const { signal, cleanup, timedOut } = deadline(timeoutMs, options.signal);
   try {
-    const response = await doFetch(url, { ...init, signal, redirect: init.redirect ?? "manual" });
-    if (response.type === "opaqueredirect") {
-      return { status: 0, headers: response.headers, text: "", redirectHidden: true };
-    }
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text };
+    return await roundTrip(doFetch, url, { ...init, signal });
   } catch (error) {
     throw transportError(error, timedOut(), options.signal);
   } finally {
     cleanup();
+  }
+}
+
+async function roundTrip(doFetch: FetchLike, url: string, init: RequestInit) {
+  const response = await doFetch(url, { ...init, redirect: init.redirect ?? "manual" });
+  if (response.type === "opaqueredirect") {
+    return { status: 0, headers: response.headers, text: "", redirectHidden: true as const };
+  }
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text };
+}
+
+/** `call`'s answer, or a timeout error at the deadline (the call itself runs on, unheard). */
+async function withTimer<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
+  const late = Number.isFinite(timeoutMs)
+    ? new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          expired = true;
+          noteTimeout();
+          reject(new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+      })
+    : undefined;
+  try {
+    return await (late ? Promise.race([call(), late]) : call());
+  } catch (error) {
+    throw transportError(error, expired, undefined);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -82,6 +112,7 @@ function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
   const timer = Number.isFinite(timeoutMs)
     ? setTimeout(() => {
         expired = true;
+        noteTimeout();
         controller.abort(
           new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`),
         );
