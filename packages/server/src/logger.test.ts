@@ -298,13 +298,15 @@ describe("JSON records", () => {
       },
     };
     const badJson = { toJSON: () => JSON.parse("{") as unknown };
-    expect(() => log.logger.warn({ getter, badJson, top: getter }, "readable")).not.toThrow();
-    expect(log.records()[0]).toMatchObject({
-      getter: { ok: 1, broken: "[unreadable]" },
+    expect(() => log.logger.warn({ nested: getter, badJson }, "readable")).not.toThrow();
+    expect(() => log.logger.warn(getter, "top level")).not.toThrow();
+    const [nested, top] = log.records();
+    expect(nested).toMatchObject({
+      nested: { ok: 1, broken: "[unreadable]" },
       badJson: "[unreadable]",
-      top: { ok: 1, broken: "[unreadable]" },
       msg: "readable",
     });
+    expect(top).toMatchObject({ ok: 1, broken: "[unreadable]", msg: "top level" });
 
     const hostile = new Proxy(
       {},
@@ -315,7 +317,7 @@ describe("JSON records", () => {
       },
     );
     expect(() => log.logger.error(hostile as Record<string, unknown>, "proxy")).not.toThrow();
-    expect(log.records()[1]).toEqual({
+    expect(log.records()[2]).toEqual({
       level: "error",
       time: expect.any(String),
       msg: "proxy",
