@@ -25,6 +25,7 @@ export {
 } from "./library.js";
 export {
   createLogger,
+  type GatewayLogCall,
   type GatewayLogger,
   type LogDestination,
   type Logger,

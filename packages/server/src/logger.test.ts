@@ -224,6 +224,11 @@ describe("JSON records", () => {
     const log = collected();
     log.logger.error({ level: "info", time: "never", msg: "field", other: 1 }, "message");
     expect(log.chunks[0]).toMatch(/^\{"level":"error","time":"[^"]+Z","other":1,"msg":"message"\}/);
+    // From JavaScript, pino's habit of a message given only as a field.
+    (log.logger.info as (fields: object) => void)({ msg: "as a field", other: 2 });
+    expect(log.chunks[1]).toMatch(
+      /^\{"level":"info","time":"[^"]+Z","other":2,"msg":"as a field"\}/,
+    );
   });
 
   it("redact secret keys at any depth, in arrays, and in header spellings, without touching the caller's object", () => {

@@ -23,17 +23,28 @@ export interface Logger {
 /** The levels, most severe first; "silent" writes nothing. */
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
+/**
+ * One level of the gateway's own logger: also pino's `logger.error(err)` and
+ * `logger.error(err, "message")`, written as `{ err }` with the error's message by default.
+ */
+export interface GatewayLogCall extends LogCall {
+  (error: Error, message?: string): void;
+}
+
 /** The gateway's own logger: every level, and the one it was made with. */
 export interface GatewayLogger extends Logger {
-  fatal: LogCall;
-  debug: LogCall;
-  trace: LogCall;
+  fatal: GatewayLogCall;
+  error: GatewayLogCall;
+  warn: GatewayLogCall;
+  info: GatewayLogCall;
+  debug: GatewayLogCall;
+  trace: GatewayLogCall;
   readonly level: LogLevel;
 }
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 
-const ignore: LogCall = () => {};
+const ignore: GatewayLogCall = () => {};
 
 /**
  * One structured log, in either of two renderings of the same records: JSON lines (one
@@ -53,7 +64,7 @@ export function createLogger(
   if (threshold === -1 && level !== "silent") throw new Error(`unknown log level "${level}"`);
   const out = destination ?? process.stdout;
   const sink = format === "pretty" ? prettyDestination(out) : out;
-  const call = (index: number): LogCall =>
+  const call = (index: number): GatewayLogCall =>
     index > threshold ? ignore : writer(LEVELS[index] as string, sink);
   return {
     level: level as LogLevel,
@@ -66,15 +77,15 @@ export function createLogger(
   };
 }
 
-function writer(level: string, sink: LogDestination): LogCall {
-  return (first: Record<string, unknown> | string, message?: string) => {
+function writer(level: string, sink: LogDestination): GatewayLogCall {
+  return (first: Record<string, unknown> | string | Error, message?: string) => {
     let line: string;
     if (typeof first === "string") line = jsonLine(level, undefined, first);
     else if (first instanceof Error) {
-      // pino's `logger.error(err)` and `logger.error(err, "message")`, for embedders' habits.
-      line = jsonLine(level, { err: first }, message ?? first.message);
+      line = jsonLine(level, { err: first }, message ?? stringAt(first, "message"));
     } else {
-      line = jsonLine(level, first ?? undefined, message ?? ownMessage(first));
+      // pino's `logger.info({ msg: "…" })`: the message given as a field.
+      line = jsonLine(level, first ?? undefined, message ?? stringAt(first, "msg"));
     }
     try {
       sink.write(line);
@@ -85,10 +96,11 @@ function writer(level: string, sink: LogDestination): LogCall {
   };
 }
 
-/** pino's `logger.info({ msg: "…" })`: the message given as a field. */
-function ownMessage(fields: Record<string, unknown> | undefined): string | undefined {
+/** `object[key]` if it is a string; nothing if it is not, or if reading it throws. */
+function stringAt(object: object | undefined, key: string): string | undefined {
   try {
-    return typeof fields?.msg === "string" ? fields.msg : undefined;
+    const value = (object as Record<string, unknown> | undefined)?.[key];
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
