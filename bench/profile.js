@@ -158,7 +158,6 @@ async function imports() {
     ["hono", "hono"],
     ["@hono/node-server", "@hono/node-server"],
     ["zod", "zod"],
-    ["pino", "pino"],
     ["kysely", "kysely"],
     ["better-sqlite3", "better-sqlite3"],
     ["pg", "pg"],

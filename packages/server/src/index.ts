@@ -23,6 +23,13 @@ export {
   Soundgate,
   type SoundgateOptions,
 } from "./library.js";
-export { createLogger, type Logger } from "./logger.js";
+export {
+  createLogger,
+  type GatewayLogCall,
+  type GatewayLogger,
+  type LogDestination,
+  type Logger,
+  type LogLevel,
+} from "./logger.js";
 export { openStore } from "./store/open.js";
 export type { GatewayStore } from "./store/store.js";

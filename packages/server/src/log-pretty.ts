@@ -1,7 +1,6 @@
-import type { DestinationStream } from "pino";
+import type { LogDestination } from "./log-json.js";
 
-interface Output {
-  write(chunk: string): unknown;
+interface Output extends LogDestination {
   isTTY?: boolean;
 }
 
@@ -16,11 +15,11 @@ const LEVELS: Record<string, { label: string; color: string }> = {
 
 /**
  * Log records as lines a person reads: `12:04:05.123 WARN  DPoP proof refused reason=iat`,
- * request records as `GET /auth/soundcloud/authorize 200 3ms`. It renders the JSON pino
- * wrote, after redaction, so it can show nothing the JSON would not. Colours only on a
+ * request records as `GET /auth/soundcloud/authorize 200 3ms`. It renders the JSON line the
+ * logger wrote, after redaction, so it can show nothing the JSON would not. Colours only on a
  * terminal, and never with NO_COLOR set.
  */
-export function prettyDestination(out: Output, env = process.env): DestinationStream {
+export function prettyDestination(out: Output, env = process.env): LogDestination {
   const colors = out.isTTY === true && !env.NO_COLOR;
   return {
     write(chunk: string) {

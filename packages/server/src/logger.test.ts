@@ -193,3 +193,233 @@ describe("a gateway's log through a real login and refresh", () => {
     },
   );
 });
+
+/** A JSON logger at `level` writing into an array: `records()` parses what it wrote. */
+function collected(level = "trace") {
+  const chunks: string[] = [];
+  const logger = createLogger(level, { write: (chunk: string) => chunks.push(chunk) });
+  return {
+    logger,
+    chunks,
+    records: () => chunks.map((chunk) => JSON.parse(chunk) as Record<string, unknown>),
+  };
+}
+
+describe("JSON records", () => {
+  it("write level, time, the fields in their own order, then msg, as one line each", () => {
+    const log = collected();
+    // JavaScript lists an integer-like key ("404") first in its object; before level and
+    // time, had the line been one JSON.stringify of a new object.
+    log.logger.info({ b: 1, "404": "first field", a: [true, null], nested: { y: 1, x: 2 } }, "m");
+    log.logger.warn("bare");
+    const [first, second] = log.chunks;
+    expect(first).toMatch(
+      /^\{"level":"info","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","404":"first field","b":1,"a":\[true,null\],"nested":\{"y":1,"x":2\},"msg":"m"\}\n$/,
+    );
+    expect(second).toMatch(/^\{"level":"warn","time":"[^"]+","msg":"bare"\}\n$/);
+    expect(log.chunks).toHaveLength(2);
+  });
+
+  it("keep their own level, time and msg when a field has the same name", () => {
+    const log = collected();
+    log.logger.error({ level: "info", time: "never", msg: "field", other: 1 }, "message");
+    expect(log.chunks[0]).toMatch(/^\{"level":"error","time":"[^"]+Z","other":1,"msg":"message"\}/);
+    // From JavaScript, pino's habit of a message given only as a field.
+    (log.logger.info as (fields: object) => void)({ msg: "as a field", other: 2 });
+    expect(log.chunks[1]).toMatch(
+      /^\{"level":"info","time":"[^"]+Z","other":2,"msg":"as a field"\}/,
+    );
+  });
+
+  it("redact secret keys at any depth, in arrays, and in header spellings, without touching the caller's object", () => {
+    const log = collected();
+    const fields = {
+      response: {
+        body: { grants: [{ access_token: "deep-at-1" }, { refresh_token: "deep-rt-2" }] },
+      },
+      a: { b: { c: { d: { client_secret: "deep-secret-4" } } } },
+      headers: { Authorization: "OAuth hdr-5", Cookie: "sid=hdr-6", "Set-Cookie": ["sid=hdr-7"] },
+      proof: { DPoP: "hdr-8" },
+      codes: [{ code: "deep-code-9", state: "deep-state-10", code_verifier: "deep-v-11" }],
+      kept: { reason: "iat" },
+    };
+    const before = structuredClone(fields);
+    log.logger.warn(fields, "deep");
+    const line = log.chunks[0] ?? "";
+    for (const secret of ["deep-", "hdr-"]) expect(line).not.toContain(secret);
+    expect(line.match(/"\[redacted\]"/g)).toHaveLength(10);
+    const [record] = log.records();
+    expect(record?.response).toEqual({
+      body: { grants: [{ access_token: "[redacted]" }, { refresh_token: "[redacted]" }] },
+    });
+    expect(record?.a).toEqual({ b: { c: { d: { client_secret: "[redacted]" } } } });
+    expect(record?.kept).toEqual({ reason: "iat" });
+    expect(fields).toEqual(before);
+  });
+
+  it("write a cycle as [Circular] but a reference seen twice in full", () => {
+    const log = collected();
+    const loop: Record<string, unknown> = { name: "loop" };
+    loop.self = loop;
+    const list: unknown[] = [1];
+    list.push(list);
+    const shared = { n: 1 };
+    log.logger.info({ loop, list, twice: [shared, shared] }, "cycles");
+    expect(log.records()[0]).toMatchObject({
+      loop: { name: "loop", self: "[Circular]" },
+      list: [1, "[Circular]"],
+      twice: [{ n: 1 }, { n: 1 }],
+    });
+  });
+
+  it("write BigInt as its digits, Dates and URLs as their JSON, and leave out functions", () => {
+    const log = collected();
+    log.logger.info(
+      {
+        big: 12345678901234567890n,
+        inner: { big: -1n },
+        when: new Date(0),
+        url: new URL("https://example.test/a?b=1"),
+        fn: () => 1,
+      },
+      "values",
+    );
+    const [record] = log.records();
+    expect(record).toMatchObject({
+      big: "12345678901234567890",
+      inner: { big: "-1" },
+      when: "1970-01-01T00:00:00.000Z",
+      url: "https://example.test/a?b=1",
+    });
+    expect(record).not.toHaveProperty("fn");
+  });
+
+  it("never throw: a throwing getter or toJSON is [unreadable], a throwing proxy or sink loses only its line", () => {
+    const log = collected();
+    const getter = {
+      ok: 1,
+      get broken(): never {
+        throw new Error("getter");
+      },
+    };
+    const badJson = { toJSON: () => JSON.parse("{") as unknown };
+    expect(() => log.logger.warn({ nested: getter, badJson }, "readable")).not.toThrow();
+    expect(() => log.logger.warn(getter, "top level")).not.toThrow();
+    const [nested, top] = log.records();
+    expect(nested).toMatchObject({
+      nested: { ok: 1, broken: "[unreadable]" },
+      badJson: "[unreadable]",
+      msg: "readable",
+    });
+    expect(top).toMatchObject({ ok: 1, broken: "[unreadable]", msg: "top level" });
+
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("keys");
+        },
+      },
+    );
+    expect(() => log.logger.error(hostile as Record<string, unknown>, "proxy")).not.toThrow();
+    expect(log.records()[2]).toEqual({
+      level: "error",
+      time: expect.any(String),
+      msg: "proxy",
+      log_error: "the record's fields could not be serialised",
+    });
+
+    const broken = createLogger("info", {
+      write() {
+        throw new Error("closed");
+      },
+    });
+    expect(() => broken.info("nowhere to go")).not.toThrow();
+  });
+
+  it("write Errors as type, message and stack with their causes, and code, at any depth", () => {
+    const log = collected();
+    const cause = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    const failed = new TypeError("fetch failed", { cause });
+    log.logger.error({ err: failed }, "upstream");
+    log.logger.error({ attempts: [{ error: cause }] }, "deep");
+    log.logger.error(failed);
+    const [top, deep, bare] = log.records();
+    expect(top?.err).toEqual({
+      type: "TypeError",
+      message: "fetch failed: connect ECONNREFUSED",
+      stack: expect.stringMatching(/^TypeError: fetch failed\n[\s\S]*\ncaused by: Error: connect/),
+    });
+    expect(deep?.attempts).toEqual([
+      {
+        error: {
+          type: "Error",
+          message: "connect ECONNREFUSED",
+          stack: expect.stringContaining("logger.test.ts"),
+          code: "ECONNREFUSED",
+        },
+      },
+    ]);
+    expect(bare).toMatchObject({ err: { type: "TypeError" }, msg: "fetch failed" });
+    // The pretty rendering shows the stack, causes included.
+    expect(prettyLine(log.chunks[0] ?? "")).toContain("caused by: Error: connect ECONNREFUSED");
+  });
+
+  it("redact an Error's own secret-named fields but keep its error code", () => {
+    const log = collected();
+    const error = Object.assign(new Error("grant refused"), {
+      code: "invalid_grant",
+      refresh_token: "rt-in-error",
+      status: 400,
+    });
+    log.logger.warn({ err: error }, "refused");
+    expect(log.records()[0]?.err).toMatchObject({
+      code: "invalid_grant",
+      refresh_token: "[redacted]",
+      status: 400,
+    });
+  });
+});
+
+describe("levels", () => {
+  it("hide what is below the logger's level", () => {
+    const log = collected("info");
+    log.logger.trace("t");
+    log.logger.debug("d");
+    log.logger.info("i");
+    log.logger.warn("w");
+    log.logger.error("e");
+    log.logger.fatal("f");
+    expect(log.records().map((record) => [record.level, record.msg])).toEqual([
+      ["info", "i"],
+      ["warn", "w"],
+      ["error", "e"],
+      ["fatal", "f"],
+    ]);
+    expect(log.logger.level).toBe("info");
+  });
+
+  it("write nothing at silent and never read the fields they were given", () => {
+    const log = collected("silent");
+    let reads = 0;
+    const fields = {
+      get counted() {
+        reads += 1;
+        return 1;
+      },
+    };
+    for (const level of ["trace", "debug", "info", "warn", "error", "fatal"] as const) {
+      log.logger[level](fields, "hidden");
+      log.logger[level]("hidden");
+    }
+    expect(log.chunks).toEqual([]);
+    expect(reads).toBe(0);
+    const all = collected("trace");
+    all.logger.trace(fields, "shown");
+    expect(reads).toBe(1);
+  });
+
+  it("refuse a level that does not exist", () => {
+    expect(() => createLogger("verbose")).toThrow(/unknown log level "verbose"/);
+  });
+});
