@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type Migration, Migrator, SqliteDialect, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { MigrationStepError, migrateFreshSqlite } from "./fresh-migrate.js";
+import { MigrationError, migrateFreshSqlite } from "./fresh-migrate.js";
 import { migrate } from "./kysely-store.js";
 import { migrationsFor } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -242,7 +242,7 @@ describe("a brand-new SQLite file, migrated in one transaction", () => {
     const file = newFile();
     const db = open(file);
     const failure = await migrateFreshSqlite(db, broken).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(MigrationStepError);
+    expect(failure).toBeInstanceOf(MigrationError);
     expect(failure).toMatchObject({
       message: "Database migration 0003_broken failed",
       cause: { message: "step failed" },

@@ -8,10 +8,12 @@ import { sql } from "./kysely.js";
  * migrated database and runs only its new steps.
  *
  * Why: every first start (a new user's `npm start`, the cold-start benchmark) opens an
- * empty file, and there the Migrator spends about twice what the DDL itself costs:
- * it reads the schema's metadata four times (sqlite_master and `pragma_table_info`) to
- * create its tables one by one, inserts its lock row, lists what ran, then commits every
- * statement on its own. Here: one check, the same DDL, one commit.
+ * empty file, and there the Migrator, before creating each of its two tables, lists every
+ * table and column (sqlite_master, then `pragma_table_info` per table), checks for its
+ * lock row, lists what ran, and commits every statement on its own. Here: one check, the
+ * same DDL, one commit. Measured on a new file, in a fresh process each time:
+ * the store's open went from ~26 ms to ~22 ms (median of 15), the gateway's whole start
+ * by about as much.
  *
  * Why it is safe:
  * - `begin immediate` takes SQLite's write lock before the check. A second process
@@ -24,13 +26,13 @@ import { sql } from "./kysely.js";
  *   there leaves the steps before it, and its own half, behind.)
  *
  * Every migration's `up` runs inside this one transaction, so a migration must not open
- * its own (Kysely's `db.transaction()` would fail here with "cannot start a transaction
- * within a transaction"), nor rely on a pragma that is a no-op inside one
- * (`foreign_keys`): such a step belongs after the shipped ones and needs this file changed.
+ * its own (Kysely's `db.transaction()` fails here with "cannot start a transaction within
+ * a transaction") nor rely on a pragma that does nothing inside one (`foreign_keys`). A
+ * step that needs either must first change this file, to leave such a list to the Migrator.
  *
  * Returns "migrated", or "not-fresh" when the caller should run the Migrator (the schema
  * is not empty, the write lock could not be had, or a bookkeeping statement failed: all
- * rolled back). A migration's own failure is thrown as a MigrationStepError, after the
+ * rolled back). A migration's own failure is thrown as a MigrationError, after the
  * rollback: the Migrator would only run the same step again, without a transaction.
  */
 export async function migrateFreshSqlite(
@@ -73,7 +75,7 @@ export async function migrateFreshSqlite(
         try {
           await migrations[name]?.up(conn);
         } catch (error) {
-          throw new MigrationStepError(name, error);
+          throw new MigrationError(name, error);
         }
         await sql`insert into kysely_migration (name, timestamp)
           values (${name}, ${new Date().toISOString()})`.execute(conn);
@@ -82,14 +84,17 @@ export async function migrateFreshSqlite(
       return "migrated";
     } catch (error) {
       await rollback(conn);
-      if (error instanceof MigrationStepError) throw error;
+      if (error instanceof MigrationError) throw error;
       return "not-fresh";
     }
   });
 }
 
-/** A migration's own `up` failed; the message is the one the Migrator's failure gets. */
-export class MigrationStepError extends Error {
+/**
+ * A migration failed, here or under the Migrator (whose failure outside any step is named
+ * "unknown"). Opening the store fails with it.
+ */
+export class MigrationError extends Error {
   constructor(
     readonly migrationName: string,
     cause: unknown,

@@ -8,7 +8,7 @@ import {
   type StoreOp,
 } from "./advisory-lock.js";
 import { type CompiledOnce, compiledOnce, type DirectSql } from "./compiled-once.js";
-import { migrateFreshSqlite } from "./fresh-migrate.js";
+import { MigrationError, migrateFreshSqlite } from "./fresh-migrate.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { CamelCasePlugin, Kysely, Migrator, sql } from "./kysely.js";
 import { LockSlots } from "./lock-slots.js";
@@ -760,7 +760,7 @@ export async function migrate(
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new Error(`Database migration ${failed} failed`, { cause: error });
+    throw new MigrationError(failed, error);
   }
 }
 
