@@ -8,6 +8,7 @@ import {
   type StoreOp,
 } from "./advisory-lock.js";
 import { type CompiledOnce, compiledOnce, type DirectSql } from "./compiled-once.js";
+import { MigrationError, migrateFreshSqlite } from "./fresh-migrate.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { CamelCasePlugin, Kysely, Migrator, sql } from "./kysely.js";
 import { LockSlots } from "./lock-slots.js";
@@ -175,7 +176,7 @@ export class KyselyStore implements GatewayStore {
   ): Promise<KyselyStore> {
     const db = new Kysely<Database>({ dialect: connection, plugins: [new CamelCasePlugin()] });
     try {
-      await migrate(db.withoutPlugins(), migrationsFor(dialect));
+      await migrate(db.withoutPlugins(), dialect, migrationsFor(dialect));
     } catch (error) {
       await db.destroy();
       throw error;
@@ -743,13 +744,23 @@ const selectSessionWithGrant = compiledOnce((db, slot) =>
     .where("s.expiresAt", ">", slot(1)),
 );
 
-async function migrate(db: Kysely<Database>, migrations: Record<string, Migration>): Promise<void> {
+/**
+ * Brings the database up to `migrations` (KyselyStore.open's list; exported for tests that
+ * bring their own): a restart finds it done in one read, a brand-new SQLite file is made in
+ * one transaction (fresh-migrate.ts), and everything else goes to Kysely's Migrator.
+ */
+export async function migrate(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  migrations: Record<string, Migration>,
+): Promise<void> {
   if (await upToDate(db, migrations)) return;
+  if (dialect === "sqlite" && (await migrateFreshSqlite(db, migrations)) === "migrated") return;
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new Error(`Database migration ${failed} failed`, { cause: error });
+    throw new MigrationError(failed, error);
   }
 }
 

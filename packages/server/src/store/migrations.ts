@@ -26,7 +26,8 @@ type Step = (db: Kysely<unknown>, ddl: DialectDdl) => Promise<void>;
  * Migrations are code, named so they sort in the order they must run, and each database
  * records the names it has run. The first tables came under different names per dialect
  * (SQLite in two steps; Postgres, added later, in one), so each dialect keeps those.
- * Never edit a migration that has shipped; add the next to SHARED.
+ * Never edit a migration that has shipped; add the next to SHARED. On a brand-new SQLite
+ * file they all run in one transaction (fresh-migrate.ts): a step must not open its own.
  */
 const FIRST: Record<Dialect, Array<[string, Step]>> = {
   sqlite: [
