@@ -127,7 +127,7 @@ export class LockScope {
   #lose(error: unknown): void {
     this.#lost = true;
     this.host.log.warn(
-      { lock: this.key, code: (error as { code?: unknown }).code },
+      { lock: this.key, err_code: (error as { code?: unknown }).code },
       "a lock's database connection was lost while held",
     );
   }

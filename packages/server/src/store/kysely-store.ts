@@ -133,7 +133,7 @@ export class KyselyStore implements GatewayStore {
     } catch (error) {
       if (kind === "once" || classifyStoreError(error) !== "connection") throw asStoreError(error);
       this.#log.warn(
-        { code: (error as { code?: unknown }).code },
+        { err_code: (error as { code?: unknown }).code },
         "a database call lost its connection; retrying once on another",
       );
     }
