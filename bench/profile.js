@@ -6,7 +6,8 @@
 //   node bench/profile.js memory                          the idle gateway's memory, by kind
 //   node bench/profile.js modules                         the ES modules token and serve load, by package
 //   node bench/profile.js layers                          node:http vs Hono vs the gateway, same work
-//   node bench/profile.js diff-proxy|diff-authorize       the gateway's CPU minus the limit's, by function
+//   node bench/profile.js diff-proxy|diff-authorize [--connections=N]
+//                                                         the gateway's CPU minus the limit's, by function
 //   node bench/profile.js steps                           CPU per step of the proxy and /authorize
 // Profiles (.cpuprofile, open them in Chrome DevTools or speedscope) go to bench/profiles/;
 // the summary printed here is self time by function and by package.
@@ -36,6 +37,10 @@ import { steps } from "./steps.js";
 
 const [target = "proxy", ...rest] = process.argv.slice(2);
 const seconds = Number(rest.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 10);
+// diff-proxy|diff-authorize: how many connections the load keeps open (default 20).
+const connections = Number(
+  rest.find((a) => a.startsWith("--connections="))?.split("=")[1] ?? 20,
+);
 const outDir = join(root, "bench/profiles", target);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
@@ -301,6 +306,7 @@ async function diff() {
         url: server.url + path,
         headers: { Cookie: sessionCookie },
         duration: seconds,
+        connections,
         pid: server.child.pid,
       });
       const ended = performance.now();
