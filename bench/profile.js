@@ -38,9 +38,7 @@ import { steps } from "./steps.js";
 const [target = "proxy", ...rest] = process.argv.slice(2);
 const seconds = Number(rest.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 10);
 // diff-proxy|diff-authorize: how many connections the load keeps open (default 20).
-const connections = Number(
-  rest.find((a) => a.startsWith("--connections="))?.split("=")[1] ?? 20,
-);
+const connections = Number(rest.find((a) => a.startsWith("--connections="))?.split("=")[1] ?? 20);
 const outDir = join(root, "bench/profiles", target);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
