@@ -69,7 +69,7 @@ async function withTimer<T>(call: () => Promise<T>, timeoutMs: number): Promise<
         timer = setTimeout(() => {
           expired = true;
           noteTimeout();
-          reject(new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`));
+          reject(timeoutError(timeoutMs));
         }, timeoutMs);
       })
     : undefined;
@@ -113,9 +113,7 @@ function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
     ? setTimeout(() => {
         expired = true;
         noteTimeout();
-        controller.abort(
-          new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`),
-        );
+        controller.abort(timeoutError(timeoutMs));
       }, timeoutMs)
     : undefined;
   const onOuterAbort = () => controller.abort(outer?.reason);
@@ -129,6 +127,10 @@ function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
       outer?.removeEventListener("abort", onOuterAbort);
     },
   };
+}
+
+function timeoutError(timeoutMs: number): SoundgateError {
+  return new SoundgateError("timeout", `No complete answer within ${timeoutMs} ms`);
 }
 
 function transportError(

@@ -34,13 +34,13 @@ export type SessionView =
   | { status: "reauth_required"; reason: ReauthReason }
   | { status: "active"; user: UserSummary; expiresAt: number; refreshedAt: number | null };
 
+/** How many opened session seals are remembered (a few hundred KiB at most). */
+const VERIFIED_SEALS = 4096;
+
 /**
  * BFF mode: the browser holds only an opaque session cookie; the gateway keeps the
  * SoundCloud grant (as a connection of its own) and calls the API on the user's behalf.
  */
-/** How many opened session seals are remembered (a few hundred KiB at most). */
-const VERIFIED_SEALS = 4096;
-
 export class BffSessions {
   /** Session seal → the id, connection and expiry it was opened and found to match. */
   readonly #verifiedSeals = new Map<string, string>();
