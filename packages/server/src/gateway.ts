@@ -6,11 +6,12 @@ import { ConfigError } from "./config-error.js";
 import { Counters } from "./counters.js";
 import { Cipher } from "./crypto/cipher.js";
 import { type DevKey, DevKeyError, loadOrCreateDevKey } from "./crypto/dev-key.js";
-import { createApp } from "./http/app.js";
+import { appParts, createApp } from "./http/app.js";
 import { trackRequests } from "./http/drain.js";
 import { isLoopbackName } from "./http/loopback-alias.js";
 import { metricsEnabled, startMetricsServer } from "./http/metrics-endpoint.js";
 import { createNodeServer, DEFAULT_LIMITS, type ServerLimits } from "./http/node-server.js";
+import { type DirectPath, proxyDirect } from "./http/proxy-direct.js";
 import { createLogger, type Logger } from "./logger.js";
 import { instrumentedFetch } from "./metrics/instrumented-fetch.js";
 import { timedStore } from "./metrics/timed-store.js";
@@ -55,6 +56,13 @@ const CLEANUP_INTERVAL_MS = 60_000;
 
 /** Build the gateway without listening: for tests, or to mount its fetch handler elsewhere. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  return (await buildGateway(options)).gateway;
+}
+
+/** The gateway, and what its own Node server answers before the app (proxy-direct.ts). */
+async function buildGateway(
+  options: GatewayOptions,
+): Promise<{ gateway: Gateway; direct: DirectPath }> {
   const { config } = options;
   const soundcloud = options.soundcloud ?? config.soundcloud;
   if (!soundcloud)
@@ -107,8 +115,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }, CLEANUP_INTERVAL_MS);
   cleanup.unref();
 
-  return {
-    app: createApp(context),
+  const parts = appParts(context);
+  const gateway: Gateway = {
+    app: createApp(context, parts),
     context,
     keySource: resolved.source,
     close: async () => {
@@ -116,12 +125,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (!options.store) await store.close();
     },
   };
+  return { gateway, direct: proxyDirect(context, parts.proxy) };
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const gateway = await createGateway(options);
+  const { gateway, direct } = await buildGateway(options);
   const { config } = options;
   const server = createNodeServer(gateway.app, {
+    direct,
     limits: {
       ...DEFAULT_LIMITS,
       // Behind a proxy every connection comes from the proxy: the cap belongs there.

@@ -2,25 +2,38 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { GatewayContext } from "../auth/context.js";
-import { createServices } from "../auth/services.js";
+import { createServices, type GatewayServices } from "../auth/services.js";
 import { DONE_PATH, REDIRECT_PATH } from "../config.js";
 import { proxyTiming } from "../metrics/proxy-timing.js";
 import { homePage } from "../pages/home.js";
+import { type ApiProxy, apiProxy, PROXY_PREFIX } from "../routes/api-proxy.js";
 import { authRoutes } from "../routes/auth.js";
 import { bffSessionRoutes, endReplacedSession } from "../routes/bff-session.js";
-import { PROXY_PREFIX, proxyRoutes } from "../routes/proxy.js";
+import { proxyRoutes } from "../routes/proxy.js";
 import { edge } from "./edge.js";
 import { HttpError } from "./errors.js";
 import { loopbackAliasRedirect } from "./loopback-alias.js";
 import { metricsHandler, metricsOnMainPort } from "./metrics-endpoint.js";
 import { authRateLimit } from "./rate-limit.js";
 import { builtInPageHeaders, staticPageHeaders } from "./security-headers.js";
-import { knownHttpError } from "./status-of.js";
+import { answerableError } from "./status-of.js";
+
+/** What the app's routes share with the Node server's direct path (proxy-direct.ts). */
+export interface AppParts {
+  services: GatewayServices;
+  proxy: ApiProxy;
+}
+
+/** One gateway's services and proxy: build once, share between the app and its server. */
+export function appParts(ctx: GatewayContext): AppParts {
+  const services = createServices(ctx);
+  return { services, proxy: apiProxy(ctx, services) };
+}
 
 /** The gateway as a web-standard fetch handler (Hono), ready for node, tests or another host. */
-export function createApp(ctx: GatewayContext): Hono {
+export function createApp(ctx: GatewayContext, parts: AppParts = appParts(ctx)): Hono {
   const app = new Hono();
-  const services = createServices(ctx);
+  const { services } = parts;
   for (const warning of ctx.config.warnings) ctx.logger.warn(warning);
   const detail = ctx.config.compat === "starlib";
 
@@ -37,7 +50,7 @@ export function createApp(ctx: GatewayContext): Hono {
   app.use(REDIRECT_PATH, endReplacedSession(ctx, services));
   app.route("/auth/soundcloud", authRoutes(ctx, services));
   app.route("/auth", bffSessionRoutes(ctx, services));
-  app.route(PROXY_PREFIX, proxyRoutes(ctx, services));
+  app.route(PROXY_PREFIX, proxyRoutes(parts.proxy));
   // An auth endpoint asked with a method it does not serve: 405 with Allow, as our JSON.
   // Registered after the routes, so a request a route answers never passes through it.
   app.use(
@@ -83,17 +96,9 @@ export function createApp(ctx: GatewayContext): Hono {
   app.notFound((c) =>
     errorResponse(c, new HttpError(404, "not_found", "No such endpoint"), detail),
   );
-  app.onError((error, c) => {
-    const known = knownHttpError(error);
-    if (known) return errorResponse(c, known, detail);
-    // Only names and codes reach the log: an unexpected error could carry anything.
-    ctx.logger.error({ err_name: error.name, path: c.req.path }, "unhandled error");
-    return errorResponse(
-      c,
-      new HttpError(500, "internal_error", "Something went wrong on the gateway"),
-      detail,
-    );
-  });
+  app.onError((error, c) =>
+    errorResponse(c, answerableError(error, ctx.logger, c.req.path), detail),
+  );
   return app;
 }
 

@@ -7,7 +7,10 @@ import { firstCookie, readCookie } from "./cookies.js";
 async function both(header: string | undefined, name: string) {
   const app = new Hono();
   app.get("/", (c) =>
-    c.json({ fast: readCookie(c, name) ?? null, hono: getCookie(c, name) ?? null }),
+    c.json({
+      fast: readCookie(c.req.header("cookie"), name) ?? null,
+      hono: getCookie(c, name) ?? null,
+    }),
   );
   const response = await app.request(
     "/",

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { parse } from "hono/utils/cookie";
 import type { GatewayConfig } from "../config.js";
 
 /**
@@ -21,16 +22,15 @@ export function cookieNames(config: GatewayConfig): { session: string; login: st
 const PLAIN_VALUE = /^[A-Za-z0-9_-]+$/;
 
 /**
- * The value of cookie `name`. The gateway's own values (base64url) are read with one scan
- * of the header, as hono/cookie would read them; anything else (quoted, escaped, odd
- * bytes) goes to hono/cookie itself, whose parse (regexes and a URI decode per cookie)
- * showed in the proxy's profile.
+ * The value of cookie `name` in a Cookie header. The gateway's own values (base64url) are
+ * read with one scan of the header, as hono/cookie would read them; anything else
+ * (quoted, escaped, odd bytes) goes to hono/cookie's parser itself, whose regexes and URI
+ * decode per cookie showed in the proxy's profile.
  */
-export function readCookie(c: Context, name: string): string | undefined {
-  const header = c.req.header("cookie");
+export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   const value = firstCookie(header, name);
-  return value !== undefined && PLAIN_VALUE.test(value) ? value : getCookie(c, name);
+  return value !== undefined && PLAIN_VALUE.test(value) ? value : parse(header, name)[name];
 }
 
 /** The raw value of the first `name=…` pair in a Cookie header, trimmed of spaces and tabs. */

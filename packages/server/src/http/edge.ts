@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { GatewayConfig } from "../config.js";
 import type { Logger } from "../logger.js";
-import { PROXY_PREFIX } from "../routes/proxy.js";
+import { PROXY_PREFIX } from "../routes/api-proxy.js";
 import { allowedOrigin, allowOrigin, preflightAnswer } from "./cors.js";
 import { isPrepared } from "./prepared-response.js";
 import { AUTH_RESPONSE_HEADERS, addMissing, securityHeaderList } from "./security-headers.js";
@@ -32,17 +32,20 @@ export function edge(config: GatewayConfig, logger: Logger): MiddlewareHandler {
     const response = c.res;
     if (!isPrepared(response)) addMissing(response.headers, auth ? guarded : everywhere);
     if (origin !== undefined && !preflight) allowOrigin(response.headers, origin);
-    // Path only: the query carries codes and states.
-    logger.info(
-      {
-        method: c.req.method,
-        path,
-        status: response.status,
-        ms: Math.round(performance.now() - started),
-      },
-      "request",
-    );
+    logRequest(logger, c.req.method, path, response.status, started);
   };
+}
+
+/** A request's log line; `started` is its `performance.now()` on arrival. */
+export function logRequest(
+  logger: Logger,
+  method: string,
+  path: string,
+  status: number,
+  started: number,
+): void {
+  // Path only: the query carries codes and states.
+  logger.info({ method, path, status, ms: Math.round(performance.now() - started) }, "request");
 }
 
 /** /auth/* and the API proxy: answers with tokens or that lead to them, open to CORS. */

@@ -14,19 +14,35 @@ import type { GatewayConfig } from "../config.js";
  * another port (a dev server on localhost:5173 proxying here keeps working).
  */
 export function loopbackAliasRedirect(config: GatewayConfig): MiddlewareHandler | undefined {
+  const isAlias = loopbackAlias(config);
+  if (!isAlias) return undefined;
+  const target = new URL(config.publicUrl);
+  return async (c, next) => {
+    if (!isAlias(c.req.header("host"))) return next();
+    const url = new URL(c.req.url);
+    c.header("Cache-Control", "no-store");
+    return c.redirect(`${target.origin}${url.pathname}${url.search}`, 307);
+  };
+}
+
+/**
+ * Whether a request's Host header is another loopback name for the public URL's port
+ * (one loopbackAliasRedirect sends on); undefined where no request is ever sent on.
+ */
+export function loopbackAlias(
+  config: GatewayConfig,
+): ((hostHeader: string | undefined) => boolean) | undefined {
   if (config.production) return undefined;
   const target = new URL(config.publicUrl);
   if (target.protocol !== "http:" || !isLoopbackName(target.hostname)) return undefined;
   const port = target.port || "80";
-  return async (c, next) => {
-    const host = hostOf(c.req.header("host"));
-    if (!host || host.hostname === target.hostname || (host.port || "80") !== port) {
-      return next();
-    }
-    if (!isLoopbackName(host.hostname)) return next();
-    const url = new URL(c.req.url);
-    c.header("Cache-Control", "no-store");
-    return c.redirect(`${target.origin}${url.pathname}${url.search}`, 307);
+  const publicHost = target.host;
+  return (header) => {
+    // The public host as it is (every request in development): no URL to parse.
+    if (header === publicHost || header === undefined) return false;
+    const host = hostOf(header);
+    if (!host || host.hostname === target.hostname || (host.port || "80") !== port) return false;
+    return isLoopbackName(host.hostname);
   };
 }
 

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Hono } from "hono";
-import { PROXY_PREFIX } from "../routes/proxy.js";
+import { PROXY_PREFIX } from "../routes/api-proxy.js";
 import { rateLimitKey } from "./client-address.js";
+import type { DirectPath } from "./proxy-direct.js";
 import { jsonErrorHeaders, type RawErrorStyle, rawErrorBody, rawJsonError } from "./raw-error.js";
 import { RequestError, requestListener } from "./request-listener.js";
 
@@ -39,8 +40,11 @@ export function createNodeServer(
     /** Starlib profile: `detail` beside error and message, as the app's errors have. */
     detail?: boolean;
     onConnectionRefused?: () => void;
+    /** Requests answered before the app (proxy-direct.ts); the rest go to the app. */
+    direct?: DirectPath | undefined;
   },
 ): Server {
+  const { direct } = options;
   const { limits } = options;
   const style: RawErrorStyle = { https: options.https, detail: options.detail ?? false };
   const errorHeaders = jsonErrorHeaders(options.https);
@@ -78,6 +82,7 @@ export function createNodeServer(
         req.socket.destroy();
         return;
       }
+      if (direct?.(req, res)) return;
       if (hasBody(req) && !req.url?.startsWith(`${PROXY_PREFIX}/`)) {
         watchBody(req, res, limits.bodyTimeoutMs, style);
       }

@@ -83,12 +83,12 @@ function drain(incoming: IncomingMessage): void {
 
 async function write(response: Response, outgoing: ServerResponse): Promise<void> {
   if (WebResponse.isOwn(response) && !response.bodyUsed) {
-    const body = response.bodyForWriting();
-    if (body === null || typeof body === "string" || body instanceof Uint8Array) {
-      writeWhole(outgoing, response.status, response.headersForWriting(), body);
-    } else {
-      await writeStream(outgoing, response.status, response.headersForWriting(), body);
-    }
+    await writeAnswer(
+      outgoing,
+      response.status,
+      response.headersForWriting(),
+      response.bodyForWriting(),
+    );
     return;
   }
   // undici's Response (an upstream answer handed on, or a body type WebResponse leaves to
@@ -100,6 +100,23 @@ async function write(response: Response, outgoing: ServerResponse): Promise<void
 }
 
 type OutgoingHeaders = Record<string, string> | string[];
+
+/**
+ * An answer written to Node's response: a text or byte body in one go, a stream with
+ * backpressure (cancelled when the client leaves).
+ */
+export async function writeAnswer(
+  outgoing: ServerResponse,
+  status: number,
+  headers: OutgoingHeaders,
+  body: string | Uint8Array | ReadableStream<Uint8Array> | null,
+): Promise<void> {
+  if (body === null || typeof body === "string" || body instanceof Uint8Array) {
+    writeWhole(outgoing, status, headers, body);
+  } else {
+    await writeStream(outgoing, status, headers, body);
+  }
+}
 
 /** Whether the headers already say how long the body is (Content-Length or Transfer-Encoding). */
 function framed(headers: OutgoingHeaders): boolean {

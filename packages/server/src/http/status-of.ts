@@ -1,4 +1,5 @@
 import { GatewayError, type GatewayErrorCode, storeUnavailable } from "../errors.js";
+import type { Logger } from "../logger.js";
 import { StoreUnavailableError } from "../store/store-errors.js";
 import { HttpError } from "./errors.js";
 
@@ -55,4 +56,18 @@ export function knownHttpError(error: unknown): HttpError | undefined {
   if (error instanceof GatewayError) return httpErrorOf(error);
   if (error instanceof StoreUnavailableError) return httpErrorOf(storeUnavailable(error));
   return undefined;
+}
+
+/**
+ * What the client is told of anything a route threw: a known refusal as it is, anything
+ * else as a 500 whose name alone is logged (an unexpected error could carry anything).
+ */
+export function answerableError(error: unknown, logger: Logger, path: string): HttpError {
+  const known = knownHttpError(error);
+  if (known) return known;
+  logger.error(
+    { err_name: error instanceof Error ? error.name : typeof error, path },
+    "unhandled error",
+  );
+  return new HttpError(500, "internal_error", "Something went wrong on the gateway");
 }

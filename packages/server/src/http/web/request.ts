@@ -219,6 +219,8 @@ export function requestUrl(message: IncomingMessage): string {
       throw new RequestError("Invalid absolute URL", { cause: error });
     }
   }
+  const plain = plainRequestUrl(message);
+  if (plain !== undefined) return plain;
   const host = message.headers.host;
   if (!host) throw new RequestError("Missing host header");
   const scheme = (message.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
@@ -226,7 +228,6 @@ export function requestUrl(message: IncomingMessage): string {
   if (PLAIN_HOST.test(host)) {
     if (target.length === 0) return `${url}/`;
     if (target.charCodeAt(0) !== 0x2f) throw new RequestError("Invalid URL");
-    if (PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target)) return url;
   }
   refuseBackslash(target);
   let parsed: URL;
@@ -243,6 +244,26 @@ export function requestUrl(message: IncomingMessage): string {
   )
     throw new RequestError("Invalid host header");
   return parsed.href;
+}
+
+/**
+ * The absolute URL of a request whose URL the parser would leave exactly as it is (the
+ * common case: a plain Host and an origin-form path of plain characters without dot
+ * segments), else undefined: requestUrl then does the full work.
+ */
+export function plainRequestUrl(message: IncomingMessage): string | undefined {
+  const target = message.url ?? "";
+  const host = message.headers.host;
+  if (
+    host === undefined ||
+    target.charCodeAt(0) !== 0x2f ||
+    !PLAIN_HOST.test(host) ||
+    !PLAIN_TARGET.test(target) ||
+    DOT_SEGMENT.test(target)
+  )
+    return undefined;
+  const scheme = (message.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  return `${scheme}://${host}${target}`;
 }
 
 function refuseBackslash(target: string): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../http/errors.js";
-import { upstreamUrl } from "./proxy.js";
+import { upstreamUrl } from "./api-proxy.js";
 
 const API = "https://api.soundcloud.test";
 const at = (path: string) => upstreamUrl(`http://gateway.test${path}`, API);
