@@ -29,7 +29,8 @@ const REQUEST_HEADERS = [
   "if-modified-since",
   "range",
 ];
-const RESPONSE_HEADERS = [
+/** The answer's headers passed on as they are (Location is rewritten, the length checked). */
+const PASSED_ON = new Set([
   "content-type",
   "etag",
   "last-modified",
@@ -39,7 +40,7 @@ const RESPONSE_HEADERS = [
   "x-ratelimit-limit",
   "x-ratelimit-remaining",
   "x-ratelimit-reset",
-];
+]);
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 const MAX_REWRITE_BYTES = 8 * 1024 * 1024;
 const HEADERS_TIMEOUT_MS = 30_000;
@@ -247,21 +248,24 @@ async function relay(
   // HTML error page must not run there as one of ours, nor be sniffed into one
   // (answerHeaders: a sandboxing CSP, nosniff, no-store, and the rest of our set).
   const headers = { ...answerHeaders };
-  for (const name of RESPONSE_HEADERS) {
-    const value = upstream.headers.get(name);
-    if (value !== null) headers[name] = value;
+  let location: string | undefined;
+  let declared: string | undefined;
+  // One pass over the answer's headers (lower-case, repeated ones joined, as get() gives
+  // them): eleven get()s validated and looked up a name each.
+  for (const [name, value] of upstream.headers) {
+    if (PASSED_ON.has(name)) headers[name] = value;
+    else if (name === "location") location = value;
+    else if (name === "content-length") declared = value;
   }
-  const location = upstream.headers.get("location");
   if (location) headers.location = toProxy(location, urls);
 
   const type = headers["content-type"] ?? "";
-  const declared = upstream.headers.get("content-length");
   if (JSON_TYPE.test(type) && Number(declared ?? "0") <= MAX_REWRITE_BYTES && upstream.body) {
     // Bytes, not text: most answers are passed on as they came, without a UTF-8 decode.
     const body = Buffer.from(await upstream.arrayBuffer());
     return { status: upstream.status, headers, body: rewriteJson(body, urls) };
   }
-  if (declared !== null) headers["content-length"] = declared;
+  if (declared !== undefined) headers["content-length"] = declared;
   return { status: upstream.status, headers, body: upstream.body };
 }
 

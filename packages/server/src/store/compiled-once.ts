@@ -17,7 +17,14 @@ const slot: SlotOf = (index) => new Slot(index) as never;
  * skipping Kysely's connection mutex, its promise hops and the row-mapping plugin.
  */
 export interface DirectSql {
-  run(sql: string, parameters: readonly unknown[]): { rows: unknown[] };
+  /**
+   * Rows as arrays of column values, in the order of `columns` (the same array on every
+   * call of one statement: the store maps its names once).
+   */
+  run(
+    sql: string,
+    parameters: readonly unknown[],
+  ): { columns: readonly string[]; rows: readonly unknown[][] };
 }
 
 export interface CompiledOnce<R> {
@@ -65,25 +72,31 @@ export function compiledOnce<R>(
   return Object.assign(run, {
     direct(direct: DirectSql, db: Kysely<Database>, dialect: Dialect, values: readonly unknown[]) {
       const query = compile(db, dialect);
-      const { rows } = direct.run(query.sql, bind(query, values));
-      return { rows: rows.map(camelRow) as R[] };
+      const { columns, rows } = direct.run(query.sql, bind(query, values));
+      if (rows.length === 0) return { rows: [] };
+      const names = camelNamesOf(columns);
+      return { rows: rows.map((row) => rowObject(names, row)) as R[] };
     },
   });
 }
 
-const camelNames = new Map<string, string>();
+const camelNames = new WeakMap<readonly string[], readonly string[]>();
 
-/** A row's snake_case column names in camelCase, as Kysely's CamelCasePlugin maps them. */
-function camelRow(row: unknown): unknown {
-  const source = row as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const name in source) {
-    let camel = camelNames.get(name);
-    if (camel === undefined) {
-      camel = name.replace(/_+([^_])/g, (_, char: string) => char.toUpperCase());
-      camelNames.set(name, camel);
-    }
-    out[camel] = source[name];
+/** snake_case column names in camelCase, as Kysely's CamelCasePlugin maps them. */
+function camelNamesOf(columns: readonly string[]): readonly string[] {
+  let names = camelNames.get(columns);
+  if (names === undefined) {
+    names = columns.map((name) =>
+      name.replace(/_+([^_])/g, (_, char: string) => char.toUpperCase()),
+    );
+    camelNames.set(columns, names);
   }
-  return out;
+  return names;
+}
+
+/** One row as an object: the same keys in the same order every time, so one shape. */
+function rowObject(names: readonly string[], values: readonly unknown[]): unknown {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
+  return row;
 }

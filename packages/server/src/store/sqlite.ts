@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
+import type { DirectSql } from "./compiled-once.js";
 import { loadDriver } from "./driver.js";
 import { SqliteDialect } from "./kysely.js";
 import { KyselyStore } from "./kysely-store.js";
@@ -26,15 +27,34 @@ export async function openSqliteStore(databaseUrl: string): Promise<KyselyStore>
   database.pragma("busy_timeout = 5000");
   const statements = withStatementCache(database);
   return KyselyStore.open("sqlite", new SqliteDialect({ database: statements }), {
-    direct: {
-      run(sqlText, parameters) {
-        const statement = statements.prepare(sqlText);
-        if (statement.reader) return { rows: statement.all(...parameters) };
-        statement.run(...parameters);
-        return { rows: [] };
-      },
-    },
+    direct: directSql(database),
   });
+}
+
+/**
+ * The hot statements run straight on the connection (compiled-once.ts), their rows read
+ * as arrays: better-sqlite3 builds a row object key by key, and the store then copied it
+ * under camelCase keys; an array, mapped once by the store, costs half of that. Raw mode
+ * is a prepared statement's own setting, so these have a cache of their own.
+ */
+function directSql(database: BetterSqlite3.Database, limit = 64): DirectSql {
+  const cache = new Map<string, { statement: BetterSqlite3.Statement; columns: string[] }>();
+  return {
+    run(sqlText, parameters) {
+      let entry = cache.get(sqlText);
+      if (!entry) {
+        const statement = database.prepare(sqlText);
+        const columns = statement.reader ? statement.raw(true).columns().map((c) => c.name) : [];
+        entry = { statement, columns };
+        if (cache.size >= limit) cache.clear();
+        cache.set(sqlText, entry);
+      }
+      const { statement, columns } = entry;
+      if (statement.reader) return { columns, rows: statement.all(...parameters) as unknown[][] };
+      statement.run(...parameters);
+      return { columns, rows: [] };
+    },
+  };
 }
 
 /**
