@@ -44,7 +44,12 @@ function directSql(database: BetterSqlite3.Database, limit = 64): DirectSql {
       let entry = cache.get(sqlText);
       if (!entry) {
         const statement = database.prepare(sqlText);
-        const columns = statement.reader ? statement.raw(true).columns().map((c) => c.name) : [];
+        const columns = statement.reader
+          ? statement
+              .raw(true)
+              .columns()
+              .map((c) => c.name)
+          : [];
         entry = { statement, columns };
         if (cache.size >= limit) cache.clear();
         cache.set(sqlText, entry);
