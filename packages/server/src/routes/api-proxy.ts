@@ -118,18 +118,25 @@ export function apiProxy(ctx: GatewayContext, services: GatewayServices): ApiPro
       throw new HttpError(413, "payload_too_large", "Upload too large");
     const body = method === "GET" || method === "HEAD" ? null : request.body();
 
-    let token = await accessToken(() =>
-      services.appUserConnections.accessToken(session.connectionId, found.grant),
-    );
+    let token: string;
+    try {
+      token = await services.appUserConnections.accessToken(session.connectionId, found.grant);
+    } catch (error) {
+      throw tokenError(error);
+    }
     let response = await send(request, target, token, body);
     // A body already streamed upstream cannot be sent twice; the proactive refresh
     // (60 s before expiry) makes a 401 there rare.
     if (response.status === 401 && body === null) {
       const provider = services.appUserConnections.tokens.provider(session.connectionId);
       const rejected = token;
-      const retry = await accessToken(async () =>
-        (await provider.handleUnauthorized?.(rejected)) ? provider.getAccessToken() : undefined,
-      );
+      let retry: string | undefined;
+      try {
+        const replaced = await provider.handleUnauthorized?.(rejected);
+        retry = replaced ? await provider.getAccessToken() : undefined;
+      } catch (error) {
+        throw tokenError(error);
+      }
       if (retry) {
         token = retry;
         await response.body?.cancel();
@@ -139,21 +146,18 @@ export function apiProxy(ctx: GatewayContext, services: GatewayServices): ApiPro
     return relay(response, urls, answerHeaders);
   };
 
-  async function accessToken<T>(get: () => Promise<T>): Promise<T> {
-    try {
-      return await get();
-    } catch (error) {
-      if (isSoundgateError(error, "reauth_required")) {
-        throw new GatewayError(
-          "reauth_required",
-          "SoundCloud no longer accepts this login; sign in again",
-        );
-      }
-      if (isSoundgateError(error)) {
-        throw new GatewayError("upstream_unavailable", "Could not refresh the SoundCloud token");
-      }
-      throw error;
+  /** A failure to get a token, as the page is told of it. */
+  function tokenError(error: unknown): unknown {
+    if (isSoundgateError(error, "reauth_required")) {
+      return new GatewayError(
+        "reauth_required",
+        "SoundCloud no longer accepts this login; sign in again",
+      );
     }
+    if (isSoundgateError(error)) {
+      return new GatewayError("upstream_unavailable", "Could not refresh the SoundCloud token");
+    }
+    return error;
   }
 
   async function send(

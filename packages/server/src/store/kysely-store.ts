@@ -463,31 +463,10 @@ export class KyselyStore implements GatewayStore {
     );
   }
 
-  async getSessionWithGrant(id: string, now: number): Promise<SessionWithGrant | undefined> {
-    const result = await this.#hot("read", selectSessionWithGrant, [id, now]);
-    const row = result.rows[0];
-    if (!row) return undefined;
-    const session = {
-      id: row.id,
-      connectionId: row.connectionId,
-      createdAt: row.createdAt,
-      expiresAt: row.expiresAt,
-      seal: row.seal,
-    };
-    if (row.grantId === null) return { session, grant: undefined };
-    return {
-      session,
-      grant: {
-        id: row.grantId,
-        accessToken: row.accessToken ?? "",
-        refreshToken: row.refreshToken,
-        scope: row.scope ?? "",
-        expiresAt: row.grantExpiresAt ?? 0,
-        issuedAt: row.issuedAt,
-        status: row.status ?? "reauth_required",
-        version: row.version ?? 0,
-      },
-    };
+  getSessionWithGrant(id: string, now: number): Promise<SessionWithGrant | undefined> {
+    // Not async: on SQLite's direct path the answer is there at once, one promise hop less
+    // on every proxied call.
+    return this.#hot("read", selectSessionWithGrant, [id, now]).then(sessionWithGrant);
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -743,6 +722,35 @@ const selectSessionWithGrant = compiledOnce((db, slot) =>
     .where("s.id", "=", slot(0))
     .where("s.expiresAt", ">", slot(1)),
 );
+
+type SessionGrantRow = typeof selectSessionWithGrant extends CompiledOnce<infer R> ? R : never;
+
+/** The proxy's join as a session and its grant (none when the connection row is gone). */
+function sessionWithGrant(result: QueryResult<SessionGrantRow>): SessionWithGrant | undefined {
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const session = {
+    id: row.id,
+    connectionId: row.connectionId,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    seal: row.seal,
+  };
+  if (row.grantId === null) return { session, grant: undefined };
+  return {
+    session,
+    grant: {
+      id: row.grantId,
+      accessToken: row.accessToken ?? "",
+      refreshToken: row.refreshToken,
+      scope: row.scope ?? "",
+      expiresAt: row.grantExpiresAt ?? 0,
+      issuedAt: row.issuedAt,
+      status: row.status ?? "reauth_required",
+      version: row.version ?? 0,
+    },
+  };
+}
 
 /**
  * Brings the database up to `migrations` (KyselyStore.open's list; exported for tests that
