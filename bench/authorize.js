@@ -57,6 +57,8 @@ export async function benchAuthorize(emulator, { rounds, duration }) {
       baseline: await checkAuthorize(bare.url),
       gateway: await checkAuthorize(sqlite.url),
     };
+    // Warmed first, not counted (as the proxy bench: see proxy.js).
+    for (const server of servers) await load({ url: server.url + AUTHORIZE_PATH, duration: 1 });
     const loadBefore = machineLoad();
     const summary = await alternate(rounds, {
       baseline: () => load({ url: bare.url + AUTHORIZE_PATH, duration, pid: bare.child.pid }),

@@ -7,6 +7,7 @@ import {
   TokenManager,
   type TokenProvider,
 } from "soundgate";
+import { BoundedMap } from "../bounded-map.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { GatewayError, upstreamError } from "../errors.js";
 import type { ConnectionGrant, ConnectionRecord } from "../store/store.js";
@@ -16,6 +17,8 @@ import { oauthClient, type ServiceContext } from "./context.js";
 import type { LoginResult, UserSummary } from "./login-result.js";
 import { explainMissing } from "./not-connected.js";
 
+/** How many opened access tokens are remembered (ConnectionTokenStoreOptions; ~1 MiB at most). */
+const OPENED_ACCESS_TOKENS = 4096;
 /**
  * Why a connection needs a new login: SoundCloud refused its grant (`grant_revoked`), or
  * this gateway cannot open its stored tokens (`unreadable`: sealed under a key it no
@@ -62,6 +65,7 @@ export class AppUserConnections {
         ctx.logger.warn(
           "a stored connection cannot be decrypted with SOUNDGATE_ENCRYPTION_KEYS; it needs a new login",
         ),
+      openedAccessTokens: new BoundedMap(OPENED_ACCESS_TOKENS),
     });
     this.tokens = new TokenManager({
       client: oauthClient(ctx),

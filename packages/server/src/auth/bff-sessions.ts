@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.js";
 import { aad, SealedValueError } from "../crypto/cipher.js";
 import { safeEqual, secretHash } from "../crypto/hash.js";
 import { randomBytes } from "../crypto/random.js";
@@ -43,7 +44,7 @@ const VERIFIED_SEALS = 4096;
  */
 export class BffSessions {
   /** Session seal → the id, connection and expiry it was opened and found to match. */
-  readonly #verifiedSeals = new Map<string, string>();
+  readonly #verifiedSeals = new BoundedMap<string, string>(VERIFIED_SEALS);
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -198,12 +199,7 @@ export class BffSessions {
     }
     const matches =
       sealed.connection_id === record.connectionId && sealed.expires_at === record.expiresAt;
-    if (matches) {
-      if (this.#verifiedSeals.size >= VERIFIED_SEALS) {
-        this.#verifiedSeals.delete(this.#verifiedSeals.keys().next().value as string);
-      }
-      this.#verifiedSeals.set(record.seal, fields);
-    }
+    if (matches) this.#verifiedSeals.set(record.seal, fields);
     return matches;
   }
 }

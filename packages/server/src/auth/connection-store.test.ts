@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { BoundedMap } from "../bounded-map.js";
 import { aad, Cipher } from "../crypto/cipher.js";
 import { openSqliteStore } from "../store/sqlite.js";
 import type { ConnectionGrant, GatewayStore } from "../store/store.js";
@@ -56,5 +57,31 @@ describe("ConnectionTokenStore", () => {
     expect(unreadable).toBe(0);
     expect(tokens.refreshToken).toBeUndefined();
     expect(unreadable).toBe(1);
+  });
+
+  it("opens an access token's seal once, but only for the row it was sealed for", async () => {
+    const store = await openSqliteStore("sqlite::memory:");
+    stores.push(store);
+    const { cipher, opened } = countingCipher();
+    let unreadable = 0;
+    const tokens = new ConnectionTokenStore(store, cipher, () => 0, {
+      openedAccessTokens: new BoundedMap(2),
+      onUnreadable: () => unreadable++,
+    });
+    const row = grant(cipher, "c1");
+    for (let i = 0; i < 3; i++) expect(tokens.open(row).accessToken).toBe("access-1");
+    expect(opened).toEqual(["access_token"]);
+
+    // The same sealed value copied into another row still fails to open there.
+    const moved = { ...row, id: "c2" };
+    expect(tokens.open(moved).reauthRequired).toBe(true);
+    expect(unreadable).toBe(1);
+
+    // A rotated token is a new seal: opened (and then remembered) in turn.
+    const rotated = grant(cipher, "c1");
+    rotated.accessToken = cipher.seal("access-2", aad("connections", "access_token", "c1"));
+    expect(tokens.open(rotated).accessToken).toBe("access-2");
+    expect(tokens.open(rotated).accessToken).toBe("access-2");
+    expect(opened.filter((column) => column === "access_token")).toHaveLength(3);
   });
 });

@@ -1,4 +1,5 @@
 import { SoundgateError, type StoredTokens, type TokenStore } from "soundgate";
+import type { BoundedMap } from "../bounded-map.js";
 import { aad, type Cipher, SealedValueError } from "../crypto/cipher.js";
 import type { ConnectionGrant, ConnectionTokens, GatewayStore } from "../store/store.js";
 
@@ -7,6 +8,13 @@ export interface ConnectionTokenStoreOptions {
   instanceId?: string | undefined;
   /** Called when a row's tokens cannot be opened with the keys at hand. */
   onUnreadable?: (() => void) | undefined;
+  /**
+   * Access tokens already opened, by their sealed value (with the row it was opened for):
+   * every proxied call reads its grant's row, and would open the same seal again until the
+   * token rotates. The row is still read every time, so a disconnect, a rotation or a
+   * rotated key is seen at once; only the decryption of an unchanged seal is skipped.
+   */
+  openedAccessTokens?: BoundedMap<string, { rowId: string; token: string }> | undefined;
 }
 
 /**
@@ -34,7 +42,7 @@ export class ConnectionTokenStore implements TokenStore {
   open(row: ConnectionGrant): StoredTokens {
     let accessToken: string;
     try {
-      accessToken = this.cipher.open(row.accessToken, aad("connections", "access_token", row.id));
+      accessToken = this.#openAccessToken(row);
     } catch (error) {
       if (!(error instanceof SealedValueError)) throw error;
       // Sealed with a key this gateway no longer has (an ephemeral development key, a
@@ -81,6 +89,16 @@ export class ConnectionTokenStore implements TokenStore {
         return refreshToken;
       },
     };
+  }
+
+  #openAccessToken(row: ConnectionGrant): string {
+    const opened = this.options.openedAccessTokens;
+    const known = opened?.get(row.accessToken);
+    // The same seal in another row is not the same value: its associated data differs.
+    if (known !== undefined && known.rowId === row.id) return known.token;
+    const token = this.cipher.open(row.accessToken, aad("connections", "access_token", row.id));
+    opened?.set(row.accessToken, { rowId: row.id, token });
+    return token;
   }
 
   async set(key: string, tokens: StoredTokens): Promise<void> {
