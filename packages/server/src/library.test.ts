@@ -102,6 +102,56 @@ for (const [name, database] of databases) {
       await again.close();
     });
 
+    it("sees a reconnect, a refresh and a disconnect made by another instance at once", async () => {
+      // Each instance remembers the access tokens it has opened (by their sealed value);
+      // what the other one changed must still be what it uses, on its very next call.
+      const url = database();
+      const a = await open(url);
+      const presented: string[] = [];
+      const b = await createSoundgate({
+        clientId: APP.client_id,
+        clientSecret: APP.client_secret,
+        redirectUri: APP.redirect_uris[0] as string,
+        database: url as string,
+        encryptionKeys: TEST_ENCRYPTION_KEYS,
+        authUrl: emulator.url,
+        apiUrl: emulator.url,
+        now: () => now,
+        logger: createLogger("silent"),
+        fetch: (input, init) => {
+          const auth = new Headers(init?.headers).get("authorization");
+          if (auth?.startsWith("OAuth ")) presented.push(auth.slice(6));
+          return fetch(input, init);
+        },
+      });
+      await connect(a, "u7");
+      await b.forUser("u7").me();
+      await b.forUser("u7").me();
+      const first = presented.at(-1);
+
+      // Reconnected on A: B's next call presents the new grant's token.
+      await connect(a, "u7");
+      await b.forUser("u7").me();
+      const second = presented.at(-1);
+      expect(second).not.toBe(first);
+
+      // Refreshed on A (rotating both tokens): B uses the rotated access token and never
+      // refreshes with the spent refresh token.
+      now += 3_600_000;
+      await a.forUser("u7").me();
+      await b.forUser("u7").me();
+      const third = presented.at(-1);
+      expect(third).not.toBe(second);
+      const stats = await emulator.stats();
+      expect(stats.token_requests.refresh_token).toBe(1);
+      expect(stats.refresh_reuse).toBe(0);
+
+      // Disconnected on A: B's next call is refused.
+      expect(await a.disconnect("u7")).toBe(true);
+      await expect(b.forUser("u7").me()).rejects.toMatchObject({ code: "not_connected" });
+      await Promise.all([a.close(), b.close()]);
+    });
+
     it("refuses to complete a flow for a different app user, without burning it", async () => {
       const sg = await open();
       const { url } = await sg.startConnection("alice");

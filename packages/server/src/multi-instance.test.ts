@@ -68,6 +68,23 @@ describe("three gateway instances on one Postgres database", () => {
     expect(first.instance).not.toBe(third.instance);
   });
 
+  it("refuse a session logged out on another instance at once", async (context) => {
+    if (!database) context.skip();
+    const [a, b] = gateways as [GatewayProcess, GatewayProcess];
+    const jar = await login(a, b);
+    const me = () => fetch(`${b.url}/api/soundcloud/me`, { headers: { Cookie: jar.header() } });
+    // B has read the session and opened its token (and remembers the opened token).
+    expect((await me()).status).toBe(200);
+    expect((await me()).status).toBe(200);
+    const logout = await fetch(`${a.url}/auth/logout`, {
+      method: "POST",
+      headers: { Cookie: jar.header(), Origin: PUBLIC, "X-Soundgate-CSRF": "1" },
+    });
+    expect(logout.status).toBe(204);
+    // Not within a second: the very next call.
+    expect((await me()).status).toBe(401);
+  });
+
   it("turn 300 concurrent calls with an expired token into exactly 1 refresh and 300 successes", async (context) => {
     if (!database) return context.skip();
     const jar = await login(gateways[0] as GatewayProcess, gateways[2] as GatewayProcess);
