@@ -18,8 +18,4 @@ export class BoundedMap<K, V> {
     }
     this.#entries.set(key, value);
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }

@@ -19,6 +19,7 @@ import { explainMissing } from "./not-connected.js";
 
 /** How many opened access tokens are remembered (ConnectionTokenStoreOptions; ~1 MiB at most). */
 const OPENED_ACCESS_TOKENS = 4096;
+
 /**
  * Why a connection needs a new login: SoundCloud refused its grant (`grant_revoked`), or
  * this gateway cannot open its stored tokens (`unreadable`: sealed under a key it no

@@ -202,18 +202,41 @@ describe("the proxy's GETs answered by the Node server", () => {
   });
 });
 
-/** A GET whose path is sent as written. */
-function rawGet(base: string, path: string, cookie: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+describe("the proxy's GETs on another loopback name for the development gateway", () => {
+  it("are redirected to the public name by the app, as every other path is", async () => {
+    // Only the Host header's port has to match the public URL's: the gateway itself listens
+    // on a free port.
+    const gateway = await startTestGateway(emulator, {
+      env: { SOUNDGATE_PUBLIC_URL: "http://localhost:4321" },
+    });
+    closing.push(gateway);
+    const alias = await rawGet(gateway.url, "/api/soundcloud/me?limit=1", "", "127.0.0.2:4321");
+    expect(alias).toMatchObject({
+      status: 307,
+      location: "http://localhost:4321/api/soundcloud/me?limit=1",
+    });
+    // On the public name itself the proxy answers (no session here).
+    expect((await rawGet(gateway.url, "/api/soundcloud/me", "", "localhost:4321")).status).toBe(
+      401,
+    );
+  });
+});
+
+/** A GET whose path (and Host, if given) is sent as written. */
+function rawGet(base: string, path: string, cookie: string, host?: string) {
+  return new Promise<{ status: number; body: string; location?: string }>((resolve, reject) => {
     // Options, not a URL string: new URL would resolve the dot segments here.
     const { hostname, port } = new URL(base);
-    const req = request({ hostname, port, path, headers: { cookie } }, (res) => {
+    const headers = { cookie, ...(host ? { host } : {}) };
+    const req = request({ hostname, port, path, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => {
         body += chunk;
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }),
+      );
     });
     req.on("error", reject);
     req.end();
